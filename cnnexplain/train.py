@@ -1,0 +1,183 @@
+"""Training as a generator of metric records.
+
+A page iterates over `train(...)` and redraws its progress after each record, so the loop never
+holds the screen and can be stopped between any two records. Nothing here keeps a model or an
+optimizer in a module global: the caller owns both.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+
+from cnnexplain.optim import OPTIMIZERS, torch_optimizer
+
+OPTIMIZER_KINDS = OPTIMIZERS
+
+
+@dataclass(frozen=True)
+class TrainConfig:
+    """How to train; the same config and seed always give the same numbers."""
+
+    epochs: int = 15  # passes over the training set
+    batch_size: int = 32  # samples per gradient step
+    lr: float = 3e-3  # learning rate
+    optimizer: str = "adam"  # one of OPTIMIZER_KINDS
+    momentum: float = 0.9  # used by "momentum" only
+    seed: int = 0  # shuffling order
+    max_train: int | None = None  # use only the first N training samples (data-efficiency runs)
+
+    def __post_init__(self) -> None:
+        if not (isinstance(self.epochs, int) and 1 <= self.epochs <= 200):
+            raise ValueError(f"Epochs must be a whole number from 1 to 200, got {self.epochs!r}.")
+        if not (isinstance(self.batch_size, int) and 1 <= self.batch_size <= 4096):
+            raise ValueError(
+                f"Batch size must be a whole number from 1 to 4096, got {self.batch_size!r}."
+            )
+        if not (np.isfinite(self.lr) and 0 < self.lr <= 10):
+            raise ValueError(
+                f"Learning rate must be a number above 0 and at most 10, got {self.lr!r}."
+            )
+        if self.optimizer not in OPTIMIZER_KINDS:
+            raise ValueError(
+                f"Unknown optimizer {self.optimizer!r}: choose one of {', '.join(OPTIMIZER_KINDS)}."
+            )
+        if not 0 <= self.momentum < 1:
+            raise ValueError(f"Momentum must be at least 0 and below 1, got {self.momentum!r}.")
+        if self.max_train is not None and self.max_train < 1:
+            raise ValueError(f"max_train must be at least 1, got {self.max_train!r}.")
+
+
+@dataclass(frozen=True)
+class TrainRecord:
+    """One point on the training curves."""
+
+    epoch: int  # 1-based epoch this record closes
+    step: int  # gradient steps taken so far
+    samples_seen: int  # training samples processed so far
+    train_loss: float  # mean loss over this epoch's batches
+    train_acc: float  # accuracy over this epoch's batches (as the weights were when each ran)
+    test_loss: float  # loss on the held-out set after this epoch
+    test_acc: float  # accuracy on the held-out set after this epoch
+    elapsed_s: float  # wall time since training started
+    progress: float  # fraction of all planned steps done, 0..1
+
+
+def make_optimizer(
+    model: torch.nn.Module, kind: str, *, lr: float, momentum: float = 0.9
+) -> torch.optim.Optimizer:
+    """The torch optimizer named by `kind` ("sgd", "momentum" or "adam")."""
+    options = {"momentum": momentum} if kind == "momentum" else {}
+    return torch_optimizer(kind, model.parameters(), lr=lr, **options)
+
+
+def loss_and_correct(
+    logits: torch.Tensor, y: torch.Tensor, head: str
+) -> tuple[torch.Tensor, torch.Tensor]:
+    """Mean loss and number of correct predictions for a batch of logits (N, K) or (N, 1)."""
+    if head == "sigmoid":
+        z = logits.reshape(-1)
+        loss = F.binary_cross_entropy_with_logits(z, y.to(z.dtype))
+        correct = ((z > 0).long() == y).sum()
+    else:
+        loss = F.cross_entropy(logits, y)
+        correct = (logits.argmax(dim=1) == y).sum()
+    return loss, correct
+
+
+@torch.no_grad()
+def evaluate(
+    model: torch.nn.Module, x: np.ndarray, y: np.ndarray, batch_size: int = 512
+) -> tuple[float, float]:
+    """(mean loss, accuracy) of `model` on x (N, C, H, W), y (N,); leaves the mode as it was."""
+    was_training = model.training
+    model.eval()
+    total_loss, total_correct = 0.0, 0
+    for start in range(0, len(x), batch_size):
+        xb = torch.tensor(x[start : start + batch_size], dtype=torch.float32)
+        yb = torch.tensor(y[start : start + batch_size], dtype=torch.int64)
+        loss, correct = loss_and_correct(model(xb), yb, model.spec.head)
+        total_loss += float(loss) * len(xb)
+        total_correct += int(correct)
+    model.train(was_training)
+    return total_loss / len(x), total_correct / len(x)
+
+
+@torch.no_grad()
+def predict(model: torch.nn.Module, x: np.ndarray, batch_size: int = 512) -> np.ndarray:
+    """Predicted class (N,) for x (N, C, H, W)."""
+    was_training = model.training
+    model.eval()
+    out = []
+    for start in range(0, len(x), batch_size):
+        logits = model(torch.tensor(x[start : start + batch_size], dtype=torch.float32))
+        if model.spec.head == "sigmoid":
+            out.append((logits.reshape(-1) > 0).long())
+        else:
+            out.append(logits.argmax(dim=1))
+    model.train(was_training)
+    return torch.cat(out).numpy()
+
+
+def train(
+    model: torch.nn.Module,
+    x_train: np.ndarray,
+    y_train: np.ndarray,
+    x_test: np.ndarray,
+    y_test: np.ndarray,
+    config: TrainConfig = TrainConfig(),
+) -> Iterator[TrainRecord]:
+    """Train `model` in place, yielding one record per epoch.
+
+    x arrays are (N, C, H, W) float32, y arrays (N,) integer labels. The shuffling order comes
+    from `config.seed` alone, so a fresh model with the same seed gives the same records.
+    """
+    if config.max_train is not None:
+        x_train, y_train = x_train[: config.max_train], y_train[: config.max_train]
+    # torch.tensor copies: the shared data sets are read-only and must stay untouched.
+    xt = torch.tensor(x_train, dtype=torch.float32)
+    yt = torch.tensor(y_train, dtype=torch.int64)
+    n = len(xt)
+    if n == 0:
+        raise ValueError("There are no training samples.")
+    optimizer = make_optimizer(model, config.optimizer, lr=config.lr, momentum=config.momentum)
+    generator = torch.Generator().manual_seed(config.seed)
+    steps_per_epoch = -(-n // config.batch_size)
+    total_steps = steps_per_epoch * config.epochs
+    head = model.spec.head
+    step, seen = 0, 0
+    start = time.perf_counter()
+    model.train()
+    for epoch in range(1, config.epochs + 1):
+        order = torch.randperm(n, generator=generator)
+        epoch_loss, epoch_correct = 0.0, 0
+        for first in range(0, n, config.batch_size):
+            idx = order[first : first + config.batch_size]
+            xb, yb = xt[idx], yt[idx]
+            optimizer.zero_grad(set_to_none=True)
+            loss, correct = loss_and_correct(model(xb), yb, head)
+            loss.backward()
+            optimizer.step()
+            step += 1
+            seen += len(idx)
+            epoch_loss += loss.item() * len(idx)
+            epoch_correct += int(correct)
+        test_loss, test_acc = evaluate(model, x_test, y_test)
+        model.train()
+        yield TrainRecord(
+            epoch=epoch,
+            step=step,
+            samples_seen=seen,
+            train_loss=epoch_loss / n,
+            train_acc=epoch_correct / n,
+            test_loss=test_loss,
+            test_acc=test_acc,
+            elapsed_s=time.perf_counter() - start,
+            progress=step / total_steps,
+        )
+    model.eval()

@@ -1,0 +1,132 @@
+"""Training loop, the default model and the shared model store."""
+
+import threading
+
+import numpy as np
+import pytest
+import torch
+
+from cnnexplain.data import load_digits28
+from cnnexplain.models import CNNSpec, ConvBlock
+from cnnexplain.store import DEFAULT_SPEC, ModelStore, build_model, fit
+from cnnexplain.train import TrainConfig, evaluate, predict, train
+
+SMALL = CNNSpec(conv_blocks=(ConvBlock(filters=4),), dense=(16,))
+
+
+@pytest.fixture(scope="module")
+def digits():
+    return load_digits28()
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "message"),
+    [
+        ({"epochs": 0}, "Epochs must be"),
+        ({"batch_size": 0}, "Batch size must be"),
+        ({"lr": -1.0}, "Learning rate must be"),
+        ({"lr": float("nan")}, "Learning rate must be"),
+        ({"optimizer": "rmsprop"}, "Unknown optimizer 'rmsprop'"),
+        ({"momentum": 1.0}, "Momentum must be"),
+    ],
+)
+def test_train_config_rejects_bad_settings(kwargs, message):
+    with pytest.raises(ValueError, match=message):
+        TrainConfig(**kwargs)
+
+
+def test_training_yields_one_record_per_epoch_and_learns(digits):
+    model = build_model(SMALL)
+    config = TrainConfig(epochs=3, batch_size=32, lr=1e-2, max_train=640)
+    records = list(
+        train(model, digits.x_train, digits.y_train, digits.x_test, digits.y_test, config)
+    )
+    assert [r.epoch for r in records] == [1, 2, 3]
+    assert records[-1].progress == pytest.approx(1.0)
+    assert records[-1].samples_seen == 3 * 640
+    assert records[-1].step == 3 * 20
+    assert records[-1].train_loss < records[0].train_loss
+    assert records[-1].test_acc > 0.5
+    loss, acc = evaluate(model, digits.x_test, digits.y_test)
+    assert loss == pytest.approx(records[-1].test_loss)
+    assert acc == pytest.approx(records[-1].test_acc)
+    assert acc == pytest.approx(float(np.mean(predict(model, digits.x_test) == digits.y_test)))
+
+
+def test_same_seed_same_numbers(digits):
+    config = TrainConfig(epochs=1, max_train=300, optimizer="momentum", lr=0.05)
+
+    def run():
+        model = build_model(SMALL)
+        recs = list(
+            train(model, digits.x_train, digits.y_train, digits.x_test, digits.y_test, config)
+        )
+        return recs[-1].train_loss, [p.detach().clone() for p in model.parameters()]
+
+    (loss_a, params_a), (loss_b, params_b) = run(), run()
+    assert loss_a == loss_b
+    assert all(torch.equal(a, b) for a, b in zip(params_a, params_b, strict=True))
+
+
+def test_sigmoid_head_trains_on_two_classes(digits):
+    keep_train = digits.y_train < 2
+    keep_test = digits.y_test < 2
+    spec = CNNSpec(conv_blocks=(ConvBlock(filters=4),), dense=(32,), num_classes=2, head="sigmoid")
+    model = build_model(spec)
+    records = list(
+        train(
+            model,
+            digits.x_train[keep_train],
+            digits.y_train[keep_train],
+            digits.x_test[keep_test],
+            digits.y_test[keep_test],
+            TrainConfig(epochs=3, lr=1e-2),
+        )
+    )
+    assert records[-1].test_acc > 0.9
+
+
+def test_default_model_reaches_97_percent_on_unseen_digits(digits):
+    entry = fit(DEFAULT_SPEC, digits, "digits")
+    assert entry.trained
+    assert entry.test_acc >= 0.97
+    assert len(entry.history) == TrainConfig().epochs
+    assert not any(p.requires_grad for p in entry.model.parameters())
+
+
+def test_store_trains_once_per_key_even_when_asked_at_once(digits):
+    store = ModelStore()
+    epochs_reported = []
+    results = []
+
+    def ask():
+        results.append(
+            store.get(SMALL, digits, "digits", trained=True, on_progress=epochs_reported.append)
+        )
+
+    threads = [threading.Thread(target=ask) for _ in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert len(epochs_reported) == TrainConfig().epochs  # one training run, not four
+    assert all(r is results[0] for r in results)
+    assert store.peek(SMALL, "digits") is results[0]
+    assert store.peek(SMALL, "digits", trained=False) is None
+
+
+def test_store_keeps_at_most_its_capacity(digits):
+    store = ModelStore(capacity=2)
+    specs = [CNNSpec(conv_blocks=(ConvBlock(filters=f),), dense=(8,)) for f in (2, 3, 4)]
+    for spec in specs:
+        store.get(spec, digits, "digits", trained=False)
+    assert store.peek(specs[0], "digits", trained=False) is None
+    assert store.peek(specs[2], "digits", trained=False) is not None
+
+
+def test_untrained_entry_keeps_the_seeded_initial_weights(digits):
+    entry = fit(SMALL, digits, "digits", trained=False)
+    fresh = build_model(SMALL)
+    assert entry.history == ()
+    for a, b in zip(entry.model.parameters(), fresh.parameters(), strict=True):
+        assert torch.equal(a, b)
