@@ -1,0 +1,86 @@
+"""Home: one picture through the whole network, stage by stage."""
+
+import streamlit as st
+
+from cnnexplain import figures
+from cnnexplain.models import stage_shapes
+from cnnexplain.texts import home as text
+from cnnexplain.texts.stages import STAGE_KIND
+from cnnexplain.trace import trace
+from cnnexplain.ui import resources, session
+from cnnexplain.ui.widgets import format_shape, test_sample_picker
+
+MAX_THUMBNAILS = 8
+
+st.title(text.TITLE)
+st.write(text.INTRO)
+st.info(text.STORY)
+
+spec = session.current_spec()
+dataset_key = session.current_dataset_key()
+data = resources.dataset(dataset_key)
+entry = resources.trained_model(spec, dataset_key, trained=session.current_trained())
+
+st.subheader(text.MODEL_HEADER)
+if entry.trained:
+    st.write(
+        text.MODEL_TRAINED.format(dataset=data.name, acc=entry.test_acc, n_test=len(data.x_test))
+    )
+else:
+    st.warning(text.MODEL_UNTRAINED)
+
+st.subheader(text.SAMPLE_HEADER)
+left, right = st.columns([1, 2])
+with left:
+    x, label = test_sample_picker(data, key="home_sample")
+with right:
+    result = trace(entry.model, x, label=label)
+    st.write(text.TRUE_LABEL.format(label=data.class_names[label]))
+    st.write(
+        text.PREDICTED.format(
+            label=data.class_names[result.predicted], p=float(result.probs[result.predicted])
+        )
+    )
+    st.write(text.LOSS.format(loss=result.loss))
+    st.caption(text.REPLAY_AGREES.format(diff=max(result.max_abs_diff, 1e-12)))
+
+st.subheader(text.PIPELINE_HEADER)
+infos = {info.name: info for info in stage_shapes(spec)}
+for stage in result.stages:
+    info = infos[stage.name]
+    kind = stage.kind
+    if kind == "probs":
+        kind = "probs_sigmoid" if spec.head == "sigmoid" else "probs_softmax"
+    words, chart = st.columns([1, 2])
+    with words:
+        st.markdown(
+            text.STAGE_LINE.format(
+                name=stage.name, shape=format_shape(info.shape), params=info.params
+            )
+        )
+        st.caption(STAGE_KIND[kind])
+    with chart:
+        out = stage.torch_out
+        if stage.kind == "input":
+            st.plotly_chart(figures.image(out, height=200), key=f"home_{stage.name}")
+        elif out.ndim == 3:
+            shown = min(len(out), MAX_THUMBNAILS)
+            st.plotly_chart(
+                figures.feature_maps(out[:shown], columns=MAX_THUMBNAILS),
+                key=f"home_{stage.name}",
+            )
+            if shown < len(out):
+                st.caption(text.SHOWING_MAPS.format(shown=shown, total=len(out)))
+        elif stage.kind in ("logits", "probs") and len(out) == len(data.class_names):
+            st.plotly_chart(
+                figures.vector(
+                    out, labels=data.class_names, highlight=result.predicted, height=180
+                ),
+                key=f"home_{stage.name}",
+            )
+        else:
+            st.plotly_chart(figures.vector(out, height=160), key=f"home_{stage.name}")
+
+st.markdown(text.FINAL_LOSS.format(loss=result.loss))
+st.caption(STAGE_KIND["loss"])
+st.write(text.TOTAL_PARAMS.format(total=sum(info.params for info in infos.values())))

@@ -1,0 +1,39 @@
+"""Helpers for driving pages with Streamlit's AppTest."""
+
+from __future__ import annotations
+
+import base64
+import json
+from pathlib import Path
+
+import numpy as np
+from streamlit.testing.v1 import AppTest
+
+APP = str(Path(__file__).resolve().parents[1] / "app.py")
+
+
+def app() -> AppTest:
+    """A fresh session of the whole app, already run once (on the home page)."""
+    at = AppTest.from_file(APP, default_timeout=120)
+    return at.run()
+
+
+def charts(at: AppTest) -> list[dict]:
+    """Every plotly chart on the page as {"data", "layout"}."""
+    return [json.loads(el.proto.spec) for el in at.get("plotly_chart")]
+
+
+def decode(values) -> np.ndarray:
+    """A plotly array as stored in the chart spec (plain list or base64 typed array)."""
+    if isinstance(values, dict) and "bdata" in values:
+        arr = np.frombuffer(base64.b64decode(values["bdata"]), values["dtype"])
+        if "shape" in values:
+            arr = arr.reshape([int(s) for s in str(values["shape"]).split(",")])
+        return arr
+    return np.asarray(values)
+
+
+def markdown_text(at: AppTest) -> str:
+    """All markdown and caption text on the page, joined."""
+    parts = [m.value for m in at.markdown] + [c.value for c in at.caption]
+    return "\n".join(parts)
