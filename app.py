@@ -1,4 +1,8 @@
-"""cnnexplain: entry point. Sets up the page and the navigation between pages."""
+"""cnnexplain: entry point. Page set-up and navigation between pages.
+
+Each page draws the shared sidebar itself (cnnexplain.ui.sidebar), so that a page and its
+controls always run together.
+"""
 
 import streamlit as st
 

@@ -143,6 +143,18 @@ def load_digits28(test_fraction: float = 0.2, seed: int = 0) -> Dataset:
     )
 
 
+def digit_pair(digits: Dataset, first: int, second: int) -> Dataset:
+    """Only two classes of a data set, relabelled 0 (first) and 1 (second)."""
+    parts = []
+    for x, y in ((digits.x_train, digits.y_train), (digits.x_test, digits.y_test)):
+        keep = (y == first) | (y == second)
+        parts += [np.array(x[keep]), (y[keep] == second).astype(np.int64)]
+    names = (digits.class_names[first], digits.class_names[second])
+    return Dataset(
+        f"{digits.name}-{first}-{second}", *parts, names, DATASETS["digits-0-1"].description
+    )
+
+
 def _cubic_matrix(n_in: int, n_out: int) -> np.ndarray:
     """(n_out, n_in) matrix that resamples a line of n_in pixels to n_out pixels, bicubic.
 
@@ -544,6 +556,16 @@ DATASETS: dict[str, DatasetInfo] = {
         channels=1,
         size=28,
     ),
+    "digits-0-1": DatasetInfo(
+        title="Zeros and ones (built in, two classes)",
+        description=(
+            "Only the 0s and 1s of the built-in digits: a two-class problem, where a single "
+            "sigmoid output can give the probability of a 1."
+        ),
+        online=False,
+        channels=1,
+        size=28,
+    ),
     "shapes": DatasetInfo(
         title="Shapes (built in)",
         description=(
@@ -581,6 +603,8 @@ def load_dataset(key: str) -> Dataset:
     """Load a data set from DATASETS by its key with its default settings."""
     if key == "digits":
         return load_digits28()
+    if key == "digits-0-1":
+        return digit_pair(load_digits28(), 0, 1)
     if key == "shapes":
         return make_shapes()
     if key == "shapes-rgb":

@@ -3,15 +3,18 @@
 import streamlit as st
 
 from cnnexplain import figures
+from cnnexplain.data import DATASETS
 from cnnexplain.models import stage_shapes
 from cnnexplain.texts import home as text
 from cnnexplain.texts.stages import STAGE_KIND
 from cnnexplain.trace import trace
 from cnnexplain.ui import resources, session
+from cnnexplain.ui.sidebar import architecture_sidebar
 from cnnexplain.ui.widgets import format_shape, test_sample_picker
 
 MAX_THUMBNAILS = 8
 
+architecture_sidebar()
 st.title(text.TITLE)
 st.write(text.INTRO)
 st.info(text.STORY)
@@ -24,7 +27,9 @@ entry = resources.trained_model(spec, dataset_key, trained=session.current_train
 st.subheader(text.MODEL_HEADER)
 if entry.trained:
     st.write(
-        text.MODEL_TRAINED.format(dataset=data.name, acc=entry.test_acc, n_test=len(data.x_test))
+        text.MODEL_TRAINED.format(
+            dataset=DATASETS[dataset_key].title, acc=entry.test_acc, n_test=len(data.x_test)
+        )
     )
 else:
     st.warning(text.MODEL_UNTRAINED)

@@ -215,7 +215,7 @@ def test_dataset_checks_its_arrays():
 
 def test_registry_lists_every_data_set():
     online = ["mnist", "fashion-mnist", "cifar-10"]
-    assert list(DATASETS) == ["digits", "shapes", "shapes-rgb", *online]
+    assert list(DATASETS) == ["digits", "digits-0-1", "shapes", "shapes-rgb", *online]
     for info in DATASETS.values():
         assert isinstance(info, DatasetInfo)
         assert info.title and info.description
@@ -223,7 +223,7 @@ def test_registry_lists_every_data_set():
     assert (DATASETS["cifar-10"].channels, DATASETS["cifar-10"].size) == (3, 32)
 
 
-@pytest.mark.parametrize("key", ["digits", "shapes", "shapes-rgb"])
+@pytest.mark.parametrize("key", ["digits", "digits-0-1", "shapes", "shapes-rgb"])
 def test_load_dataset_matches_its_registry_entry(key):
     ds = load_dataset(key)
     info = DATASETS[key]
@@ -231,8 +231,20 @@ def test_load_dataset_matches_its_registry_entry(key):
     assert (ds.channels, ds.size) == (info.channels, info.size)
 
 
+def test_digit_pair_keeps_two_classes_relabelled():
+    digits = load_digits28()
+    pair = load_dataset("digits-0-1")
+    assert pair.class_names == ("0", "1")
+    assert len(pair.x_train) == int(np.sum(np.isin(digits.y_train, (0, 1))))
+    ones = digits.x_train[digits.y_train == 1]
+    np.testing.assert_array_equal(pair.x_train[pair.y_train == 1], ones)
+    assert set(np.unique(pair.y_test)) == {0, 1}
+
+
 def test_unknown_key_lists_the_valid_ones():
-    with pytest.raises(ValueError, match="'emnist'; choose one of: digits, shapes, shapes-rgb"):
+    with pytest.raises(
+        ValueError, match="'emnist'; choose one of: digits, digits-0-1, shapes, shapes-rgb"
+    ):
         load_dataset("emnist")
 
 

@@ -36,7 +36,11 @@ def test_home_shows_every_stage_of_the_default_model(digits):
         assert f"**{stage}**:" in text, stage
     assert "**flatten**: shape 784, 0 parameters" in text
     assert "**conv1**: shape 8 × 28 × 28, 80 parameters" in text
-    assert any("correct on 360 test images" in m.value for m in at.markdown)
+    assert any(
+        "Trained on **Handwritten digits (built in)**: " in m.value
+        and "correct on 360 test images" in m.value
+        for m in at.markdown
+    )
 
 
 def test_home_probabilities_are_the_live_model_s(digits):
