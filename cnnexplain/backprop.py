@@ -1,0 +1,570 @@
+"""One training step, inspected: every gradient on the way back, every update, both verified.
+
+`inspected_step` takes one optimizer step of a model on one batch and records all of it:
+
+1. torch: the forward pass, the loss (mean cross-entropy, or binary cross-entropy on the logit
+   of a sigmoid head) and autograd's gradient of every parameter;
+2. numpy: the same forward pass with the `ops` math (through `trace.replay_stage`, so it reads
+   each layer's hyper-parameters exactly as the forward trace does), then the `ops` backward
+   functions stage by stage, from dL/dlogits down to the input, keeping the gradient arriving
+   at every stage's output and leaving through its input;
+3. the check that the numpy parameter gradients equal autograd's (`grad_max_abs_diff`);
+4. the update with the `optim` numpy arithmetic, and the same update by `torch.optim` started
+   from the same optimizer state (`update_max_abs_diff`);
+5. the loss on the same batch with the new weights.
+
+The model passed in is never changed: the step runs on a private copy and returns the new
+weights as numpy arrays (`StepRecord.params_after`, named as in `model.named_parameters()`), with
+the optimizer state to pass to the next step. A page keeps its own history of weights and loads
+the ones it shows with `load_params`.
+"""
+
+from __future__ import annotations
+
+import math
+import numbers
+import statistics
+import time
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+from cnnexplain import ops, optim
+from cnnexplain.models import CNNSpec, build_cnn, clone_model
+from cnnexplain.trace import replay_stage
+
+MAX_LR = 10.0  # the largest learning rate offered; larger ones only show overflow sooner
+
+_PARAM_STAGES = ("conv", "dense", "logits")  # stages whose weight and bias are parameters
+
+
+def _number(name: str, value: Any) -> float:
+    """value as a finite Python float, or a ValueError naming the setting."""
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
+        raise ValueError(f"{name} must be a number, got {value!r}.")
+    value = float(value)
+    if not math.isfinite(value):
+        raise ValueError(f"{name} must be a finite number, got {value!r}.")
+    return value
+
+
+def _fraction(name: str, value: Any) -> float:
+    """A momentum or a beta: at least 0 and below 1."""
+    value = _number(name, value)
+    if not 0 <= value < 1:
+        raise ValueError(f"{name} must be at least 0 and below 1, got {value!r}.")
+    return value
+
+
+@dataclass(frozen=True)
+class OptimizerSettings:
+    """Which optimizer takes the step, and its hyper-parameters (checked when made)."""
+
+    kind: str = "sgd"  # one of optim.OPTIMIZERS: "sgd", "momentum" or "adam"
+    lr: float = 0.01  # learning rate, above 0 and at most MAX_LR
+    momentum: float = 0.9  # used by "momentum": weight of the previous step's direction
+    betas: tuple[float, float] = (0.9, 0.999)  # used by "adam": decay of the two moments
+    eps: float = 1e-8  # used by "adam": added to the denominator so it is never 0
+
+    def __post_init__(self) -> None:
+        if self.kind not in optim.OPTIMIZERS:
+            raise ValueError(
+                f"Unknown optimizer {self.kind!r}: choose one of {', '.join(optim.OPTIMIZERS)}."
+            )
+        lr = _number("The learning rate", self.lr)
+        if not 0 < lr <= MAX_LR:
+            raise ValueError(
+                f"The learning rate must be above 0 and at most {MAX_LR:g}, got {self.lr!r}."
+            )
+        momentum = _fraction("Momentum", self.momentum)
+        if isinstance(self.betas, str) or not hasattr(self.betas, "__len__"):
+            raise ValueError(f"Adam's betas must be a pair (beta1, beta2), got {self.betas!r}.")
+        if len(self.betas) != 2:
+            raise ValueError(f"Adam's betas must be a pair (beta1, beta2), got {self.betas!r}.")
+        betas = (_fraction("beta1", self.betas[0]), _fraction("beta2", self.betas[1]))
+        eps = _number("eps", self.eps)
+        if eps <= 0:
+            raise ValueError(f"eps must be above 0, got {self.eps!r}.")
+        # Plain floats, so the dataclass stays hashable and numpy keeps float32 arrays float32.
+        object.__setattr__(self, "lr", lr)
+        object.__setattr__(self, "momentum", momentum)
+        object.__setattr__(self, "betas", betas)
+        object.__setattr__(self, "eps", eps)
+
+    def optimizer_kwargs(self) -> dict[str, Any]:
+        """Keyword arguments for `optim.optimizer_step(kind, ...)` and `optim.torch_optimizer`.
+
+        Only the options `kind` uses: lr for "sgd", lr and momentum for "momentum", lr, betas
+        and eps for "adam".
+        """
+        if self.kind == "adam":
+            return {"lr": self.lr, "betas": self.betas, "eps": self.eps}
+        if self.kind == "momentum":
+            return {"lr": self.lr, "momentum": self.momentum}
+        return {"lr": self.lr}
+
+
+@dataclass(frozen=True, eq=False)
+class StageGrad:
+    """One stage of the model on the way back: its forward values and the gradients through it.
+
+    Arrays keep the batch dimension N; the shapes are those of the stage's input and output:
+    (N, C, H, W) for feature maps, (N, D) for vectors.
+    """
+
+    name: str  # the model's child name: "conv1", "relu1", "maxpool1", "flatten", "logits", ...
+    kind: str  # conv, activation, pool, flatten, dense or logits
+    x: np.ndarray  # the stage's input in the numpy forward pass
+    out: np.ndarray  # its output in the numpy forward pass
+    dout: np.ndarray  # dL/d out, shaped like out: the gradient arriving from the stage after
+    dx: np.ndarray  # dL/d x, shaped like x: the gradient passed to the stage before
+    dw: np.ndarray | None  # dL/d weight, (F, C, KH, KW) or (M, D); None without parameters
+    db: np.ndarray | None  # dL/d bias, (F,) or (M,); None without parameters
+    hparams: dict[str, Any]  # as in trace: stride, padding, dilation, size, pool, activation
+    cache: Any  # the `ops` forward cache the backward used
+
+
+@dataclass(frozen=True, eq=False)
+class StepRecord:
+    """Everything one optimizer step did on one batch of N examples.
+
+    Parameter dicts are keyed like `model.named_parameters()`: "conv1.weight", "logits.bias", ...
+    """
+
+    settings: OptimizerSettings  # the optimizer and its hyper-parameters
+    labels: np.ndarray  # (N,) the true classes
+    loss_before: float  # torch's mean loss on the batch before the step
+    loss_after: float  # the same loss with params_after (inf or nan when the step diverged)
+    logits: np.ndarray  # (N, K), or (N, 1) for a sigmoid head: torch's raw scores
+    probs: np.ndarray  # (N, K) class probabilities; [1 - p, p] per row for a sigmoid head
+    dlogits: np.ndarray  # like logits: (softmax - one-hot) / N, or (sigmoid - label) / N
+    stage_grads: list[StageGrad]  # every child of the model, in forward order
+    grads: dict[str, np.ndarray]  # dL/d parameter from the `ops` backward functions
+    torch_grads: dict[str, np.ndarray]  # the same from torch autograd
+    grad_max_abs_diff: float  # largest |grads - torch_grads| over every parameter
+    params_before: dict[str, np.ndarray]  # the weights the step started from
+    params_after: dict[str, np.ndarray]  # the weights after the numpy update
+    opt_state: dict[str, optim.SGDState | optim.AdamState]  # pass to the next step
+    opt_terms: dict[str, optim.SGDStepTerms | optim.AdamStepTerms]  # the update's arithmetic
+    update_max_abs_diff: float  # largest |params_after - torch.optim's update|
+    diverged: bool  # loss_after or some weight in params_after is inf or nan
+
+    @property
+    def names(self) -> list[str]:
+        """Stage names in forward order."""
+        return [s.name for s in self.stage_grads]
+
+    def stage(self, name: str) -> StageGrad:
+        """The stage called `name`."""
+        for s in self.stage_grads:
+            if s.name == name:
+                return s
+        raise KeyError(f"No stage {name!r} in this step; stages: {', '.join(self.names)}.")
+
+
+def load_params(model: nn.Module, params: Mapping[str, np.ndarray]) -> None:
+    """Copy numpy weights (as in StepRecord.params_after) into `model`'s parameters, in place.
+
+    `params` must name every parameter of the model, with its shape. Raises ValueError otherwise,
+    before anything is copied.
+    """
+    named = dict(model.named_parameters())
+    if params.keys() != named.keys():
+        missing = [n for n in named if n not in params]
+        extra = [n for n in params if n not in named]
+        parts = ([f"missing {', '.join(missing)}"] if missing else []) + (
+            [f"unexpected {', '.join(extra)}"] if extra else []
+        )
+        raise ValueError(f"The weights do not match the model's parameters: {'; '.join(parts)}.")
+    for name, p in named.items():
+        if np.shape(params[name]) != tuple(p.shape):
+            raise ValueError(
+                f"{name} has shape {np.shape(params[name])} but the model's is {tuple(p.shape)}."
+            )
+    with torch.no_grad():
+        for name, p in named.items():
+            p.copy_(torch.as_tensor(np.asarray(params[name]), dtype=p.dtype))
+
+
+def _check_batch(x: Any, y: Any, spec: Any, dtype: torch.dtype) -> tuple[np.ndarray, np.ndarray]:
+    """x as a (N, C, H, W) array of the model's dtype and y as (N,) int64 labels, checked."""
+    np_dtype = torch.empty((), dtype=dtype).numpy().dtype
+    x = np.ascontiguousarray(x, dtype=np_dtype)
+    expected = (spec.in_channels, spec.input_size, spec.input_size)
+    if x.ndim != 4 or x.shape[0] < 1 or x.shape[1:] != expected:
+        raise ValueError(
+            f"The batch must have shape (N, {', '.join(map(str, expected))}) "
+            f"(examples, channels, rows, columns) with N >= 1, got shape {x.shape}."
+        )
+    if not np.isfinite(x).all():
+        raise ValueError("The batch contains NaN or infinite values.")
+    labels = np.asarray(y)
+    if labels.shape != (x.shape[0],) or not np.issubdtype(labels.dtype, np.integer):
+        raise ValueError(
+            f"The labels must be {x.shape[0]} whole numbers, one per example, "
+            f"got {labels.dtype} of shape {labels.shape}."
+        )
+    K = spec.num_classes
+    if labels.min() < 0 or labels.max() >= K:
+        raise ValueError(f"The labels must be classes from 0 to {K - 1}.")
+    return x, labels.astype(np.int64)
+
+
+def _check_opt_state(opt_state: Mapping[str, Any] | None, kind: str) -> None:
+    """Refuse a state left by another optimizer, with what to do instead."""
+    if opt_state is None:
+        return
+    expected = optim.AdamState if kind == "adam" else optim.SGDState
+    for name, state in opt_state.items():
+        if not isinstance(state, expected):
+            raise ValueError(
+                f"The optimizer state of {name} is a {type(state).__name__}, left by another "
+                f"optimizer; {kind} needs {expected.__name__}s: start it with opt_state=None."
+            )
+
+
+def _loss(logits: torch.Tensor, labels: torch.Tensor, head: str) -> torch.Tensor:
+    """Mean cross-entropy on (N, K) logits, or binary cross-entropy on (N, 1) logits."""
+    if head == "sigmoid":
+        return F.binary_cross_entropy_with_logits(logits.reshape(-1), labels.to(logits.dtype))
+    return F.cross_entropy(logits, labels)
+
+
+def _stage_backward(
+    kind: str, hparams: dict[str, Any], dout: np.ndarray, cache: Any
+) -> tuple[np.ndarray, np.ndarray | None, np.ndarray | None]:
+    """(dx, dw, db) of one stage; dw and db are None for stages without parameters."""
+    if kind == "conv":
+        return ops.conv2d_backward(dout, cache)
+    if kind in ("dense", "logits"):
+        return ops.dense_backward(dout, cache)
+    if kind == "activation":
+        return ops.activation_backward(dout, cache), None, None
+    if kind == "pool":
+        backward = ops.maxpool2d_backward if hparams["pool"] == "max" else ops.avgpool2d_backward
+        return backward(dout, cache), None, None
+    if kind == "flatten":
+        return ops.flatten_backward(dout, cache), None, None
+    raise ValueError(f"No backward pass for a {kind!r} stage.")
+
+
+def _max_abs_diff(a: Mapping[str, np.ndarray], b: Mapping[str, np.ndarray]) -> float:
+    """Largest |a - b| over every array, counting equal infinities (or two NaNs) as agreeing."""
+    worst = 0.0
+    with np.errstate(invalid="ignore", over="ignore"):
+        for name, left in a.items():
+            right = b[name]
+            diff = np.abs(left.astype(np.float64) - right.astype(np.float64))
+            agree = (left == right) | (np.isnan(left) & np.isnan(right))
+            diff[agree] = 0.0
+            largest = float(np.max(diff, initial=0.0))  # nan where only one side is nan
+            if math.isnan(largest):
+                return math.nan
+            worst = max(worst, largest)
+    return worst
+
+
+def _load_torch_state(
+    optimizer: torch.optim.Optimizer,
+    params: list[torch.Tensor],
+    names: list[str],
+    opt_state: Mapping[str, optim.SGDState | optim.AdamState] | None,
+) -> None:
+    """Give a fresh torch optimizer the state the numpy optimizer carries, by parameter."""
+    if opt_state is None:
+        return
+    state_dict = optimizer.state_dict()
+    state: dict[int, dict[str, torch.Tensor]] = {}
+    for index, (name, p) in enumerate(zip(names, params, strict=True)):
+        s = opt_state[name]
+        if isinstance(s, optim.AdamState):
+            state[index] = {
+                # torch keeps Adam's step count as a float32 scalar tensor on the CPU path.
+                "step": torch.tensor(float(s.step), dtype=torch.float32),
+                "exp_avg": torch.as_tensor(s.m, dtype=p.dtype).clone(),
+                "exp_avg_sq": torch.as_tensor(s.v, dtype=p.dtype).clone(),
+            }
+        elif s.momentum_buffer is not None:
+            state[index] = {"momentum_buffer": torch.as_tensor(s.momentum_buffer).clone()}
+    state_dict["state"] = state
+    optimizer.load_state_dict(state_dict)
+
+
+def inspected_step(
+    model: nn.Module,
+    x: np.ndarray,
+    y: np.ndarray,
+    settings: OptimizerSettings | None = None,
+    opt_state: Mapping[str, optim.SGDState | optim.AdamState] | None = None,
+) -> StepRecord:
+    """One optimizer step of `model` on the batch (x, y), with every number along the way.
+
+    Inputs:
+        model: an nn.Sequential from models.build_cnn or build_mlp (it needs `.spec`); only
+            read, never changed. Its parameter dtype (float32, or float64 after .double()) is
+            the dtype of every array in the record.
+        x: (N, C, H, W) inputs, converted to the model's dtype.
+        y: (N,) integer labels, from 0 to K - 1 (0 or 1 for a sigmoid head).
+        settings: the optimizer; plain SGD with lr 0.01 when None.
+        opt_state: `StepRecord.opt_state` of the previous step, or None for the first step.
+
+    Returns a StepRecord. The update uses torch autograd's gradients, the ones torch training
+    would apply, so a history of steps is the history torch would produce: Adam divides each
+    gradient by its own running size, so a gradient within rounding of 0 can change sign between
+    two float32 sums of the same terms and move its weight by up to 2 * lr. The `ops` gradients
+    are the ones explained, and `grad_max_abs_diff` says how far they are from autograd's.
+    When the step diverges (see `divergence_message`) the record still holds every number;
+    keep `params_before` rather than `params_after`.
+
+    Raises ValueError for a batch, labels or optimizer state that do not fit the model.
+    """
+    settings = OptimizerSettings() if settings is None else settings
+    if not isinstance(settings, OptimizerSettings):
+        raise ValueError(f"settings must be an OptimizerSettings, got {type(settings).__name__}.")
+    spec = getattr(model, "spec", None)
+    if spec is None:
+        raise ValueError("The model has no .spec: build it with models.build_cnn or build_mlp.")
+    _check_opt_state(opt_state, settings.kind)
+
+    work = clone_model(model)  # the step's private copy: autograd and torch.optim write to it
+    named = dict(work.named_parameters())
+    names = list(named)
+    params = list(named.values())
+    x, labels = _check_batch(x, y, spec, params[0].dtype)
+    params_before = {name: p.detach().numpy().copy() for name, p in named.items()}
+
+    # (1) torch: forward, loss, autograd.
+    for p in params:
+        p.requires_grad_(True)
+    x_t, labels_t = torch.from_numpy(x), torch.from_numpy(labels)
+    logits_t = work(x_t)  # (N, K) or (N, 1)
+    loss_t = _loss(logits_t, labels_t, spec.head)
+    torch_grads_t = torch.autograd.grad(loss_t, params)
+    torch_grads = {name: g.numpy().copy() for name, g in zip(names, torch_grads_t, strict=True)}
+    logits = logits_t.detach().numpy().copy()
+    if spec.head == "sigmoid":
+        p1 = torch.sigmoid(logits_t.detach()).numpy()  # (N, 1): P(class 1)
+        probs = np.concatenate([1 - p1, p1], axis=1)  # (N, 2)
+    else:
+        probs = torch.softmax(logits_t.detach(), dim=1).numpy().copy()  # (N, K)
+
+    # (2) numpy: the same forward with every cache, then backwards stage by stage. A diverging
+    # history shows up as inf or nan here, which the record reports rather than warns about.
+    with np.errstate(over="ignore", invalid="ignore"):
+        forward = []
+        out = x
+        for name, module in work.named_children():
+            kind, new_out, _, hparams, cache = replay_stage(name, module, out)
+            forward.append((name, kind, out, new_out, hparams, cache))
+            out = new_out
+        if spec.head == "sigmoid":
+            _, dlogits = ops.sigmoid_binary_cross_entropy(out, labels)  # (N, 1)
+        else:
+            _, dlogits = ops.softmax_cross_entropy(out, labels)  # (N, K)
+
+        stage_grads = []
+        dout = dlogits
+        for name, kind, stage_x, stage_out, hparams, cache in reversed(forward):
+            dx, dw, db = _stage_backward(kind, hparams, dout, cache)
+            stage_grads.append(
+                StageGrad(name, kind, stage_x, stage_out, dout, dx, dw, db, hparams, cache)
+            )
+            dout = dx
+    stage_grads.reverse()
+    grads = {}
+    for s in stage_grads:
+        if s.kind in _PARAM_STAGES:
+            grads[f"{s.name}.weight"], grads[f"{s.name}.bias"] = s.dw, s.db
+    grads = {name: grads[name] for name in names}  # in the model's parameter order
+
+    # (3) the two gradients agree.
+    grad_max_abs_diff = _max_abs_diff(grads, torch_grads)
+
+    # (4) the numpy update, and torch.optim's from the same state and gradients.
+    kwargs = settings.optimizer_kwargs()
+    params_after, new_state, terms = optim.optimizer_step(
+        settings.kind, params_before, torch_grads, opt_state, **kwargs
+    )
+    optimizer = optim.torch_optimizer(settings.kind, params, **kwargs)
+    _load_torch_state(optimizer, params, names, opt_state)
+    for p, g in zip(params, torch_grads_t, strict=True):
+        p.grad = g
+    optimizer.step()
+    torch_after = {name: p.detach().numpy() for name, p in named.items()}
+    update_max_abs_diff = _max_abs_diff(params_after, torch_after)
+
+    # (5) the loss on the same batch with the new weights.
+    load_params(work, params_after)
+    with torch.no_grad():
+        loss_after = float(_loss(work(x_t), labels_t, spec.head))
+
+    diverged = not math.isfinite(loss_after) or not all(
+        np.isfinite(p).all() for p in params_after.values()
+    )
+    return StepRecord(
+        settings=settings,
+        labels=labels,
+        loss_before=float(loss_t.detach()),
+        loss_after=loss_after,
+        logits=logits,
+        probs=probs,
+        dlogits=dlogits,
+        stage_grads=stage_grads,
+        grads=grads,
+        torch_grads=torch_grads,
+        grad_max_abs_diff=grad_max_abs_diff,
+        params_before=params_before,
+        params_after=params_after,
+        opt_state=new_state,
+        opt_terms=terms,
+        update_max_abs_diff=update_max_abs_diff,
+        diverged=diverged,
+    )
+
+
+def local_gradient(stage: StageGrad) -> np.ndarray:
+    """How an activation or pooling stage passes gradient back, shaped like its input.
+
+    The stage's `ops` backward applied to an upstream gradient of ones: for an activation its
+    derivative at every input (for ReLU the mask, 1 where the input was positive, else 0); for
+    pooling the share of an output's gradient each input position receives (1 for the winner of
+    a max window and 0 for the others; 1/size² for every position under average pooling;
+    overlapping windows add up). dx == the same backward of dout, so dx = dout routed this way.
+    """
+    if stage.kind not in ("activation", "pool"):
+        raise ValueError(
+            f"Stage {stage.name} is a {stage.kind} stage; local_gradient explains activation "
+            "and pooling stages."
+        )
+    dx, _, _ = _stage_backward(stage.kind, stage.hparams, np.ones_like(stage.out), stage.cache)
+    return dx
+
+
+@dataclass(frozen=True, eq=False)
+class KernelWeightGradient:
+    """dL/dw[f, c, kh, kw] of one conv stage written out as a sum of products.
+
+    Every output position (i, j) of every example n read, through tap (kh, kw) of channel c,
+    one padded input value; the gradient is the sum over n, i, j of that value times the
+    gradient arriving at out[n, f, i, j].
+    """
+
+    layer: str  # the conv stage: "conv1", ...
+    index: tuple[int, int, int, int]  # (f, c, kh, kw)
+    inputs: np.ndarray  # (N, H', W') padded input value under the tap at each output position
+    upstream: np.ndarray  # (N, H', W') dL/d out[:, f]: the gradient arriving at the conv output
+    products: np.ndarray  # (N, H', W') inputs * upstream
+    input_rows: np.ndarray  # (H',) input row the tap reads; < 0 or >= H where it is padding
+    input_cols: np.ndarray  # (W',) input column the tap reads; < 0 or >= W where it is padding
+    total: float  # sum of products, summed in float64
+    gradient: float  # record.grads[f"{layer}.weight"][f, c, kh, kw]; equal to total
+
+
+def kernel_weight_gradient_terms(
+    record: StepRecord, layer: str, f: int, c: int, kh: int, kw: int
+) -> KernelWeightGradient:
+    """The terms of the gradient of weight w[f, c, kh, kw] of conv stage `layer`.
+
+    Reads the im2col matrix the forward pass multiplied, so `inputs` are exactly the numbers the
+    gradient was computed from. Raises ValueError for a stage that is not a convolution or an
+    index out of range.
+    """
+    conv_layers = [s.name for s in record.stage_grads if s.kind == "conv"]
+    if layer not in conv_layers:
+        raise ValueError(
+            f"{layer!r} is not a convolution of this model; choose one of "
+            f"{', '.join(conv_layers) or '(none: the model has no convolutions)'}."
+        )
+    stage = record.stage(layer)
+    x_shape, w, cols, stride, padding, dilation = stage.cache  # as conv2d_backward unpacks it
+    N, C, H, W = x_shape
+    F_, _, KH, KW = w.shape
+    checks = (
+        ("filter f", f, F_),
+        ("channel c", c, C),
+        ("kernel row kh", kh, KH),
+        ("kernel column kw", kw, KW),
+    )
+    for what, value, size in checks:
+        if isinstance(value, bool) or not isinstance(value, numbers.Integral):
+            raise ValueError(f"{what} must be a whole number, got {value!r}.")
+        if not 0 <= value < size:
+            raise ValueError(f"{what} must be in 0..{size - 1} for {layer}, got {value}.")
+    Ho, Wo = stage.dout.shape[2:]
+    # cols has one row per (c, kh, kw), in the order of w.reshape(F, -1), and one column per
+    # (n, i, j).
+    inputs = cols[(c * KH + kh) * KW + kw].reshape(N, Ho, Wo).copy()
+    upstream = stage.dout[:, f].copy()
+    products = inputs * upstream
+    return KernelWeightGradient(
+        layer=layer,
+        index=(int(f), int(c), int(kh), int(kw)),
+        inputs=inputs,
+        upstream=upstream,
+        products=products,
+        input_rows=np.arange(Ho) * stride - padding + kh * dilation,
+        input_cols=np.arange(Wo) * stride - padding + kw * dilation,
+        total=float(products.sum(dtype=np.float64)),
+        gradient=float(record.grads[f"{layer}.weight"][f, c, kh, kw]),
+    )
+
+
+def divergence_message(record: StepRecord) -> str | None:
+    """A plain-words explanation when the step diverged, else None."""
+    if not record.diverged:
+        return None
+    if math.isnan(record.loss_after):
+        what = "The loss became undefined (not a number)"
+    elif math.isinf(record.loss_after):
+        what = "The loss became infinite"
+    else:
+        what = "Some weights became infinite or undefined"
+    return (
+        f"{what}: the learning rate {record.settings.lr:g} is so large that the step overshot, "
+        "and the weights grew past the largest numbers the computer can hold. The model went "
+        "back to its last good weights; try a smaller learning rate."
+    )
+
+
+def bench_backprop_step(repeats: int = 15, kind: str = "adam") -> dict[str, float]:
+    """Time `inspected_step` against a bare torch training step, on the same batch and run.
+
+    The default CNN (CNNSpec()), a seeded batch of 32 images of 28x28 with random labels, the
+    optimizer `kind` with default settings. The bare step is forward, cross-entropy, backward
+    and torch.optim's step on one model and optimizer kept across repeats.
+
+    Returns {"step_ms": median ms, "torch_step_ms": median ms, "ratio": step_ms / torch_step_ms}.
+    """
+    rng = np.random.default_rng(0)
+    spec = CNNSpec()
+    model = build_cnn(spec, seed=0)
+    x = rng.random((32, spec.in_channels, spec.input_size, spec.input_size), dtype=np.float32)
+    y = rng.integers(0, spec.num_classes, size=32)
+    settings = OptimizerSettings(kind=kind)
+
+    bare = clone_model(model)
+    optimizer = optim.torch_optimizer(kind, bare.parameters(), **settings.optimizer_kwargs())
+    x_t, y_t = torch.from_numpy(x), torch.from_numpy(y)
+
+    def torch_step() -> None:
+        optimizer.zero_grad()
+        F.cross_entropy(bare(x_t), y_t).backward()
+        optimizer.step()
+
+    def median_ms(step: Any) -> float:
+        step()  # warm-up
+        times = []
+        for _ in range(repeats):
+            start = time.perf_counter()
+            step()
+            times.append((time.perf_counter() - start) * 1000.0)
+        return statistics.median(times)
+
+    step_ms = median_ms(lambda: inspected_step(model, x, y, settings))
+    torch_ms = median_ms(torch_step)
+    return {"step_ms": step_ms, "torch_step_ms": torch_ms, "ratio": step_ms / torch_ms}

@@ -1,0 +1,505 @@
+"""backprop: one inspected training step, checked against PyTorch autograd and torch.optim."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+import torch
+import torch.nn.functional as F
+
+from cnnexplain import optim
+from cnnexplain.backprop import (
+    MAX_LR,
+    OptimizerSettings,
+    StepRecord,
+    bench_backprop_step,
+    divergence_message,
+    inspected_step,
+    kernel_weight_gradient_terms,
+    load_params,
+    local_gradient,
+)
+from cnnexplain.models import CNNSpec, ConvBlock, MLPSpec, build_cnn, build_mlp, clone_model
+
+
+@pytest.fixture(autouse=True, scope="module")
+def _one_torch_thread():
+    # These models are tiny: a second thread buys nothing, and on a busy shared machine torch's
+    # OpenMP threads wait on each other for hundreds of milliseconds per step.
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(threads)
+
+
+ARCHITECTURES = {
+    "default": CNNSpec(),
+    "no_padding_stride2_avgpool": CNNSpec(
+        input_size=15,
+        conv_blocks=(
+            ConvBlock(4, kernel_size=3, stride=2, padding=0, pool="avg"),
+            ConvBlock(5, kernel_size=2, padding=0, pool=None),
+        ),
+        dense=(12,),
+    ),
+    "tanh_dilated_overlapping_maxpool": CNNSpec(
+        in_channels=3,
+        input_size=14,
+        conv_blocks=(
+            ConvBlock(
+                4,
+                kernel_size=3,
+                dilation=2,
+                padding=2,
+                activation="tanh",
+                pool_size=3,
+                pool_stride=2,
+            ),
+        ),
+        dense=(10,),
+        dense_activation="tanh",
+        num_classes=4,
+    ),
+    "sigmoid_head": CNNSpec(
+        input_size=12,
+        conv_blocks=(ConvBlock(3), ConvBlock(4, pool="avg")),
+        dense=(8,),
+        num_classes=2,
+        head="sigmoid",
+    ),
+    "one_block_no_activation_no_dense": CNNSpec(
+        input_size=10,
+        conv_blocks=(ConvBlock(3, kernel_size=5, activation="none", pool=None),),
+        dense=(),
+        num_classes=3,
+    ),
+    "three_blocks": CNNSpec(
+        in_channels=2,
+        input_size=16,
+        conv_blocks=(ConvBlock(4), ConvBlock(6, activation="sigmoid"), ConvBlock(8, pool="avg")),
+        dense=(16, 8),
+    ),
+    "mlp": MLPSpec(input_size=10, hidden=(24, 12), activation="sigmoid", num_classes=5),
+    "mlp_sigmoid_head": MLPSpec(input_size=8, hidden=(6,), num_classes=2, head="sigmoid"),
+}
+
+
+def _build(spec: CNNSpec | MLPSpec, seed: int = 0) -> torch.nn.Sequential:
+    return build_cnn(spec, seed) if isinstance(spec, CNNSpec) else build_mlp(spec, seed)
+
+
+def _batch(spec: CNNSpec | MLPSpec, n: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
+    rng = np.random.default_rng(seed)
+    x = rng.standard_normal((n, spec.in_channels, spec.input_size, spec.input_size))
+    return x.astype(np.float32), rng.integers(0, spec.num_classes, size=n)
+
+
+def _torch_loss(model: torch.nn.Module, x: np.ndarray, y: np.ndarray) -> torch.Tensor:
+    logits = model(torch.from_numpy(x))
+    if model.spec.head == "sigmoid":
+        target = torch.from_numpy(y).to(logits.dtype)
+        return F.binary_cross_entropy_with_logits(logits.reshape(-1), target)
+    return F.cross_entropy(logits, torch.from_numpy(y))
+
+
+def _autograd_by_stage(model, x, y):
+    """Torch's dL/d(output) of every child, dL/d(input) and dL/d(parameter), by autograd."""
+    inp = torch.from_numpy(x).requires_grad_()
+    outs, h = {}, inp
+    for name, child in model.named_children():
+        h = child(h)
+        h.retain_grad()
+        outs[name] = h
+    if model.spec.head == "sigmoid":
+        loss = F.binary_cross_entropy_with_logits(h.reshape(-1), torch.from_numpy(y).to(h.dtype))
+    else:
+        loss = F.cross_entropy(h, torch.from_numpy(y))
+    model.zero_grad(set_to_none=True)
+    loss.backward()
+    douts = {name: out.grad.numpy().copy() for name, out in outs.items()}
+    grads = {name: p.grad.numpy().copy() for name, p in model.named_parameters()}
+    return loss.item(), douts, inp.grad.numpy().copy(), grads
+
+
+@pytest.mark.parametrize("name", list(ARCHITECTURES))
+def test_every_gradient_equals_autograd(name):
+    spec = ARCHITECTURES[name]
+    model = _build(spec, seed=3)
+    x, y = _batch(spec, 6, seed=1)
+    record = inspected_step(model, x, y, OptimizerSettings("sgd", lr=0.01))
+
+    loss, douts, dinput, grads = _autograd_by_stage(clone_model(model), x, y)
+    assert record.loss_before == pytest.approx(loss, rel=1e-6)
+    assert list(record.grads) == [n for n, _ in model.named_parameters()]
+    assert record.grad_max_abs_diff < 1e-5
+    for pname, g in grads.items():
+        np.testing.assert_allclose(record.grads[pname], g, rtol=1e-4, atol=1e-6, err_msg=pname)
+        np.testing.assert_allclose(record.torch_grads[pname], g, rtol=1e-6, atol=1e-9)
+        assert record.grads[pname].dtype == np.float32
+    # The gradient arriving at every stage's output, and the one leaving the first stage.
+    assert record.names == [n for n, _ in model.named_children()]
+    for stage in record.stage_grads:
+        np.testing.assert_allclose(stage.dout, douts[stage.name], rtol=1e-4, atol=1e-7)
+    np.testing.assert_allclose(record.stage_grads[0].dx, dinput, rtol=1e-4, atol=1e-7)
+    # Each stage hands its dx to the stage before as that stage's dout.
+    for before, after in zip(record.stage_grads, record.stage_grads[1:], strict=False):
+        np.testing.assert_array_equal(after.dx, before.dout)
+        np.testing.assert_array_equal(after.x, before.out)
+    np.testing.assert_array_equal(record.stage_grads[-1].dout, record.dlogits)
+
+
+@pytest.mark.parametrize("name", ["default", "sigmoid_head", "mlp"])
+def test_dlogits_is_probability_minus_label_over_batch(name):
+    spec = ARCHITECTURES[name]
+    x, y = _batch(spec, 5, seed=2)
+    record = inspected_step(_build(spec), x, y)
+    N = len(y)
+    if spec.head == "sigmoid":
+        p1 = 1 / (1 + np.exp(-record.logits.astype(np.float64)))  # (N, 1)
+        np.testing.assert_allclose(record.probs, np.hstack([1 - p1, p1]), atol=1e-6)
+        np.testing.assert_allclose(record.dlogits, (p1 - y[:, None]) / N, atol=1e-6)
+    else:
+        onehot = np.eye(spec.num_classes)[y]
+        np.testing.assert_allclose(record.probs.sum(axis=1), 1, atol=1e-6)
+        np.testing.assert_allclose(record.dlogits, (record.probs - onehot) / N, atol=1e-7)
+    np.testing.assert_array_equal(record.labels, y)
+
+
+def test_float64_model_gradients_and_update_agree_to_double_precision():
+    spec = ARCHITECTURES["no_padding_stride2_avgpool"]
+    model = _build(spec).double()
+    x, y = _batch(spec, 4, seed=5)
+    x = x.astype(np.float64)
+    record = inspected_step(model, x, y, OptimizerSettings("adam", lr=0.01))
+    assert record.grads["conv1.weight"].dtype == np.float64
+    assert record.params_after["logits.bias"].dtype == np.float64
+    assert record.grad_max_abs_diff < 1e-12
+    assert record.update_max_abs_diff < 1e-14
+
+    # Central differences, the second witness, for one kernel weight of each conv layer.
+    for layer, index in (("conv1", (2, 0, 1, 0)), ("conv2", (4, 3, 1, 1))):
+        h = 1e-6
+        losses = []
+        for sign in (1, -1):
+            moved = clone_model(model)
+            with torch.no_grad():
+                getattr(moved, layer).weight[index] += sign * h
+                losses.append(_torch_loss(moved, x, y).item())
+        numeric = (losses[0] - losses[1]) / (2 * h)
+        terms = kernel_weight_gradient_terms(record, layer, *index)
+        assert terms.total == pytest.approx(numeric, rel=1e-6, abs=1e-9)
+        assert record.grads[f"{layer}.weight"][index] == pytest.approx(numeric, rel=1e-6, abs=1e-9)
+
+
+SETTINGS = {
+    "sgd": OptimizerSettings("sgd", lr=0.05),
+    "momentum": OptimizerSettings("momentum", lr=0.05, momentum=0.7),
+    "adam": OptimizerSettings("adam", lr=0.01, betas=(0.8, 0.95), eps=1e-6),
+}
+
+
+@pytest.mark.parametrize("kind", list(SETTINGS))
+def test_six_steps_follow_a_model_trained_by_torch_optim(kind):
+    settings = SETTINGS[kind]
+    spec = ARCHITECTURES["sigmoid_head"] if kind == "momentum" else ARCHITECTURES["three_blocks"]
+    ours = _build(spec, seed=4)
+    reference = clone_model(ours)
+    torch_opt = optim.torch_optimizer(kind, reference.parameters(), **settings.optimizer_kwargs())
+
+    opt_state = None
+    for step in range(1, 7):
+        x, y = _batch(spec, 8, seed=step)  # a new batch every step, as training would
+        record = inspected_step(ours, x, y, settings, opt_state)
+        load_params(ours, record.params_after)
+        opt_state = record.opt_state
+
+        torch_opt.zero_grad()
+        loss = _torch_loss(reference, x, y)
+        loss.backward()
+        torch_opt.step()
+
+        assert record.loss_before == pytest.approx(loss.item(), rel=1e-6)
+        assert record.update_max_abs_diff < 1e-6
+        for name, p in reference.named_parameters():
+            np.testing.assert_allclose(
+                record.params_after[name], p.detach().numpy(), rtol=0, atol=1e-6, err_msg=name
+            )
+        state = record.opt_state["conv1.weight"]
+        if kind == "adam":
+            assert isinstance(state, optim.AdamState)
+            assert state.step == step
+            np.testing.assert_allclose(
+                state.m, torch_opt.state[reference.conv1.weight]["exp_avg"].numpy(), atol=1e-7
+            )
+        else:
+            assert isinstance(state, optim.SGDState)
+            assert state.step == step
+            assert (state.momentum_buffer is None) == (kind == "sgd")
+
+
+def test_terms_spell_out_the_update_of_one_weight():
+    spec = ARCHITECTURES["default"]
+    x, y = _batch(spec, 4, seed=0)
+    record = inspected_step(_build(spec), x, y, OptimizerSettings("sgd", lr=0.1))
+    terms = record.opt_terms["conv2.weight"]
+    index = (3, 5, 1, 2)
+    np.testing.assert_array_equal(terms.grad, record.torch_grads["conv2.weight"])
+    assert terms.param[index] == record.params_before["conv2.weight"][index]
+    assert terms.new_param[index] == pytest.approx(
+        terms.param[index] - 0.1 * terms.grad[index], rel=1e-6
+    )
+    assert terms.new_param[index] == record.params_after["conv2.weight"][index]
+
+
+def test_a_small_step_lowers_the_loss_on_its_batch():
+    spec = ARCHITECTURES["default"]
+    model = _build(spec)
+    x, y = _batch(spec, 16, seed=7)
+    record = inspected_step(model, x, y, OptimizerSettings("sgd", lr=0.01))
+    assert record.loss_after < record.loss_before
+    assert not record.diverged
+    assert divergence_message(record) is None
+    # loss_after is the loss of params_after, computed again on a separate model.
+    after = clone_model(model)
+    load_params(after, record.params_after)
+    with torch.no_grad():
+        assert record.loss_after == pytest.approx(_torch_loss(after, x, y).item(), rel=1e-6)
+
+
+def test_the_model_passed_in_is_left_untouched():
+    spec = ARCHITECTURES["default"]
+    model = _build(spec)
+    before = {k: v.clone() for k, v in model.state_dict().items()}
+    x, y = _batch(spec, 4, seed=0)
+    record = inspected_step(model, x, y, OptimizerSettings("adam", lr=0.1))
+    after = model.state_dict()
+    assert after.keys() == before.keys()
+    for k in before:
+        assert torch.equal(after[k], before[k]), k
+    assert all(p.grad is None for p in model.parameters())
+    assert all(p.requires_grad for p in model.parameters())
+    # The step did change its own copy, and the record's arrays are not the model's memory.
+    assert not np.array_equal(record.params_after["conv1.weight"], before["conv1.weight"])
+    record.params_before["conv1.weight"][:] = 0
+    assert torch.equal(model.conv1.weight, before["conv1.weight"])
+
+
+@pytest.mark.parametrize(
+    ("name", "layer", "index"),
+    [
+        ("default", "conv1", (0, 0, 0, 0)),  # a corner tap: reads padding at the border
+        ("default", "conv2", (15, 7, 2, 1)),
+        ("no_padding_stride2_avgpool", "conv1", (3, 0, 1, 2)),
+        ("tanh_dilated_overlapping_maxpool", "conv1", (2, 1, 2, 0)),
+    ],
+)
+def test_kernel_weight_gradient_is_the_sum_of_its_terms(name, layer, index):
+    spec = ARCHITECTURES[name]
+    x, y = _batch(spec, 3, seed=9)
+    record = inspected_step(_build(spec), x, y)
+    terms = kernel_weight_gradient_terms(record, layer, *index)
+    f, c, kh, kw = index
+    stage = record.stage(layer)
+    stride, padding, dilation = (stage.hparams[k] for k in ("stride", "padding", "dilation"))
+
+    N, _, Ho, Wo = stage.dout.shape
+    assert terms.inputs.shape == terms.upstream.shape == terms.products.shape == (N, Ho, Wo)
+    np.testing.assert_array_equal(terms.upstream, stage.dout[:, f])
+    # Each input is the padded input pixel this tap reads at each output position.
+    xp = np.pad(stage.x, ((0, 0), (0, 0), (padding, padding), (padding, padding)))
+    rows = np.arange(Ho) * stride + kh * dilation
+    cols = np.arange(Wo) * stride + kw * dilation
+    np.testing.assert_array_equal(terms.inputs, xp[:, c][:, rows][:, :, cols])
+    np.testing.assert_array_equal(terms.input_rows, rows - padding)
+    np.testing.assert_array_equal(terms.input_cols, cols - padding)
+    np.testing.assert_array_equal(terms.products, terms.inputs * terms.upstream)
+
+    expected = record.grads[f"{layer}.weight"][index]
+    assert terms.gradient == expected
+    assert terms.total == pytest.approx(expected, rel=1e-5, abs=1e-8)
+    assert terms.total == pytest.approx(
+        record.torch_grads[f"{layer}.weight"][index], rel=1e-4, abs=1e-8
+    )
+    if layer == "conv1" and padding and kh == 0:
+        assert terms.input_rows[0] == -padding
+        assert np.all(terms.inputs[:, 0, :] == 0)  # the top row of outputs reads padding
+
+
+def test_kernel_weight_gradient_refuses_what_is_not_a_conv_weight():
+    spec = ARCHITECTURES["default"]
+    x, y = _batch(spec, 2, seed=0)
+    record = inspected_step(_build(spec), x, y)
+    with pytest.raises(ValueError, match="'dense1' is not a convolution.*conv1, conv2"):
+        kernel_weight_gradient_terms(record, "dense1", 0, 0, 0, 0)
+    with pytest.raises(ValueError, match=r"filter f must be in 0\.\.7 for conv1, got 8"):
+        kernel_weight_gradient_terms(record, "conv1", 8, 0, 0, 0)
+    with pytest.raises(ValueError, match=r"kernel column kw must be in 0\.\.2 for conv2, got -1"):
+        kernel_weight_gradient_terms(record, "conv2", 0, 0, 0, -1)
+    mlp = ARCHITECTURES["mlp"]
+    record = inspected_step(_build(mlp), *_batch(mlp, 2, seed=0))
+    with pytest.raises(ValueError, match="no convolutions"):
+        kernel_weight_gradient_terms(record, "conv1", 0, 0, 0, 0)
+
+
+def test_local_gradient_is_the_mask_and_the_routing():
+    spec = ARCHITECTURES["default"]
+    x, y = _batch(spec, 4, seed=3)
+    record = inspected_step(_build(spec), x, y)
+
+    relu = record.stage("relu1")
+    mask = local_gradient(relu)
+    np.testing.assert_array_equal(mask, (relu.x > 0).astype(np.float32))
+    np.testing.assert_array_equal(relu.dx, relu.dout * mask)
+
+    pool = record.stage("maxpool1")  # 2x2 windows, stride 2: each window has one winner
+    routing = local_gradient(pool)
+    N, C, H, W = pool.x.shape
+    windows = routing.reshape(N, C, H // 2, 2, W // 2, 2)
+    np.testing.assert_array_equal(windows.sum(axis=(3, 5)), 1)
+    # The winner is where the window's maximum is, and it receives the whole dout.
+    x_windows = pool.x.reshape(N, C, H // 2, 2, W // 2, 2)
+    winners = x_windows == x_windows.max(axis=(3, 5), keepdims=True)
+    assert np.all(winners[windows == 1])
+    np.testing.assert_array_equal(pool.dx, routing * np.repeat(np.repeat(pool.dout, 2, 2), 2, 3))
+
+    tanh_spec = ARCHITECTURES["tanh_dilated_overlapping_maxpool"]
+    record = inspected_step(_build(tanh_spec), *_batch(tanh_spec, 2, seed=0))
+    tanh = record.stage("tanh1")
+    np.testing.assert_allclose(local_gradient(tanh), 1 - np.tanh(tanh.x) ** 2, atol=1e-6)
+    # 3x3 windows at stride 2 overlap: a pixel can win two windows (or four).
+    overlapping = local_gradient(record.stage("maxpool1"))
+    assert overlapping.max() >= 2
+    assert overlapping.sum() == pytest.approx(np.prod(record.stage("maxpool1").out.shape))
+
+    avg_spec = ARCHITECTURES["no_padding_stride2_avgpool"]
+    record = inspected_step(_build(avg_spec), *_batch(avg_spec, 2, seed=0))
+    share = local_gradient(record.stage("avgpool1"))  # 7x7 maps pooled 2x2: last row unused
+    np.testing.assert_array_equal(share[:, :, :6, :6], 0.25)
+    np.testing.assert_array_equal(share[:, :, 6, :], 0)
+
+    with pytest.raises(ValueError, match="conv1 is a conv stage"):
+        local_gradient(record.stage("conv1"))
+
+
+def test_a_step_that_overflows_is_reported_with_the_learning_rate():
+    spec = MLPSpec(input_size=8, hidden=(16,), num_classes=3)
+    x, y = _batch(spec, 8, seed=0)
+    # Inputs of 1e15 make the gradients so large that one step at lr 10 overflows float32.
+    model = _build(spec)
+    record = inspected_step(model, x * 1e15, y, OptimizerSettings("sgd", lr=MAX_LR))
+    assert math.isfinite(record.loss_before)
+    assert not math.isfinite(record.loss_after)
+    assert record.diverged
+    message = divergence_message(record)
+    assert message is not None
+    assert message.startswith("The loss became")
+    assert "learning rate 10 " in message
+    assert "smaller learning rate" in message
+    # The weights to go back to are in the record.
+    np.testing.assert_array_equal(
+        record.params_before["dense1.weight"], model.dense1.weight.detach()
+    )
+
+
+def test_weights_that_overflow_while_the_loss_stays_finite_are_reported():
+    spec = ARCHITECTURES["default"]
+    x, y = _batch(spec, 2, seed=0)
+    record = inspected_step(_build(spec), x, y)
+    broken = dict(record.params_after)
+    broken["dense1.weight"] = np.full_like(broken["dense1.weight"], np.inf)
+    fields = {k: getattr(record, k) for k in StepRecord.__dataclass_fields__}
+    fields.update(params_after=broken, diverged=True)
+    message = divergence_message(StepRecord(**fields))
+    assert message.startswith("Some weights became infinite")
+    assert "learning rate 0.01 " in message
+
+
+def test_load_params_copies_and_checks_names_and_shapes():
+    spec = ARCHITECTURES["mlp"]
+    model = _build(spec)
+    record = inspected_step(model, *_batch(spec, 3, seed=0), OptimizerSettings("sgd", lr=1.0))
+    load_params(model, record.params_after)
+    for name, p in model.named_parameters():
+        np.testing.assert_array_equal(p.detach().numpy(), record.params_after[name])
+    params = dict(record.params_before)
+    del params["logits.bias"]
+    params["extra.weight"] = np.zeros(3, np.float32)
+    with pytest.raises(ValueError, match="missing logits.bias; unexpected extra.weight"):
+        load_params(model, params)
+    params = dict(record.params_before, **{"dense1.bias": np.zeros(3, np.float32)})
+    with pytest.raises(
+        ValueError, match=r"dense1.bias has shape \(3,\) but the model's is \(24,\)"
+    ):
+        load_params(model, params)
+    np.testing.assert_array_equal(
+        model.dense1.bias.detach().numpy(), record.params_after["dense1.bias"]
+    )
+
+
+def test_optimizer_kwargs_hold_only_what_the_kind_uses():
+    assert OptimizerSettings("sgd", lr=1).optimizer_kwargs() == {"lr": 1.0}
+    assert OptimizerSettings("momentum", lr=0.5, momentum=0.5).optimizer_kwargs() == {
+        "lr": 0.5,
+        "momentum": 0.5,
+    }
+    settings = OptimizerSettings("adam", lr=np.float32(0.25), betas=[0.5, 0.75], eps=1e-7)
+    assert settings.optimizer_kwargs() == {"lr": 0.25, "betas": (0.5, 0.75), "eps": 1e-7}
+    assert type(settings.lr) is float
+    assert hash(settings) == hash(OptimizerSettings("adam", lr=0.25, betas=(0.5, 0.75), eps=1e-7))
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "message"),
+    [
+        ({"kind": "rmsprop"}, "Unknown optimizer 'rmsprop': choose one of sgd, momentum, adam"),
+        ({"lr": 0}, "learning rate must be above 0 and at most 10, got 0"),
+        ({"lr": -0.1}, "learning rate must be above 0 and at most 10, got -0.1"),
+        ({"lr": 10.5}, "learning rate must be above 0 and at most 10, got 10.5"),
+        ({"lr": float("nan")}, "learning rate must be a finite number, got nan"),
+        ({"lr": "0.1"}, "learning rate must be a number, got '0.1'"),
+        ({"lr": True}, "learning rate must be a number, got True"),
+        ({"momentum": 1.0}, "Momentum must be at least 0 and below 1, got 1.0"),
+        ({"betas": (0.9,)}, r"betas must be a pair \(beta1, beta2\), got \(0.9,\)"),
+        ({"betas": 0.9}, r"betas must be a pair \(beta1, beta2\), got 0.9"),
+        ({"betas": (0.9, 1.0)}, "beta2 must be at least 0 and below 1, got 1.0"),
+        ({"eps": 0.0}, "eps must be above 0, got 0.0"),
+    ],
+)
+def test_settings_are_validated(kwargs, message):
+    with pytest.raises(ValueError, match=message):
+        OptimizerSettings(**kwargs)
+
+
+def test_batches_labels_and_states_that_do_not_fit_are_refused():
+    spec = ARCHITECTURES["sigmoid_head"]
+    model = _build(spec)
+    x, y = _batch(spec, 3, seed=0)
+    with pytest.raises(ValueError, match=r"shape \(N, 1, 12, 12\).*got shape \(1, 12, 12\)"):
+        inspected_step(model, x[0], y)
+    with pytest.raises(ValueError, match=r"labels must be 3 whole numbers.*float64"):
+        inspected_step(model, x, y.astype(np.float64))
+    with pytest.raises(ValueError, match="labels must be classes from 0 to 1"):
+        inspected_step(model, x, np.array([0, 1, 2]))
+    bad = x.copy()
+    bad[0, 0, 0, 0] = np.nan
+    with pytest.raises(ValueError, match="NaN or infinite"):
+        inspected_step(model, bad, y)
+    plain = torch.nn.Sequential(torch.nn.Flatten(), torch.nn.Linear(144, 2))
+    with pytest.raises(ValueError, match=r"no \.spec"):
+        inspected_step(plain, x, y)
+    adam_state = inspected_step(model, x, y, OptimizerSettings("adam")).opt_state
+    with pytest.raises(ValueError, match="AdamState, left by another optimizer.*opt_state=None"):
+        inspected_step(model, x, y, OptimizerSettings("momentum"), adam_state)
+    # sgd and momentum share their state: momentum picks up where plain SGD left off.
+    sgd_state = inspected_step(model, x, y, OptimizerSettings("sgd")).opt_state
+    record = inspected_step(model, x, y, OptimizerSettings("momentum"), sgd_state)
+    assert record.opt_state["logits.weight"].step == 2
+
+
+def test_bench_reports_both_timings_and_their_ratio():
+    result = bench_backprop_step(repeats=1, kind="sgd")
+    assert set(result) == {"step_ms", "torch_step_ms", "ratio"}
+    assert result["step_ms"] > 0 and result["torch_step_ms"] > 0
+    assert result["ratio"] == pytest.approx(result["step_ms"] / result["torch_step_ms"])
