@@ -36,7 +36,7 @@ from torch import nn
 
 from cnnexplain import ops, optim
 from cnnexplain.models import CNNSpec, build_cnn, clone_model
-from cnnexplain.trace import replay_stage
+from cnnexplain.trace import backward_stage, replay_stage
 
 MAX_LR = 10.0  # the largest learning rate offered; larger ones only show overflow sooner
 
@@ -235,24 +235,6 @@ def _loss(logits: torch.Tensor, labels: torch.Tensor, head: str) -> torch.Tensor
     return F.cross_entropy(logits, labels)
 
 
-def _stage_backward(
-    kind: str, hparams: dict[str, Any], dout: np.ndarray, cache: Any
-) -> tuple[np.ndarray, np.ndarray | None, np.ndarray | None]:
-    """(dx, dw, db) of one stage; dw and db are None for stages without parameters."""
-    if kind == "conv":
-        return ops.conv2d_backward(dout, cache)
-    if kind in ("dense", "logits"):
-        return ops.dense_backward(dout, cache)
-    if kind == "activation":
-        return ops.activation_backward(dout, cache), None, None
-    if kind == "pool":
-        backward = ops.maxpool2d_backward if hparams["pool"] == "max" else ops.avgpool2d_backward
-        return backward(dout, cache), None, None
-    if kind == "flatten":
-        return ops.flatten_backward(dout, cache), None, None
-    raise ValueError(f"No backward pass for a {kind!r} stage.")
-
-
 def _max_abs_diff(a: Mapping[str, np.ndarray], b: Mapping[str, np.ndarray]) -> float:
     """Largest |a - b| over every array, counting equal infinities (or two NaNs) as agreeing."""
     worst = 0.0
@@ -370,7 +352,7 @@ def inspected_step(
         stage_grads = []
         dout = dlogits
         for name, kind, stage_x, stage_out, hparams, cache in reversed(forward):
-            dx, dw, db = _stage_backward(kind, hparams, dout, cache)
+            dx, dw, db = backward_stage(kind, hparams, dout, cache)
             stage_grads.append(
                 StageGrad(name, kind, stage_x, stage_out, dout, dx, dw, db, hparams, cache)
             )
@@ -441,7 +423,7 @@ def local_gradient(stage: StageGrad) -> np.ndarray:
             f"Stage {stage.name} is a {stage.kind} stage; local_gradient explains activation "
             "and pooling stages."
         )
-    dx, _, _ = _stage_backward(stage.kind, stage.hparams, np.ones_like(stage.out), stage.cache)
+    dx, _, _ = backward_stage(stage.kind, stage.hparams, np.ones_like(stage.out), stage.cache)
     return dx
 
 

@@ -138,6 +138,28 @@ def replay_stage(
     raise ValueError(f"Stage {name}: no numpy replay for a {type(module).__name__} layer.")
 
 
+def backward_stage(
+    kind: str, hparams: dict[str, Any], dout: np.ndarray, cache: Any
+) -> tuple[np.ndarray, np.ndarray | None, np.ndarray | None]:
+    """The ops backward of one replayed stage: (dx, dw, db) from the gradient at its output.
+
+    `kind`, `hparams` and `cache` are what `replay_stage` returned for that stage; dw and db are
+    None for stages without parameters.
+    """
+    if kind == "conv":
+        return ops.conv2d_backward(dout, cache)
+    if kind in ("dense", "logits"):
+        return ops.dense_backward(dout, cache)
+    if kind == "activation":
+        return ops.activation_backward(dout, cache), None, None
+    if kind == "pool":
+        backward = ops.maxpool2d_backward if hparams["pool"] == "max" else ops.avgpool2d_backward
+        return backward(dout, cache), None, None
+    if kind == "flatten":
+        return ops.flatten_backward(dout, cache), None, None
+    raise ValueError(f"No backward pass for a {kind!r} stage.")
+
+
 def _check_input(x: Any, spec: Any) -> np.ndarray:
     """x as a float32 (C, H, W) array of the size the spec expects, owned by the trace."""
     # A copy: the caller's array may be read-only (shared data sets), which torch warns about.
