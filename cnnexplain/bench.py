@@ -82,10 +82,20 @@ def bench_default_training() -> Iterator[Figure]:
     yield Figure("default_model_test_acc", entry.test_acc, "fraction", "target >= 0.97")
 
 
+def bench_backprop() -> Iterator[Figure]:
+    from cnnexplain.backprop import bench_backprop_step
+
+    r = bench_backprop_step()
+    yield Figure("backprop_step_ms", r["step_ms"], "ms", "default model, batch 32; target <= 100")
+    yield Figure("torch_step_ms", r["torch_step_ms"], "ms", "bare forward+backward+step, same run")
+    yield Figure("backprop_step_vs_torch_step", r["ratio"], "ratio", "inspection overhead")
+
+
 BENCHES: dict[str, Callable[[], Iterator[Figure]]] = {
     "ops": bench_ops,
     "trace": bench_trace,
     "default_training": bench_default_training,
+    "backprop": bench_backprop,
 }
 
 
