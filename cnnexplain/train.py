@@ -55,17 +55,22 @@ class TrainConfig:
 
 @dataclass(frozen=True)
 class TrainRecord:
-    """One point on the training curves."""
+    """One point on the training curves.
 
-    epoch: int  # 1-based epoch this record closes
+    Step records carry NaN test numbers because the held-out set is only evaluated at the end
+    of an epoch: a curve of test accuracy plots the epoch records alone.
+    """
+
+    epoch: int  # 1-based epoch this record closes (or, for a step record, is inside)
     step: int  # gradient steps taken so far
     samples_seen: int  # training samples processed so far
-    train_loss: float  # mean loss over this epoch's batches
+    train_loss: float  # mean loss over this epoch's batches (so far, for a step record)
     train_acc: float  # accuracy over this epoch's batches (as the weights were when each ran)
-    test_loss: float  # loss on the held-out set after this epoch
-    test_acc: float  # accuracy on the held-out set after this epoch
+    test_loss: float  # loss on the held-out set after this epoch; NaN in a step record
+    test_acc: float  # accuracy on the held-out set after this epoch; NaN in a step record
     elapsed_s: float  # wall time since training started
     progress: float  # fraction of all planned steps done, 0..1
+    kind: str = "epoch"  # "epoch": closes an epoch; "step": progress inside one, see `train`
 
 
 def make_optimizer(
@@ -131,12 +136,27 @@ def train(
     x_test: np.ndarray,
     y_test: np.ndarray,
     config: TrainConfig = TrainConfig(),
+    *,
+    report_every: int | None = None,
 ) -> Iterator[TrainRecord]:
     """Train `model` in place, yielding one record per epoch.
 
     x arrays are (N, C, H, W) float32, y arrays (N,) integer labels. The shuffling order comes
     from `config.seed` alone, so a fresh model with the same seed gives the same records.
+
+    With `report_every`, a record of kind "step" also comes after every `report_every`-th
+    gradient step of the run, so a page can show progress inside a long epoch. Its train loss
+    and accuracy cover the epoch's batches so far; its test numbers are NaN. A step that ends an
+    epoch gets no step record: the epoch record follows at once. Step records change nothing
+    else: the epoch records, and the weights, are the same with or without them.
     """
+    if report_every is not None and (
+        isinstance(report_every, bool) or not isinstance(report_every, int) or report_every < 1
+    ):
+        raise ValueError(
+            f"report_every must be a whole number of steps, at least 1, or None; "
+            f"got {report_every!r}."
+        )
     if config.max_train is not None:
         x_train, y_train = x_train[: config.max_train], y_train[: config.max_train]
     # torch.tensor copies: the shared data sets are read-only and must stay untouched.
@@ -155,7 +175,7 @@ def train(
     model.train()
     for epoch in range(1, config.epochs + 1):
         order = torch.randperm(n, generator=generator)
-        epoch_loss, epoch_correct = 0.0, 0
+        epoch_loss, epoch_correct, epoch_seen = 0.0, 0, 0
         for first in range(0, n, config.batch_size):
             idx = order[first : first + config.batch_size]
             xb, yb = xt[idx], yt[idx]
@@ -165,8 +185,22 @@ def train(
             optimizer.step()
             step += 1
             seen += len(idx)
+            epoch_seen += len(idx)
             epoch_loss += loss.item() * len(idx)
             epoch_correct += int(correct)
+            if report_every is not None and step % report_every == 0 and epoch_seen < n:
+                yield TrainRecord(
+                    epoch=epoch,
+                    step=step,
+                    samples_seen=seen,
+                    train_loss=epoch_loss / epoch_seen,
+                    train_acc=epoch_correct / epoch_seen,
+                    test_loss=float("nan"),
+                    test_acc=float("nan"),
+                    elapsed_s=time.perf_counter() - start,
+                    progress=step / total_steps,
+                    kind="step",
+                )
         test_loss, test_acc = evaluate(model, x_test, y_test)
         model.train()
         yield TrainRecord(

@@ -130,3 +130,71 @@ def test_untrained_entry_keeps_the_seeded_initial_weights(digits):
     assert entry.history == ()
     for a, b in zip(entry.model.parameters(), fresh.parameters(), strict=True):
         assert torch.equal(a, b)
+
+
+def test_step_records_come_between_epoch_records_and_change_nothing(digits):
+    config = TrainConfig(epochs=2, batch_size=32, lr=1e-2, max_train=200)  # 7 steps an epoch
+
+    def run(report_every):
+        model = build_model(SMALL)
+        records = list(
+            train(
+                model,
+                digits.x_train,
+                digits.y_train,
+                digits.x_test,
+                digits.y_test,
+                config,
+                report_every=report_every,
+            )
+        )
+        return records, [p.detach().clone() for p in model.parameters()]
+
+    plain, plain_params = run(None)
+    mixed, mixed_params = run(3)
+    assert [(r.kind, r.epoch, r.step) for r in mixed] == [
+        ("step", 1, 3),
+        ("step", 1, 6),
+        ("epoch", 1, 7),
+        ("step", 2, 9),
+        ("step", 2, 12),
+        ("epoch", 2, 14),
+    ]
+    epochs = [r for r in mixed if r.kind == "epoch"]
+    for a, b in zip(epochs, plain, strict=True):
+        assert (a.epoch, a.step, a.samples_seen, a.progress) == (
+            b.epoch,
+            b.step,
+            b.samples_seen,
+            b.progress,
+        )
+        assert (a.train_loss, a.train_acc, a.test_loss, a.test_acc) == (
+            b.train_loss,
+            b.train_acc,
+            b.test_loss,
+            b.test_acc,
+        )
+    assert all(torch.equal(a, b) for a, b in zip(mixed_params, plain_params, strict=True))
+
+    steps = [r for r in mixed if r.kind == "step"]
+    assert all(np.isnan(r.test_loss) and np.isnan(r.test_acc) for r in steps)
+    assert [r.samples_seen for r in steps] == [96, 192, 200 + 64, 200 + 160]
+    assert [r.progress for r in steps] == [3 / 14, 6 / 14, 9 / 14, 12 / 14]
+    assert all(0.0 <= r.train_acc <= 1.0 and r.train_loss > 0 for r in steps)
+    elapsed = [r.elapsed_s for r in mixed]
+    assert elapsed == sorted(elapsed)
+
+
+@pytest.mark.parametrize("report_every", [0, -3, 2.5, True])
+def test_report_every_must_be_a_positive_whole_number(digits, report_every):
+    with pytest.raises(ValueError, match="report_every must be a whole number of steps"):
+        next(
+            train(
+                build_model(SMALL),
+                digits.x_train,
+                digits.y_train,
+                digits.x_test,
+                digits.y_test,
+                report_every=report_every,
+            )
+        )
