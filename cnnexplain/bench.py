@@ -91,11 +91,25 @@ def bench_backprop() -> Iterator[Figure]:
     yield Figure("backprop_step_vs_torch_step", r["ratio"], "ratio", "inspection overhead")
 
 
+def bench_compare() -> Iterator[Figure]:
+    from cnnexplain.bench_compare import bench_compare_default, bench_train_loop_vs_bare_torch
+
+    loop = bench_train_loop_vs_bare_torch()
+    yield Figure("train_loop_samples_per_s", loop["project_samples_per_s"], "1/s", "with records")
+    yield Figure("bare_torch_samples_per_s", loop["bare_samples_per_s"], "1/s", "same run")
+    yield Figure("train_loop_vs_bare_torch", loop["ratio"], "ratio", "target >= 0.85")
+    run = bench_compare_default()
+    yield Figure("compare_default_s", run["seconds"], "s", "CNN + ANN on digits; target <= 30")
+    yield Figure("compare_cnn_test_acc", run["cnn_test_acc"], "fraction", "held-out digits")
+    yield Figure("compare_ann_test_acc", run["ann_test_acc"], "fraction", "held-out digits")
+
+
 BENCHES: dict[str, Callable[[], Iterator[Figure]]] = {
     "ops": bench_ops,
     "trace": bench_trace,
     "default_training": bench_default_training,
     "backprop": bench_backprop,
+    "compare": bench_compare,
 }
 
 
