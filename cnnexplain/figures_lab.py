@@ -1,0 +1,261 @@
+"""Figures of the convolution lab: the padded input with the kernel's taps, and the output map.
+
+Arrays in, `plotly.graph_objects.Figure` out, like cnnexplain.figures (whose THEME they share).
+Axes count pixels of the real picture: the padding sits at rows and columns below 0 and beyond
+the last one, so a tap's position reads the same as in ops.ConvWindow.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import plotly.graph_objects as go
+
+from cnnexplain.figures import THEME, _layout
+
+LAB_THEME = {
+    "padding": "#FDE68A",  # padded zeros: a yellow no gray pixel, and no signed value, can have
+    "picture_edge": "#08519C",  # dashed outline of the real picture inside the padding
+    "tap": "rgba(228, 87, 86, 0.5)",  # the pixels the kernel reads: THEME["box"], see-through
+    "value_font": THEME["font_size"] - 1,
+    "cell_gap": 1,  # pixels between cells, so that equal neighbours still read as two cells
+    "small_grid": 16,  # up to this many rows and columns: a gap and a tick for every cell
+    "gap_colour": "#D9D9D9",
+    "cell_outline": ("white", "black"),  # the chosen output cell: a wide and a narrow line
+}
+
+
+def _outline(fig: go.Figure, r0: float, c0: float, r1: float, c1: float, **line) -> None:
+    fig.add_shape(type="rect", x0=c0, x1=c1, y0=r0, y1=r1, line=line, layer="above")
+
+
+def _square_cells(fig: go.Figure, rows: np.ndarray, cols: np.ndarray) -> None:
+    """Row 0 at the top, square cells with a thin gap, one tick per cell on small grids.
+
+    The ranges are set, not found: Plotly would widen them to fit the outlines drawn on top.
+    """
+    small = max(len(rows), len(cols)) <= LAB_THEME["small_grid"]
+    dtick = 1 if small else None
+    gap = LAB_THEME["cell_gap"] if small else 0
+    fig.update_traces(xgap=gap, ygap=gap, selector={"type": "heatmap"})
+    fig.update_yaxes(range=[rows[-1] + 0.5, rows[0] - 0.5], scaleanchor="x", constrain="domain")
+    fig.update_xaxes(range=[cols[0] - 0.5, cols[-1] + 0.5], constrain="domain")
+    fig.update_xaxes(dtick=dtick, showgrid=False, zeroline=False)
+    fig.update_yaxes(dtick=dtick, showgrid=False, zeroline=False)
+
+
+def _values_in_cells(fmt: str = "%{z:.2f}") -> dict:
+    return {"texttemplate": fmt, "textfont": {"size": LAB_THEME["value_font"]}}
+
+
+def _with_padding(
+    values: np.ndarray,
+    is_pad: np.ndarray,
+    x: np.ndarray,
+    y: np.ndarray,
+    *,
+    show_values: bool,
+    zrange: tuple[float, float],
+    colorscale: str,
+    hover_value: str,
+    hover_padding: str,
+) -> list[go.Heatmap]:
+    """Two heatmaps on one grid: the real values (NaN on padding), then the padding zeros in
+    their own colour (NaN elsewhere)."""
+    return [
+        go.Heatmap(
+            z=np.where(is_pad, np.nan, values),
+            x=x,
+            y=y,
+            zmin=zrange[0],
+            zmax=zrange[1],
+            colorscale=colorscale,
+            showscale=False,
+            hovertemplate=hover_value,
+            **(_values_in_cells() if show_values else {}),
+        ),
+        go.Heatmap(
+            z=np.where(is_pad, 0.0, np.nan),
+            x=x,
+            y=y,
+            colorscale=[[0.0, LAB_THEME["padding"]], [1.0, LAB_THEME["padding"]]],
+            showscale=False,
+            hovertemplate=hover_padding,
+            # A texttemplate alone would write its "0" on the picture's cells too.
+            **(
+                {**_values_in_cells("%{text}"), "text": np.where(is_pad, "0", "")}
+                if show_values
+                else {}
+            ),
+        ),
+    ]
+
+
+def padded_input(
+    padded: np.ndarray,
+    padding: int,
+    *,
+    taps: tuple[np.ndarray, np.ndarray] | None = None,
+    show_values: bool = False,
+    title: str | None = None,
+    hover_pixel: str = "row %{y}, col %{x}<br>value %{z:.4f}<extra></extra>",
+    hover_padding: str = "row %{y}, col %{x}<br>padding 0<extra></extra>",
+    height: int = 380,
+) -> go.Figure:
+    """The input (H + 2·padding, W + 2·padding) with its zero border in its own colour.
+
+    Trace 0 holds the picture's pixels (NaN on the padding), trace 1 the padding zeros (NaN on
+    the picture). `taps` = (rows, cols) of ops.ConvWindow, in the picture's coordinates: the
+    rectangle they span is outlined and every tap the kernel reads is tinted.
+    """
+    padded = np.asarray(padded, dtype=np.float64)
+    if padded.ndim != 2:
+        raise ValueError(f"padded_input needs a 2-D array, got shape {padded.shape}.")
+    Hp, Wp = padded.shape
+    rows = np.arange(Hp) - padding
+    cols = np.arange(Wp) - padding
+    is_pad = np.ones((Hp, Wp), dtype=bool)
+    is_pad[padding : Hp - padding, padding : Wp - padding] = False
+    fig = go.Figure(
+        _with_padding(
+            padded,
+            is_pad,
+            cols,
+            rows,
+            show_values=show_values,
+            zrange=(0.0, 1.0),
+            colorscale=THEME["image"],
+            hover_value=hover_pixel,
+            hover_padding=hover_padding,
+        )
+    )
+    if padding > 0:
+        H, W = Hp - 2 * padding, Wp - 2 * padding
+        _outline(
+            fig, -0.5, -0.5, H - 0.5, W - 0.5, color=LAB_THEME["picture_edge"], width=2, dash="dash"
+        )
+    if taps is not None:
+        tap_rows, tap_cols = (np.asarray(t) for t in taps)
+        _outline(
+            fig,
+            tap_rows[0] - 0.5,
+            tap_cols[0] - 0.5,
+            tap_rows[-1] + 0.5,
+            tap_cols[-1] + 0.5,
+            color=THEME["box"],
+            width=3,
+        )
+        for r in tap_rows:
+            for c in tap_cols:
+                fig.add_shape(
+                    type="rect",
+                    x0=c - 0.5,
+                    x1=c + 0.5,
+                    y0=r - 0.5,
+                    y1=r + 0.5,
+                    fillcolor=LAB_THEME["tap"],
+                    line={"width": 0},
+                    layer="above",
+                )
+    _square_cells(fig, rows, cols)
+    return _lab_layout(fig, height=height, title=title)
+
+
+def output_map(
+    out: np.ndarray,
+    *,
+    cell: tuple[int, int] | None = None,
+    filled: int | None = None,
+    zrange: tuple[float, float] | None = None,
+    show_values: bool = False,
+    title: str | None = None,
+    hover: str = "row %{y}, col %{x}<br>value %{customdata:.4f}<extra></extra>",
+    height: int = 380,
+) -> go.Figure:
+    """The output (H', W') on a signed colour scale, `cell` = (i, j) outlined.
+
+    Trace 0 is the heatmap. Trace 1 puts an invisible marker on every cell so that a click can
+    select it (Plotly selects markers, not heatmap cells); it carries the hover text. With
+    `filled` = k, only the first k cells in reading order have their values (the rest are
+    NaN), as while the kernel is still sliding.
+    """
+    out = np.asarray(out, dtype=np.float64)
+    if out.ndim != 2:
+        raise ValueError(f"output_map needs a 2-D array, got shape {out.shape}.")
+    Ho, Wo = out.shape
+    shown = out.copy()
+    if filled is not None:
+        shown.reshape(-1)[filled:] = np.nan
+    zmin, zmax = zrange if zrange is not None else (None, None)
+    heat = go.Heatmap(
+        z=shown,
+        zmin=zmin,
+        zmax=zmax,
+        colorscale=THEME["signed"],
+        showscale=True,
+        hoverinfo="skip",
+    )
+    if show_values:
+        heat.update(_values_in_cells())
+    r, c = np.indices((Ho, Wo))
+    markers = go.Scatter(
+        x=c.reshape(-1),
+        y=r.reshape(-1),
+        customdata=shown.reshape(-1),
+        mode="markers",
+        marker={"symbol": "square", "size": 14, "opacity": 0.0},
+        unselected={"marker": {"opacity": 0.0}},
+        selected={"marker": {"opacity": 0.0}},
+        hovertemplate=hover,
+        showlegend=False,
+    )
+    fig = go.Figure([heat, markers])
+    if cell is not None:
+        i, j = cell
+        for colour, width in zip(LAB_THEME["cell_outline"], (6, 2), strict=True):
+            _outline(fig, i - 0.5, j - 0.5, i + 0.5, j + 0.5, color=colour, width=width)
+    _square_cells(fig, np.arange(Ho), np.arange(Wo))
+    fig.update_layout(clickmode="event+select", dragmode=False, hovermode="closest")
+    return _lab_layout(fig, height=height, title=title)
+
+
+def small_grid(
+    arr: np.ndarray,
+    *,
+    zrange: tuple[float, float],
+    colorscale: str,
+    on_padding: np.ndarray | None = None,
+    title: str | None = None,
+    hover_value: str = "row %{y}, col %{x}<br>value %{z:.4f}<extra></extra>",
+    hover_padding: str = "row %{y}, col %{x}<br>padding 0<extra></extra>",
+    height: int = 240,
+) -> go.Figure:
+    """A kernel-sized array (KH, KW) with every value written in its cell; the cells where
+    `on_padding` is True are drawn as padding zeros."""
+    arr = np.asarray(arr, dtype=np.float64)
+    if arr.ndim != 2:
+        raise ValueError(f"small_grid needs a 2-D array, got shape {arr.shape}.")
+    KH, KW = arr.shape
+    is_pad = np.zeros(arr.shape, dtype=bool) if on_padding is None else np.asarray(on_padding)
+    fig = go.Figure(
+        _with_padding(
+            arr,
+            is_pad,
+            np.arange(KW),
+            np.arange(KH),
+            show_values=True,
+            zrange=zrange,
+            colorscale=colorscale,
+            hover_value=hover_value,
+            hover_padding=hover_padding,
+        )
+    )
+    _square_cells(fig, np.arange(KH), np.arange(KW))
+    return _lab_layout(fig, height=height, title=title)
+
+
+def _lab_layout(fig: go.Figure, *, height: int, title: str | None) -> go.Figure:
+    """The app's layout, with the gaps between cells in a soft gray. No padding between the
+    cells and the axes (Streamlit's theme adds some), or the gray would frame the grid."""
+    _layout(fig, height=height, title=title)
+    fig.update_layout(plot_bgcolor=LAB_THEME["gap_colour"], margin_pad=0)
+    return fig

@@ -1,0 +1,63 @@
+"""Convolution lab: one kernel on one small picture, with padding, stride and dilation."""
+
+import numpy as np
+import streamlit as st
+
+from cnnexplain.kernels import lab_convolve, size_formula
+from cnnexplain.texts import conv_lab as text
+from cnnexplain.ui import conv_lab_views as views
+from cnnexplain.ui.sidebar import architecture_sidebar
+
+architecture_sidebar()
+st.title(text.TITLE)
+st.write(text.INTRO)
+
+picture_column, kernel_column, settings_column = st.columns(3, gap="large")
+with picture_column:
+    st.subheader(text.INPUT_HEADER)
+    picture = views.choose_picture()  # (H, W)
+    st.caption(text.INPUT_SHAPE.format(H=picture.shape[0], W=picture.shape[1]))
+with kernel_column:
+    st.subheader(text.KERNEL_HEADER)
+    kernel = views.choose_kernel()  # (K, K)
+with settings_column:
+    st.subheader(text.SETTINGS_HEADER)
+    stride, padding, dilation = views.choose_settings()
+
+st.subheader(text.FORMULA_HEADER)
+rows = size_formula(picture.shape[0], kernel.shape[0], stride, padding, dilation)
+cols = size_formula(picture.shape[1], kernel.shape[1], stride, padding, dilation)
+st.markdown(text.FORMULA_GENERAL)
+st.markdown(text.FORMULA_ROWS.format(formula=rows.formula))
+st.markdown(text.FORMULA_COLS.format(formula=cols.formula))
+st.caption(text.FORMULA_WHY)
+
+try:
+    result = lab_convolve(picture, kernel, stride, padding, dilation)
+except ValueError as err:
+    st.error(text.EMPTY_OUTPUT)
+    st.caption(text.EMPTY_DETAIL.format(message=str(err).removeprefix("conv2d: ")))
+    st.plotly_chart(views.input_figure(np.pad(picture, padding), padding), key="lab_input_map")
+    st.stop()
+
+Ho, Wo = result.output.shape
+st.markdown(text.OUTPUT_SHAPE.format(Ho=Ho, Wo=Wo, n=Ho * Wo))
+
+st.subheader(text.MAPS_HEADER)
+i, j = views.choose_position(Ho, Wo)
+steps = views.play_positions(i * Wo + j, Ho * Wo)
+played = len(steps) > 1 and st.button(
+    text.PLAY.format(n=len(steps)), key="lab_play", help=text.PLAY_HELP
+)
+input_slot, output_slot = (column.empty() for column in st.columns(2))
+line_slot = st.empty()
+window = views.window_at(result, i, j)
+views.show_maps(result, window, i, j, (input_slot, output_slot))
+st.caption(text.MAPS_LEGEND)
+
+st.subheader(text.POSITION_HEADER)
+views.show_window(window, i, j)
+
+if played:
+    views.play(result, steps, (input_slot, output_slot, line_slot))
+    st.rerun()
