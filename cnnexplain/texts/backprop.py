@@ -1,0 +1,355 @@
+"""Words on the backpropagation page: one training step, taken by the learner, every number shown.
+
+Placeholders in braces are filled by the page; formulas in LaTeX (the *_TEX strings) keep their
+symbols when translated, only the words inside \\text{...} change.
+"""
+
+TITLE = "Backpropagation, one step at a time"
+INTRO = (
+    "A network learns by changing its weights a little, over and over, so that the loss gets "
+    "smaller. Backpropagation works out, for every single weight, which way to change it: it "
+    "starts from the loss and carries a gradient backwards through every stage by the chain "
+    "rule. Here you take those steps yourself, on your own network, and see every number."
+)
+STORY = (
+    "In a CNN this is more than in a plain network: the step changes the **kernels** as well as "
+    "the **dense weights**. The gradient goes back through the dense layers, through "
+    "**flatten** (reshaped into maps again), through **pooling**, through the **activation**, "
+    "and through each **convolution**, layer after layer. Then an **optimizer** (SGD or Adam) "
+    "uses it to change every weight: far enough to improve, but not so far that it overshoots."
+)
+MODEL_TRAINED = (
+    "Starting from the shared network trained on **{dataset}**. You step your own copy: "
+    "nobody else's network changes, and the shared one stays as it is."
+)
+MODEL_UNTRAINED = (
+    "Starting from the untrained network (random weights). You step your own copy: nobody "
+    "else's network changes."
+)
+RESTARTED = (
+    "You changed the network or the data set in the sidebar, so your steps start over from the "
+    "new network."
+)
+
+# --- what the network learns from
+DATA_HEADER = "What the network learns from"
+SOURCE = "Learn from"
+SOURCES = {
+    "picture": "this picture",
+    "batch": "a batch of pictures from the training set",
+}
+BATCH_SIZE = "Pictures in the batch (N)"
+BATCH_SIZE_HELP = (
+    "The step averages the loss over these N pictures, so each gradient is the average of N "
+    "pictures' gradients."
+)
+BATCH_SEED = "Which batch (a seed)"
+BATCH_SEED_HELP = "The same number always picks the same pictures. Change it for another batch."
+BATCH_CAPTION = "{n} pictures drawn from the {total} training pictures, with their labels:"
+
+# --- the optimizer
+OPTIMIZER_HEADER = "The optimizer"
+OPTIMIZER = "Optimizer"
+OPTIMIZER_NAMES = {
+    "sgd": "SGD",
+    "momentum": "SGD with momentum",
+    "adam": "Adam",
+}
+OPTIMIZER_HELP = {
+    "sgd": (
+        "Plain stochastic gradient descent: every weight moves against its gradient, by the "
+        "learning rate times the gradient."
+    ),
+    "momentum": (
+        "SGD with momentum {momentum:g}: each step also keeps {momentum:g} of the previous "
+        "step's direction, like a ball rolling downhill that builds up speed."
+    ),
+    "adam": (
+        "Adam keeps a running average of each weight's gradient (m, decay {beta1:g}) and of its "
+        "square (v, decay {beta2:g}), and moves each weight by about the learning rate, in the "
+        "direction m points, whatever the size of its gradient."
+    ),
+}
+LR = "Learning rate (how big a step)"
+LR_HELP = (
+    "Each step moves a weight by about the learning rate times its gradient. Too small: the "
+    "loss hardly moves. Too large: the step overshoots and the loss can blow up."
+)
+SWITCHED = (
+    "Your last steps used {previous}. {current} starts with an empty memory (no running "
+    "averages yet); your weights and your steps so far are kept."
+)
+
+# --- stepping
+STEP_HEADER = "Take a step"
+STEP = "Step"
+STEP_HELP = "One update of every weight, from one forward and one backward pass."
+RUN = "Run N steps"
+RUN_HELP = "N steps one after another on the same pictures; every one is kept in the history."
+RUN_N = "N (steps to run)"
+UNDO = "Undo"
+UNDO_HELP = "Back to the exact weights and optimizer memory before the last step."
+RESET = "Reset"
+RESET_HELP = "Back to the weights you started from; forgets every step."
+RUNNING = "Step {done} of {total}"
+STATUS = "Steps taken: **{steps}**. Undo can take back {undo} of them."
+STATUS_NONE = "No steps taken yet: the network has the weights it started with."
+DROPPED = (
+    "To save memory, undo keeps only the last {kept} steps ({mb:.1f} MB of weights). The "
+    "{dropped} steps before them can no longer be undone; their losses stay on the curve."
+)
+UNDONE = (
+    "Step {number} undone: every weight and the optimizer's memory are back to what they were "
+    "before it."
+)
+RESET_DONE = "Back to the starting weights. Every step is forgotten."
+DIVERGED_WHAT = {
+    "nan": "The loss became undefined (not a number)",
+    "inf": "The loss became infinite",
+    "weights": "Some weights became infinite or undefined",
+}
+DIVERGED = (
+    "{what}: the learning rate {lr:g} is so large that the step overshot, and the weights grew "
+    "past the largest numbers the computer can hold. The model went back to its last good "
+    "weights; try a smaller learning rate."
+)
+DIVERGED_DETAIL = "Step {number} would have taken the loss from {before} to {after}."
+RUN_STOPPED = "The run stopped after {done} of {total} steps."
+
+# --- the loss
+LOSS_HEADER = "The loss"
+LOSS_BEFORE = "Loss before step {number}"
+LOSS_AFTER = "Loss after step {number}"
+LOSS_ON = "On the step's {n} picture(s), with {optimizer} at learning rate {lr:g}."
+CURVE_CAPTION = (
+    "The loss on each step's pictures, before and after that step. When the values span a "
+    "thousandfold the scale becomes logarithmic, so that both small and huge losses show."
+)
+CURVE_NAMES = ("before the step", "after the step")
+CURVE_X = "step"
+CURVE_Y = "loss"
+OVERSHOOT = (
+    "The loss went up, from {before} to {after}: the step overshot. The gradient only says "
+    "which way is downhill where the weights are now; a step this long jumps across the "
+    "valley and lands higher up the other side. Undo, and try a smaller learning rate."
+)
+ALREADY_RIGHT = (
+    "The network is already sure of the right answer here, so the loss is almost 0, every "
+    "gradient is tiny and the step changes almost nothing. Choose another true label, another "
+    "picture, or the untrained network in the sidebar to watch it learn."
+)
+NO_STEP = (
+    "Press **Step**: the page then shows the gradient at every stage, going backwards from the "
+    "loss to the first kernels, and how every kernel changed."
+)
+AFTER_UNDO = "Press **Step** to see the gradients of a new step from these weights."
+
+# --- going backwards
+BACKWARD_HEADER = "Going backwards, stage by stage"
+BACKWARD_INTRO = (
+    "The gradient of the loss with respect to a number says how much the loss would change if "
+    "that number grew a little. It starts at the logits and travels back one stage at a time: "
+    "each stage multiplies it by its own local slope (the chain rule). Red is negative, blue "
+    "positive, white zero; point at any cell or bar to read its exact value."
+)
+EXAMPLE = "Picture of the batch to look at"
+EXAMPLE_HELP = (
+    "The maps below belong to one picture. The gradients of the weights add up over all the "
+    "pictures of the batch."
+)
+EXAMPLE_LABEL = "Showing picture {n} of the batch, true label **{label}**."
+CHECKED = (
+    "Every gradient here is computed stage by stage in plain numpy; it agrees with PyTorch's "
+    "own (autograd) to within {grad:.1e}. The update agrees with torch.optim to within "
+    "{update:.1e}."
+)
+
+LOSS_STAGE = "The loss → the logits"
+SOFTMAX_GRADIENT = (
+    "With softmax and cross-entropy the gradient at each logit is simply the probability minus "
+    "the true answer (1 for the true class, 0 for the others), divided by N, the number of "
+    "pictures. Classes the network believes in too much get a positive gradient (their score "
+    "will go down); the true class gets a negative one (its score will go up)."
+)
+SOFTMAX_TEX = r"\frac{\partial L}{\partial z_k} = \frac{p_k - y_k}{N}"
+SOFTMAX_TRUE_TEX = (
+    r"\frac{{\partial L}}{{\partial z_{{{k}}}}} = \frac{{{p} - 1}}{{{n}}} = {grad}"
+    r"\quad\text{{(true class {label})}}"
+)
+SIGMOID_GRADIENT = (
+    "With a sigmoid output and binary cross-entropy the gradient at the one logit is the "
+    "probability of the second class minus the true answer (1 or 0), divided by N."
+)
+SIGMOID_TEX = (
+    r"\frac{{\partial L}}{{\partial z}} = \frac{{\sigma(z) - y}}{{N}} = "
+    r"\frac{{{p} - {y}}}{{{n}}} = {grad}"
+)
+PROBS_TITLE = "The network's probabilities and the true answer"
+PROBS_SERIES = ("probability p", "true answer y (one-hot)")
+LOGIT_GRADIENT_TITLE = "Gradient at each logit, ∂L/∂z"
+
+STAGE_TITLE = "{name}: {what}"
+STAGE_WHAT = {
+    "logits": "the output layer",
+    "dense": "a dense layer",
+    "activation": "the activation ({activation})",
+    "flatten": "flatten",
+    "pool": "{pool} pooling, {size}×{size}",
+    "conv": "a convolution",
+}
+DENSE_EXPLAIN = (
+    "A dense layer computes out = W · in + b. So the gradient of weight W[m, d] is the "
+    "gradient arriving at output m times the input d it multiplied, added over the pictures; "
+    "the gradient of bias b[m] is just the gradient arriving at output m; and the gradient "
+    "passed back to input d adds up every weight that used it, times its output's gradient."
+)
+DENSE_TEX = (
+    r"\frac{\partial L}{\partial W_{md}} = \sum_n \delta_{n,m}\, x_{n,d} \qquad "
+    r"\frac{\partial L}{\partial b_m} = \sum_n \delta_{n,m} \qquad "
+    r"\frac{\partial L}{\partial x_{n,d}} = \sum_m W_{md}\, \delta_{n,m}"
+)
+DENSE_W_TITLE = "∂L/∂W of {name} ({rows} outputs × {cols} inputs)"
+DENSE_B_TITLE = "∂L/∂b of {name}"
+ARRIVING_TITLE = "Arriving gradient ∂L/∂out"
+LOCAL_ACTIVATION_TITLE = "Local slope of {activation}"
+LEAVING_TITLE = "Passed back ∂L/∂in"
+ACTIVATION_EXPLAIN = {
+    "relu": (
+        "ReLU let positive numbers through and turned negative ones into 0. Going back, it "
+        "does the same with the gradient: where its input was positive the gradient passes "
+        "unchanged (slope 1), elsewhere it is stopped (slope 0). This on/off pattern is the "
+        "mask in the middle."
+    ),
+    "tanh": (
+        "tanh squeezed every number into −1..1. Going back, the gradient is multiplied by its "
+        "slope 1 − tanh², which is 1 near zero and almost 0 where tanh was saturated."
+    ),
+    "sigmoid": (
+        "sigmoid squeezed every number into 0..1. Going back, the gradient is multiplied by "
+        "its slope σ(1 − σ), at most 0.25, and almost 0 where sigmoid was saturated."
+    ),
+}
+FLATTEN_EXPLAIN = (
+    "Flatten only laid the maps out as one list (channel, then row, then column), so going "
+    "back it does nothing to the numbers: it puts each one back in its place in the maps."
+)
+FLATTEN_VECTOR_TITLE = "Arriving gradient, as a list of {size} numbers"
+FLATTEN_MAPS_TITLE = "The same numbers as {channels} maps of {rows}×{cols}"
+POOL_EXPLAIN = {
+    "max": (
+        "Max pooling kept only the largest number of each window. Only that winner affected "
+        "the loss, so each window's gradient goes back to its winner, and every other position "
+        "gets 0. The middle picture marks the winners (1) that receive the gradient."
+    ),
+    "avg": (
+        "Average pooling took the mean of each window of {area} numbers, so each of them "
+        "counted 1/{area}. Going back, each window's gradient is shared out evenly: every "
+        "position gets 1/{area} of it."
+    ),
+}
+LOCAL_POOL_TITLE = "Share of the gradient each position receives"
+CONV_EXPLAIN = (
+    "A convolution slid each kernel over its input. A kernel weight was used at every "
+    "position, so its gradient adds up, over all those positions, the input value it "
+    "multiplied times the gradient arriving at that output. The bias was added at every "
+    "position, so its gradient is the sum of the arriving gradients. Below: the gradient of "
+    "every weight of every kernel; a section further down writes one out in full."
+)
+CONV_W_TITLE = "∂L/∂kernels of {name}: {filters} kernels of {channels}×{kh}×{kw}"
+CONV_B_TITLE = "∂L/∂b of {name}"
+INPUT_GRADIENT_TITLE = "Gradient at the picture itself"
+INPUT_GRADIENT = (
+    "The gradient reaches the picture. Pictures are not learned, so it stops here; it still "
+    "shows which pixels would change the loss most."
+)
+
+# --- one kernel weight
+WEIGHT_HEADER = "One kernel weight, number by number"
+WEIGHT_INTRO = (
+    "Pick one weight of one kernel. Its gradient is a sum with one term for every position the "
+    "kernel visited: the input value this weight multiplied there, times the gradient arriving "
+    "at that output."
+)
+WEIGHT_LAYER = "Convolution"
+WEIGHT_FILTER = "Kernel (filter)"
+WEIGHT_CHANNEL = "Input channel"
+WEIGHT_ROW = "Row in the kernel"
+WEIGHT_COL = "Column in the kernel"
+WEIGHT_LARGEST = "Pick the weight with the largest gradient"
+WEIGHT_SUM_TEX = (
+    r"\frac{\partial L}{\partial w} = \sum_{\text{positions}} "
+    r"(\text{input value}) \times (\text{arriving gradient})"
+)
+WEIGHT_INPUTS_TITLE = "Input value under w at each position"
+WEIGHT_UPSTREAM_TITLE = "Arriving gradient at each position"
+WEIGHT_PRODUCTS_TITLE = "Their product: one term each"
+WEIGHT_MAPS_CAPTION = (
+    "For picture {n} of the batch, one cell per position of the kernel on its input (output "
+    "row and column). Positions in the padding read 0."
+)
+TERMS_COLUMNS = {
+    "n": "picture",
+    "i": "output row",
+    "j": "output col",
+    "row": "input row",
+    "col": "input col",
+    "input": "input value",
+    "upstream": "arriving gradient",
+    "product": "product (term)",
+}
+PADDING = "padding"
+TERMS_TOP = "The {k} largest terms (of {count}):"
+TERMS_SUM_TEX = r"\frac{{\partial L}}{{\partial w}} = {terms} + \dots = {total}"
+TERMS_REST = (
+    "The {k} largest terms add up to {top}; the other {rest} terms add up to {others}; {zero} "
+    "of all the terms are exactly 0, where the activation or the pooling let no gradient "
+    "through, or the input was 0. PyTorch's autograd gives this weight the gradient {torch}."
+)
+UPDATE_HEADER = "The optimizer's arithmetic for this weight"
+SGD_TEX = r"w_{{\text{{new}}}} = w - \eta\, g = {w} - {lr} \times {g} = {new}"
+MOMENTUM_TEX = (
+    r"b_t = \mu\, b_{{t-1}} + g = {mu} \times {b_prev} + {g} = {b} \\ "
+    r"w_{{\text{{new}}}} = w - \eta\, b_t = {w} - {lr} \times {b} = {new}"
+)
+MOMENTUM_FIRST = "On its first step momentum has no previous direction yet, so b is just g."
+MOMENTUM_FIRST_TEX = (
+    r"b_1 = g = {g} \\ "
+    r"w_{{\text{{new}}}} = w - \eta\, b_1 = {w} - {lr} \times {b} = {new}"
+)
+ADAM_TEX = (
+    r"m_t = \beta_1 m_{{t-1}} + (1 - \beta_1)\, g = {beta1} \times {m_prev} + {one_b1} \times "
+    r"{g} = {m} \\ "
+    r"v_t = \beta_2 v_{{t-1}} + (1 - \beta_2)\, g^2 = {beta2} \times {v_prev} + {one_b2} "
+    r"\times {g}^2 = {v} \\ "
+    r"\hat m = \frac{{m_t}}{{1 - \beta_1^{{\,t}}}} = \frac{{{m}}}{{1 - {beta1}^{{{t}}}}} = "
+    r"{m_hat} \qquad "
+    r"\hat v = \frac{{v_t}}{{1 - \beta_2^{{\,t}}}} = \frac{{{v}}}{{1 - {beta2}^{{{t}}}}} = "
+    r"{v_hat} \\ "
+    r"\Delta w = -\eta \frac{{\hat m}}{{\sqrt{{\hat v}} + \varepsilon}} = -{lr} \times "
+    r"\frac{{{m_hat}}}{{\sqrt{{{v_hat}}} + {eps}}} = {update} \\ "
+    r"w_{{\text{{new}}}} = w + \Delta w = {w} + {update} = {new}"
+)
+ADAM_NOTE = (
+    "Adam divides by the size of the recent gradients, so every weight moves by about the "
+    "learning rate, however small its gradient: compare with the SGD step for the same weight."
+)
+WEIGHT_BEFORE = "This weight before the step"
+WEIGHT_AFTER = "This weight after the step"
+
+# --- every kernel
+KERNELS_HEADER = "Every kernel before and after the step"
+KERNELS_INTRO = (
+    "Each column of small squares is one kernel (one filter), with one square per input "
+    "channel. Before and after share one colour scale; the change, much smaller, has its own "
+    "so that it shows. Point at a cell to read the exact weight."
+)
+KERNELS_LAYER = "{name}: {filters} kernels of {channels}×{kh}×{kw}"
+KERNEL_PANELS = ("before", "after", "change")
+LARGEST_CHANGE = "The largest change of any kernel weight in this step: {change:.3g}."
+
+# --- hover labels
+HOVER_MAP = ("channel", "row", "col", "value")
+HOVER_KERNEL = ("filter", "channel", "row", "col", "value")
+HOVER_POSITION = (None, "output row", "output col", "value")
+HOVER_MATRIX = ("output", "input", "value")
+HOVER_GRADIENT = "gradient"

@@ -1,0 +1,356 @@
+"""The backpropagation page's controls and the learner's own stepping state.
+
+Each user steps their own copy of the shared model. `Stepper`, kept in the user's session under
+STATE_KEY, holds that copy, the `history.StepHistory` of their weights and optimizer state, the
+record of the last step (to draw), and messages to show once after the next rerun. The drawing
+of a step lives beside this module: `backprop_backward` (the gradient stage by stage) and
+`backprop_weights` (one kernel weight's arithmetic, every kernel before and after).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import numpy as np
+import streamlit as st
+from torch import nn
+
+from cnnexplain import figures_backprop as bpfig
+from cnnexplain.backprop import (
+    MAX_LR,
+    OptimizerSettings,
+    StepRecord,
+    inspected_step,
+    load_params,
+)
+from cnnexplain.data import Dataset, batches
+from cnnexplain.history import OptState, StepHistory
+from cnnexplain.images import to_display
+from cnnexplain.models import clone_model
+from cnnexplain.optim import OPTIMIZERS
+from cnnexplain.store import TrainedModel
+from cnnexplain.texts import backprop as text
+from cnnexplain.ui.inputs import input_picker, show_input
+
+STATE_KEY = "bp_state"
+MAX_BATCH = 32  # a step on 32 pictures keeps a record of about 10 MB for the default network
+MAX_RUN = 100
+LR_CHOICES = tuple(
+    round(m * 10.0**e, 6) for e in range(-4, 1) for m in (1, 2, 5) if m * 10.0**e <= MAX_LR
+) + (MAX_LR,)
+DEFAULT_LR = 0.001
+THUMBNAILS = 16  # batch pictures shown
+
+
+def number(value: float) -> str:
+    """A number as the page writes it: 6 significant digits."""
+    return f"{value:.6g}"
+
+
+def tex(value: float, paren: bool = False) -> str:
+    """A number for LaTeX, 6 significant digits; in brackets when negative and `paren`."""
+    if math.isnan(value):
+        return r"\text{NaN}"
+    if math.isinf(value):
+        return r"\infty" if value > 0 else r"-\infty"
+    s = f"{value:.6g}"
+    if "e" in s:
+        mantissa, exponent = s.split("e")
+        s = rf"{mantissa}\times 10^{{{int(exponent)}}}"
+    return rf"\left({s}\right)" if paren and value < 0 else s
+
+
+def clamped(key: str, low: int, high: int, default: int) -> None:
+    """Keep a widget's remembered value inside its current range (the network may change)."""
+    value = st.session_state.get(key, default)
+    st.session_state[key] = min(max(int(value), low), high)
+
+
+@dataclass
+class LastStep:
+    """The most recent step, kept to draw it."""
+
+    record: StepRecord  # everything the step computed
+    state_in: OptState | None  # the optimizer state it started from (None: a fresh optimizer)
+    number: int  # its number in the history
+
+
+@dataclass
+class Stepper:
+    """One user's stepping: their own model, their history, and what to show next."""
+
+    key: tuple  # (spec, data set key, trained): the shared model the steps started from
+    model: nn.Module  # the user's own copy; loaded with history.current before every step
+    history: StepHistory
+    last: LastStep | None = None  # None before the first step and after undo or reset
+    notices: list[tuple[str, str]] = field(default_factory=list)  # ("info"|"error", words)
+
+
+@dataclass(frozen=True, eq=False)
+class Batch:
+    """The pictures a step learns from."""
+
+    x: np.ndarray  # (N, C, H, W) float32, the step's own writable copy
+    y: np.ndarray  # (N,) int64 true classes
+
+
+def stepper(entry: TrainedModel, dataset_key: str) -> Stepper:
+    """The user's Stepper, started over from `entry` when the network or data set changed."""
+    key = (entry.spec, dataset_key, entry.trained)
+    current = st.session_state.get(STATE_KEY)
+    if current is None or current.key != key:
+        model = clone_model(entry.model)
+        start = {name: p.detach().numpy().copy() for name, p in model.named_parameters()}
+        fresh = Stepper(key=key, model=model, history=StepHistory(start))
+        if current is not None:
+            fresh.notices.append(("info", text.RESTARTED))
+        st.session_state[STATE_KEY] = fresh
+    return st.session_state[STATE_KEY]
+
+
+# --- what the network learns from
+
+
+def batch_picker(data: Dataset) -> Batch:
+    """One picture from the input picker, or a seeded batch from the training set."""
+    source = st.radio(
+        text.SOURCE,
+        list(text.SOURCES),
+        format_func=text.SOURCES.get,
+        horizontal=True,
+        key="bp_source",
+    )
+    if source == "picture":
+        chosen = input_picker(data)
+        show_input(chosen, data)
+        return Batch(x=np.array(chosen.x[None], dtype=np.float32), y=np.array([chosen.label]))
+    left, right = st.columns(2)
+    with left:
+        size = st.number_input(
+            text.BATCH_SIZE, 2, MAX_BATCH, 16, key="bp_batch_size", help=text.BATCH_SIZE_HELP
+        )
+    with right:
+        seed = st.number_input(
+            text.BATCH_SEED, 0, 1_000_000, 0, key="bp_seed", help=text.BATCH_SEED_HELP
+        )
+    x, y = next(batches(data.x_train, data.y_train, int(size), seed=int(seed)))
+    st.caption(text.BATCH_CAPTION.format(n=len(y), total=len(data.y_train)))
+    shown = min(len(y), THUMBNAILS)
+    st.image(
+        [to_display(picture) for picture in x[:shown]],
+        caption=[data.class_names[k] for k in y[:shown]],
+        width=56,
+    )
+    return Batch(x=np.array(x, dtype=np.float32), y=np.array(y, dtype=np.int64))
+
+
+# --- the optimizer
+
+
+def optimizer_picker(history: StepHistory) -> OptimizerSettings:
+    """The optimizer and its learning rate (a log scale up to MAX_LR)."""
+    left, right = st.columns([1, 2])
+    with left:
+        kind = st.radio(
+            text.OPTIMIZER, OPTIMIZERS, format_func=text.OPTIMIZER_NAMES.get, key="bp_optimizer"
+        )
+    with right:
+        lr = st.select_slider(
+            text.LR,
+            options=LR_CHOICES,
+            value=DEFAULT_LR,
+            format_func=lambda v: f"{v:g}",
+            key="bp_lr",
+            help=text.LR_HELP,
+        )
+    settings = OptimizerSettings(kind=kind, lr=lr)
+    beta1, beta2 = settings.betas
+    st.caption(
+        text.OPTIMIZER_HELP[kind].format(momentum=settings.momentum, beta1=beta1, beta2=beta2)
+    )
+    previous = history.current.opt_kind
+    if previous is not None and previous != kind:
+        st.caption(
+            text.SWITCHED.format(
+                previous=text.OPTIMIZER_NAMES[previous], current=text.OPTIMIZER_NAMES[kind]
+            )
+        )
+    return settings
+
+
+# --- stepping
+
+
+def divergence_words(record: StepRecord) -> str:
+    """What went wrong in a diverged step and why, as `backprop.divergence_message` says it.
+
+    The page's own words (from the texts module, so that they can be translated), for the same
+    three cases: the loss became NaN, the loss became infinite, or only some weights did.
+    """
+    if math.isnan(record.loss_after):
+        what = text.DIVERGED_WHAT["nan"]
+    elif math.isinf(record.loss_after):
+        what = text.DIVERGED_WHAT["inf"]
+    else:
+        what = text.DIVERGED_WHAT["weights"]
+    return text.DIVERGED.format(what=what, lr=record.settings.lr)
+
+
+def take_steps(
+    state: Stepper,
+    batch: Batch,
+    settings: OptimizerSettings,
+    count: int,
+    report: Callable[[int], None] | None = None,
+) -> None:
+    """`count` inspected steps from the current weights, each pushed to the history.
+
+    A step that diverges is refused by the history (the weights stay the last good ones), its
+    explanation is queued as a notice, and the run stops there.
+    """
+    history = state.history
+    for done in range(count):
+        state_in = history.current.state_for(settings.kind)
+        load_params(state.model, history.current.params_copy())
+        record = inspected_step(state.model, batch.x, batch.y, settings, state_in)
+        if not history.push(record).accepted:
+            words = [
+                divergence_words(record),
+                text.DIVERGED_DETAIL.format(
+                    number=history.step_count + 1,
+                    before=number(record.loss_before),
+                    after=number(record.loss_after),
+                ),
+            ]
+            if count > 1:
+                words.append(text.RUN_STOPPED.format(done=done, total=count))
+            state.notices.append(("error", " ".join(words)))
+            break
+        state.last = LastStep(record=record, state_in=state_in, number=history.step_count)
+        if report is not None:
+            report(done + 1)
+    load_params(state.model, history.current.params_copy())
+
+
+def step_controls(state: Stepper, batch: Batch, settings: OptimizerSettings) -> None:
+    """Step, Run N steps, Undo and Reset; an action changes the state, then the page reruns."""
+    history = state.history
+    step_col, undo_col, reset_col, n_col, run_col = st.columns(
+        [1, 1, 1, 1.3, 1.3], vertical_alignment="bottom"
+    )
+    with step_col:
+        step = st.button(text.STEP, key="bp_step", type="primary", help=text.STEP_HELP)
+    with undo_col:
+        undo = st.button(
+            text.UNDO, key="bp_undo", disabled=not history.can_undo, help=text.UNDO_HELP
+        )
+    with reset_col:
+        reset = st.button(
+            text.RESET, key="bp_reset", disabled=history.step_count == 0, help=text.RESET_HELP
+        )
+    with n_col:
+        count = st.number_input(text.RUN_N, 1, MAX_RUN, 10, key="bp_n")
+    with run_col:
+        run = st.button(text.RUN, key="bp_run", help=text.RUN_HELP)
+    if step:
+        take_steps(state, batch, settings, 1)
+    elif run:
+        total = int(count)
+        bar = st.progress(0.0, text=text.RUNNING.format(done=0, total=total))
+        take_steps(
+            state,
+            batch,
+            settings,
+            total,
+            report=lambda done: bar.progress(
+                done / total, text=text.RUNNING.format(done=done, total=total)
+            ),
+        )
+    elif undo:
+        undone = history.step_count
+        if history.undo():
+            load_params(state.model, history.current.params_copy())
+            state.last = None
+            state.notices.append(("info", text.UNDONE.format(number=undone)))
+    elif reset:
+        history.reset()
+        load_params(state.model, history.current.params_copy())
+        state.last = None
+        state.notices.append(("info", text.RESET_DONE))
+    if step or run or undo or reset:
+        st.rerun()
+
+
+def show_notices(state: Stepper) -> None:
+    """The messages queued by the last action, once."""
+    for kind, words in state.notices:
+        (st.error if kind == "error" else st.info)(words)
+    state.notices.clear()
+
+
+def show_status(history: StepHistory) -> None:
+    if history.step_count == 0:
+        st.caption(text.STATUS_NONE)
+        return
+    st.markdown(text.STATUS.format(steps=history.step_count, undo=history.undo_depth))
+    if history.dropped:
+        st.caption(
+            text.DROPPED.format(
+                kept=history.undo_depth, mb=history.undo_bytes / 2**20, dropped=history.dropped
+            )
+        )
+
+
+# --- the loss
+
+
+def show_loss(state: Stepper) -> None:
+    """The loss before and after the last step, and the curve over every step so far."""
+    steps = state.history.steps
+    if not steps:
+        st.info(text.NO_STEP)
+        return
+    entry = steps[-1]
+    before_col, after_col = st.columns(2)
+    before_col.metric(text.LOSS_BEFORE.format(number=entry.number), number(entry.loss_before))
+    after_col.metric(
+        text.LOSS_AFTER.format(number=entry.number),
+        number(entry.loss_after),
+        delta=number(entry.loss_after - entry.loss_before),
+        delta_color="inverse",
+    )
+    st.caption(
+        text.LOSS_ON.format(
+            n=entry.batch_size, optimizer=text.OPTIMIZER_NAMES[entry.kind], lr=entry.lr
+        )
+    )
+    st.plotly_chart(
+        bpfig.loss_curve(
+            [e.number for e in steps],
+            [e.loss_before for e in steps],
+            [e.loss_after for e in steps],
+            names=text.CURVE_NAMES,
+            x_title=text.CURVE_X,
+            y_title=text.CURVE_Y,
+        ),
+        key="bp_loss_curve",
+    )
+    st.caption(text.CURVE_CAPTION)
+    if entry.loss_after > max(10 * entry.loss_before, 1.0):
+        st.warning(
+            text.OVERSHOOT.format(before=number(entry.loss_before), after=number(entry.loss_after))
+        )
+    if state.last is None:
+        st.caption(text.AFTER_UNDO)
+    elif state.last.record.loss_before < 1e-3:
+        st.info(text.ALREADY_RIGHT)
+
+
+def show_model_line(entry: TrainedModel, dataset_title: str) -> None:
+    """Which shared network the steps started from."""
+    if entry.trained:
+        st.caption(text.MODEL_TRAINED.format(dataset=dataset_title))
+    else:
+        st.caption(text.MODEL_UNTRAINED)

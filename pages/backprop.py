@@ -1,0 +1,50 @@
+"""Backpropagation, one step at a time: the learner steps their own copy of the network and
+sees the gradient at every stage, one kernel weight's arithmetic, and every kernel change."""
+
+import streamlit as st
+
+from cnnexplain.data import DATASETS
+from cnnexplain.texts import backprop as text
+from cnnexplain.ui import backprop_backward as backward
+from cnnexplain.ui import backprop_views as views
+from cnnexplain.ui import backprop_weights as weights
+from cnnexplain.ui import resources, session
+from cnnexplain.ui.sidebar import architecture_sidebar
+
+architecture_sidebar()
+st.title(text.TITLE)
+st.write(text.INTRO)
+st.info(text.STORY)
+
+spec = session.current_spec()
+dataset_key = session.current_dataset_key()
+data = resources.dataset(dataset_key)
+entry = resources.trained_model(spec, dataset_key, trained=session.current_trained())
+state = views.stepper(entry, dataset_key)
+views.show_model_line(entry, DATASETS[dataset_key].title)
+
+st.subheader(text.DATA_HEADER)
+batch = views.batch_picker(data)
+
+st.subheader(text.OPTIMIZER_HEADER)
+settings = views.optimizer_picker(state.history)
+
+st.subheader(text.STEP_HEADER)
+views.step_controls(state, batch, settings)
+views.show_notices(state)
+views.show_status(state.history)
+
+st.subheader(text.LOSS_HEADER)
+views.show_loss(state)
+
+if state.last is not None:
+    record = state.last.record
+    st.subheader(text.BACKWARD_HEADER)
+    n = backward.example_picker(record, data.class_names)
+    backward.show_backward(record, n, data.class_names, spec.head)
+
+    st.subheader(text.WEIGHT_HEADER)
+    weights.show_kernel_weight(state.last, n)
+
+    st.subheader(text.KERNELS_HEADER)
+    weights.show_kernels(record)

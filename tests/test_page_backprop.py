@@ -1,0 +1,437 @@
+"""The backpropagation page, driven headless with AppTest and checked against torch.optim."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+import torch
+import torch.nn.functional as F
+from pagekit import app, decode, markdown_text
+
+from cnnexplain.backprop import OptimizerSettings, divergence_message, inspected_step
+from cnnexplain.data import batches, load_digits28
+from cnnexplain.models import clone_model
+from cnnexplain.store import DEFAULT_SPEC
+from cnnexplain.ui import resources
+
+PAGE = "pages/backprop.py"
+
+
+@pytest.fixture(autouse=True, scope="module")
+def _one_torch_thread():
+    # The default network is small: a second thread buys nothing, and on a busy shared machine
+    # torch's threads wait on each other for hundreds of milliseconds per step.
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(threads)
+
+
+@pytest.fixture(scope="module")
+def digits():
+    return load_digits28()
+
+
+def backprop_page():
+    at = app()
+    at.switch_page(PAGE).run()
+    assert not at.exception
+    return at
+
+
+def shared_model() -> torch.nn.Module:
+    entry = resources.model_store().peek(DEFAULT_SPEC, "digits")
+    assert entry is not None, "the app trains the default model on its first run"
+    return entry.model
+
+
+def params_of(model: torch.nn.Module) -> dict[str, np.ndarray]:
+    return {name: p.detach().numpy().copy() for name, p in model.named_parameters()}
+
+
+def assert_same_params(a: dict[str, np.ndarray], b: dict[str, np.ndarray]) -> None:
+    assert a.keys() == b.keys()
+    for name in a:
+        assert np.array_equal(a[name], b[name]), name
+
+
+def history(at):
+    return at.session_state["bp_state"].history
+
+
+def user_params(at) -> dict[str, np.ndarray]:
+    """The weights in the user's own model copy."""
+    return params_of(at.session_state["bp_state"].model)
+
+
+def shown_losses(at) -> tuple[float, float]:
+    """(loss before, loss after) the last step, as the page writes them."""
+    metrics = {m.label.split(" step ")[0]: m.value for m in at.metric}
+    return float(metrics["Loss before"]), float(metrics["Loss after"])
+
+
+def chart(at, key: str) -> dict:
+    (element,) = [c for c in at.get("plotly_chart") if c.proto.id.endswith(f"-{key}")]
+    return json.loads(element.proto.spec)
+
+
+def wrong_label_picture(at, digits, index: int = 0) -> tuple[np.ndarray, np.ndarray]:
+    """Pick test picture `index` with a label the network will not give it, to learn from."""
+    label = (int(digits.y_test[index]) + 3) % 10
+    at.number_input(key="input_sample_index").set_value(index).run()
+    at.selectbox(key=f"input_label:digits:{index}").set_value(label).run()
+    return np.array(digits.x_test[index : index + 1]), np.array([label])
+
+
+def click(at, key: str):
+    at.button(key=key).click().run()
+    assert not at.exception
+    return at
+
+
+def torch_optimizer(kind: str, params, lr: float) -> torch.optim.Optimizer:
+    """The optimizers the page offers, built plainly from torch.optim."""
+    if kind == "adam":
+        return torch.optim.Adam(params, lr=lr)
+    if kind == "momentum":
+        return torch.optim.SGD(params, lr=lr, momentum=0.9)
+    return torch.optim.SGD(params, lr=lr)
+
+
+def torch_steps(
+    kind: str,
+    lr: float,
+    x: np.ndarray,
+    y: np.ndarray,
+    steps: int,
+    start: torch.nn.Module | None = None,
+):
+    """[(loss before, loss after)] of `steps` torch.optim steps from `start`, and the model.
+
+    `start` is the shared default model unless given; it is copied, never changed.
+    """
+    model = clone_model(shared_model() if start is None else start)
+    for p in model.parameters():
+        p.requires_grad_(True)
+    optimizer = torch_optimizer(kind, model.parameters(), lr)
+    x_t, y_t = torch.from_numpy(np.array(x)), torch.from_numpy(np.array(y))
+    losses = []
+    for _ in range(steps):
+        optimizer.zero_grad()
+        loss = F.cross_entropy(model(x_t), y_t)
+        loss.backward()
+        optimizer.step()
+        with torch.no_grad():
+            after = F.cross_entropy(model(x_t), y_t).item()
+        losses.append((loss.item(), after))
+    return losses, model
+
+
+def test_before_any_step_the_page_says_what_to_do():
+    at = backprop_page()
+    assert at.title[0].value == "Backpropagation, one step at a time"
+    assert any("Press **Step**" in info.value for info in at.info)
+    assert at.button(key="bp_step").label == "Step"
+    assert at.button(key="bp_undo").disabled and at.button(key="bp_reset").disabled
+    assert at.radio(key="bp_optimizer").value == "sgd"
+    assert at.select_slider(key="bp_lr").value == 0.001
+    assert "No steps taken yet" in markdown_text(at)
+    assert not at.metric  # no loss before a step
+
+
+@pytest.mark.parametrize(("kind", "lr"), [("sgd", 0.001), ("momentum", 0.001), ("adam", 0.002)])
+def test_each_step_shows_the_losses_torch_optim_gives(digits, kind, lr):
+    at = backprop_page()
+    x, y = wrong_label_picture(at, digits)
+    at.radio(key="bp_optimizer").set_value(kind)
+    at.select_slider(key="bp_lr").set_value(lr).run()
+    expected, reference = torch_steps(kind, lr, x, y, steps=3)
+    for number, (before, after) in enumerate(expected, start=1):
+        click(at, "bp_step")
+        assert at.metric[0].label == f"Loss before step {number}"
+        shown_before, shown_after = shown_losses(at)
+        assert shown_before == pytest.approx(before, rel=2e-5)
+        assert shown_after == pytest.approx(after, rel=2e-5, abs=1e-6)
+    assert expected[-1][1] < expected[0][0]  # it learned
+    for name, p in reference.named_parameters():
+        np.testing.assert_allclose(history(at).current.params[name], p.detach().numpy(), atol=1e-6)
+    # The loss curve holds every step, before and after.
+    curve = chart(at, "bp_loss_curve")
+    np.testing.assert_allclose(decode(curve["data"][0]["y"]), [b for b, _ in expected], rtol=1e-5)
+
+
+def test_a_batch_from_the_training_set_steps_like_torch(digits):
+    at = backprop_page()
+    at.radio(key="bp_source").set_value("batch").run()
+    at.number_input(key="bp_batch_size").set_value(8)
+    at.number_input(key="bp_seed").set_value(5).run()
+    at.radio(key="bp_optimizer").set_value("adam")
+    at.select_slider(key="bp_lr").set_value(0.01).run()
+    x, y = next(batches(digits.x_train, digits.y_train, 8, seed=5))
+    expected, _ = torch_steps("adam", 0.01, x, y, steps=2)
+    click(at, "bp_step")
+    click(at, "bp_step")
+    assert shown_losses(at) == pytest.approx(expected[-1], rel=2e-5)
+    record = at.session_state["bp_state"].last.record
+    assert np.array_equal(record.labels, y)
+    # One picture of the batch at a time for the maps; the weight gradients sum over all 8.
+    at.number_input(key="bp_example").set_value(6).run()
+    assert f"true label **{digits.class_names[y[6]]}**" in markdown_text(at)
+    relu1 = record.stage("relu1")
+    shown = decode(chart(at, "bp_relu1_dx")["data"][0]["z"])
+    np.testing.assert_array_equal(shown[:28, :28], relu1.dx[6, 0])
+
+
+def test_undo_and_reset_restore_the_exact_weights(digits):
+    at = backprop_page()
+    wrong_label_picture(at, digits)
+    at.radio(key="bp_optimizer").set_value("momentum").run()
+    start = params_of(shared_model())
+    after = []
+    for _ in range(3):
+        click(at, "bp_step")
+        after.append(user_params(at))
+    click(at, "bp_undo")
+    assert_same_params(user_params(at), after[1])
+    assert_same_params(history(at).current.params, after[1])
+    momentum_after_2 = history(at).current.opt_state["conv1.weight"].momentum_buffer.copy()
+    assert any("Step 3 undone" in info.value for info in at.info)
+    assert "Steps taken: **2**" in markdown_text(at)
+    assert at.metric[0].label == "Loss before step 2"
+    # Stepping again from there is step 3 again, with the same momentum it had.
+    click(at, "bp_step")
+    assert_same_params(user_params(at), after[2])
+    click(at, "bp_undo")
+    assert np.array_equal(
+        history(at).current.opt_state["conv1.weight"].momentum_buffer, momentum_after_2
+    )
+    click(at, "bp_undo")
+    click(at, "bp_undo")
+    assert_same_params(user_params(at), start)
+    assert at.button(key="bp_undo").disabled
+    for _ in range(2):
+        click(at, "bp_step")
+    click(at, "bp_reset")
+    assert_same_params(user_params(at), start)
+    assert history(at).step_count == 0 and history(at).current.opt_state is None
+    assert any("Back to the starting weights" in info.value for info in at.info)
+
+
+def test_a_diverging_learning_rate_is_caught_and_rolled_back(digits):
+    at = backprop_page()
+    # A network without activations cannot die or saturate: at learning rate 10 its weights
+    # grow with every step until they overflow, whatever order the sums are added in.
+    for key in ("arch_b1_activation", "arch_b2_activation", "arch_dense_activation"):
+        at.selectbox(key=key).set_value("none")
+    at.radio(key="arch_trained_choice").set_value(False)
+    at.button(key="FormSubmitter:arch_form-Build this network").click().run()
+    spec = at.session_state["arch_spec"]
+    assert spec.dense_activation == "none" and not at.session_state["arch_trained"]
+    at.radio(key="bp_source").set_value("batch").run()
+    at.number_input(key="bp_batch_size").set_value(32).run()
+    at.select_slider(key="bp_lr").set_value(10.0)
+    at.number_input(key="bp_n").set_value(20).run()
+    click(at, "bp_run")
+    (error,) = at.error
+    assert "overshot" in error.value and "last good weights" in error.value
+    assert "The run stopped after" in error.value
+    steps = history(at).step_count
+    assert 1 <= steps < 20
+    last = at.session_state["bp_state"].last
+    assert last.number == steps and not last.record.diverged
+    # The model is on the last good weights: those after the last accepted step.
+    assert_same_params(user_params(at), last.record.params_after)
+    assert all(np.isfinite(p).all() for p in user_params(at).values())
+    # torch.optim, stepped as often from the same start, blows up on the very next step.
+    start = resources.model_store().peek(spec, "digits", trained=False).model
+    x, y = next(batches(digits.x_train, digits.y_train, 32, seed=0))
+    expected, _ = torch_steps("sgd", 10.0, x, y, steps=steps + 1, start=start)
+    assert shown_losses(at) == pytest.approx(expected[steps - 1], rel=1e-3)
+    assert not np.isfinite(expected[steps][1])
+    # The page's explanation, in its own translatable words, is backprop's.
+    refused = inspected_step(
+        at.session_state["bp_state"].model,
+        np.array(x),
+        y,
+        OptimizerSettings(lr=10.0),
+        history(at).current.state_for("sgd"),
+    )
+    assert refused.diverged
+    assert error.value.startswith(divergence_message(refused))
+    # The page says the loss jumped, and the curve turns logarithmic to show by how much.
+    assert any("the step overshot" in w.value for w in at.warning)
+    assert chart(at, "bp_loss_curve")["layout"]["yaxis"]["type"] == "log"
+
+
+def test_stepping_never_changes_the_shared_model(digits):
+    before = params_of(shared_model())
+    at = backprop_page()
+    wrong_label_picture(at, digits)
+    at.radio(key="bp_optimizer").set_value("adam")
+    at.select_slider(key="bp_lr").set_value(0.05).run()
+    for _ in range(3):
+        click(at, "bp_step")
+    assert not np.array_equal(user_params(at)["conv1.weight"], before["conv1.weight"])
+    assert_same_params(params_of(shared_model()), before)
+
+
+def test_two_sessions_step_their_own_weights(digits):
+    start = params_of(shared_model())
+    first, second = backprop_page(), backprop_page()
+    x1, y1 = wrong_label_picture(first, digits, index=0)
+    x2, y2 = wrong_label_picture(second, digits, index=1)
+    second.radio(key="bp_optimizer").set_value("adam").run()
+    click(first, "bp_step")
+    click(second, "bp_step")
+    click(first, "bp_step")
+    # Each session's second or first step started where that session was, not the other.
+    second_record = second.session_state["bp_state"].last.record
+    assert_same_params(second_record.params_before, start)
+    _, first_model = torch_steps("sgd", 0.001, x1, y1, steps=2)
+    _, second_model = torch_steps("adam", 0.001, x2, y2, steps=1)
+    for name, p in first_model.named_parameters():
+        np.testing.assert_allclose(user_params(first)[name], p.detach().numpy(), atol=1e-6)
+    for name, p in second_model.named_parameters():
+        np.testing.assert_allclose(user_params(second)[name], p.detach().numpy(), atol=1e-6)
+    assert history(first).step_count == 2 and history(second).step_count == 1
+
+
+def test_changing_optimizer_and_learning_rate_keeps_the_history(digits):
+    at = backprop_page()
+    wrong_label_picture(at, digits)
+    click(at, "bp_step")
+    click(at, "bp_step")
+    at.radio(key="bp_optimizer").set_value("adam")
+    at.select_slider(key="bp_lr").set_value(0.0005).run()
+    assert history(at).step_count == 2
+    assert "Adam starts with an empty memory" in markdown_text(at)
+    click(at, "bp_step")
+    steps = history(at).steps
+    assert [(s.kind, s.lr) for s in steps] == [("sgd", 0.001), ("sgd", 0.001), ("adam", 0.0005)]
+    assert len(decode(chart(at, "bp_loss_curve")["data"][0]["y"])) == 3
+    # The weight section now writes out Adam's arithmetic.
+    assert "m_t = \\beta_1 m_{t-1}" in "\n".join(latex.value for latex in at.latex)
+
+
+def test_a_new_network_in_the_sidebar_starts_the_steps_over(digits):
+    at = backprop_page()
+    wrong_label_picture(at, digits)
+    click(at, "bp_step")
+    at.radio(key="arch_trained_choice").set_value(False)
+    at.button(key="FormSubmitter:arch_form-Build this network").click().run()
+    assert not at.exception
+    assert any("your steps start over from the new network" in info.value for info in at.info)
+    assert history(at).step_count == 0
+    untrained = resources.model_store().peek(DEFAULT_SPEC, "digits", trained=False)
+    assert_same_params(user_params(at), params_of(untrained.model))
+
+
+def test_one_kernel_weight_is_written_out_with_its_update(digits):
+    at = backprop_page()
+    wrong_label_picture(at, digits)
+    click(at, "bp_step")
+    record = at.session_state["bp_state"].last.record
+    at.selectbox(key="bp_w_layer").set_value("conv2").run()
+    click(at, "bp_w_largest")
+    grads = record.grads["conv2.weight"]
+    index = np.unravel_index(np.argmax(np.abs(grads)), grads.shape)
+    assert tuple(at.number_input(key=f"bp_w_conv2_{p}").value for p in "fcrs") == index
+    (table,) = at.dataframe
+    products = table.value["product (term)"].astype(float).to_numpy()
+    assert len(products) == 8 and np.all(np.diff(np.abs(products)) <= 1e-12)
+    words = markdown_text(at)
+    assert f"autograd gives this weight the gradient {float(grads[index]):.6g}" in words
+    # SGD: the new weight is the old one minus lr times the gradient.
+    before = record.params_before["conv2.weight"][index]
+    after = record.params_after["conv2.weight"][index]
+    metrics = {m.label: m.value for m in at.metric}
+    assert metrics["This weight before the step"] == f"{before:.6g}"
+    assert metrics["This weight after the step"] == f"{after:.6g}"
+    assert after == np.float32(before - np.float32(0.001) * grads[index])
+    sgd = next(latex.value for latex in at.latex if "w_{\\text{new}} = w - \\eta" in latex.value)
+    assert f"{before:.6g}" in sgd and f"{after:.6g}" in sgd
+
+
+def test_every_kernel_before_and_after_is_drawn_from_the_record(digits):
+    at = backprop_page()
+    wrong_label_picture(at, digits)
+    click(at, "bp_step")
+    record = at.session_state["bp_state"].last.record
+    spec = chart(at, "bp_conv1_kernels")
+    before, after, change = (decode(trace["z"]) for trace in spec["data"])
+    w_before, w_after = record.params_before["conv1.weight"], record.params_after["conv1.weight"]
+    for f in range(8):  # kernel f is tile column f of each panel: 3 cells and a gap
+        np.testing.assert_array_equal(before[:3, 4 * f : 4 * f + 3], w_before[f, 0])
+        np.testing.assert_array_equal(after[:3, 4 * f : 4 * f + 3], w_after[f, 0])
+        np.testing.assert_allclose(
+            change[:3, 4 * f : 4 * f + 3], w_after[f, 0] - w_before[f, 0], atol=1e-9
+        )
+    # Before and after share a colour scale centred on zero; the change has its own.
+    layout = spec["layout"]
+    assert layout["coloraxis"]["cmin"] == -layout["coloraxis"]["cmax"]
+    assert layout["coloraxis2"]["cmax"] < layout["coloraxis"]["cmax"]
+    largest = max(
+        float(np.abs(record.params_after[n] - record.params_before[n]).max())
+        for n in ("conv1.weight", "conv2.weight")
+    )
+    assert f"any kernel weight in this step: {largest:.3g}." in markdown_text(at)
+
+
+@pytest.mark.parametrize(
+    ("dataset", "settings"),
+    [
+        ("digits-0-1", {"arch_head": "sigmoid"}),
+        (
+            "shapes-rgb",
+            {
+                "arch_n_blocks": 3,
+                "arch_b1_activation": "tanh",
+                "arch_b2_pool": "avg",
+                "arch_b3_pool": None,
+            },
+        ),
+    ],
+)
+def test_other_networks_and_data_sets_step_and_draw_every_stage(dataset, settings):
+    at = backprop_page()
+    at.selectbox(key="arch_dataset_choice").set_value(dataset).run()
+    if "arch_n_blocks" in settings:
+        at.number_input(key="arch_n_blocks").set_value(settings["arch_n_blocks"]).run()
+    for key, value in settings.items():
+        if key == "arch_head":
+            at.radio(key=key).set_value(value)
+        elif key != "arch_n_blocks":
+            at.selectbox(key=key).set_value(value)
+    at.radio(key="arch_trained_choice").set_value(False)
+    at.button(key="FormSubmitter:arch_form-Build this network").click().run()
+    assert not at.exception and not at.error
+    at.radio(key="bp_source").set_value("batch").run()
+    click(at, "bp_step")
+    record = at.session_state["bp_state"].last.record
+    words = markdown_text(at)
+    for stage in record.stage_grads:
+        assert f"#### {stage.name}:" in words, stage.name
+    conv_layers = [s.name for s in record.stage_grads if s.kind == "conv"]
+    assert at.selectbox(key="bp_w_layer").options == conv_layers
+    if settings.get("arch_head") == "sigmoid":
+        assert record.dlogits.shape[1] == 1
+        assert any("\\sigma(z) - y" in latex.value for latex in at.latex)
+    else:
+        assert "avg pooling, 2×2" in words and "the activation (tanh)" in words
+        # Three colour channels: each kernel of conv1 has three squares.
+        assert record.params_before["conv1.weight"].shape[1] == 3
+
+
+def test_the_page_says_when_old_steps_can_no_longer_be_undone(digits):
+    at = backprop_page()
+    wrong_label_picture(at, digits)
+    history(at).max_undo = 2  # as if 200 steps had been taken
+    at.number_input(key="bp_n").set_value(5).run()
+    click(at, "bp_run")
+    assert history(at).step_count == 5 and history(at).undo_depth == 2
+    words = markdown_text(at)
+    assert "undo keeps only the last 2 steps" in words
+    assert "The 3 steps before them can no longer be undone" in words
+    assert len(decode(chart(at, "bp_loss_curve")["data"][0]["y"])) == 5
