@@ -28,7 +28,8 @@ THEME = {
 }
 
 
-def _layout(fig: go.Figure, *, height: int, title: str | None = None) -> go.Figure:
+def apply_layout(fig: go.Figure, *, height: int, title: str | None = None) -> go.Figure:
+    """The house margins, fonts and background, shared by every figure module."""
     fig.update_layout(
         height=height,
         margin=THEME["margin"],
@@ -97,7 +98,7 @@ def heatmap(
         )
     fig.update_yaxes(autorange="reversed", scaleanchor="x", constrain="domain", showgrid=False)
     fig.update_xaxes(constrain="domain", showgrid=False)
-    return _layout(fig, height=height, title=title)
+    return apply_layout(fig, height=height, title=title)
 
 
 def image(arr: np.ndarray, *, title: str | None = None, height: int = 260) -> go.Figure:
@@ -112,7 +113,7 @@ def image(arr: np.ndarray, *, title: str | None = None, height: int = 260) -> go
         fig = go.Figure(
             go.Image(z=rgb, hovertemplate="row %{y}, col %{x}<br>RGB %{z}<extra></extra>")
         )
-        return _layout(fig, height=height, title=title)
+        return apply_layout(fig, height=height, title=title)
     raise ValueError(f"image needs an array of shape (1, H, W) or (3, H, W), got {arr.shape}.")
 
 
@@ -164,7 +165,7 @@ def feature_maps(
     fig.update_xaxes(showticklabels=False, showgrid=False)
     fig.update_annotations(font_size=THEME["font_size"] - 2)
     height = rows * THEME["thumb_px"] + 50 + (20 if title else 0)
-    return _layout(fig, height=height, title=title)
+    return apply_layout(fig, height=height, title=title)
 
 
 def vector(
@@ -192,7 +193,7 @@ def vector(
         )
     )
     fig.update_xaxes(type="category")
-    return _layout(fig, height=height, title=title)
+    return apply_layout(fig, height=height, title=title)
 
 
 def training_curves(
@@ -210,7 +211,7 @@ def training_curves(
         )
     fig.update_xaxes(title=x_title)
     fig.update_yaxes(title=y_title)
-    return _layout(fig, height=height)
+    return apply_layout(fig, height=height)
 
 
 def symmetric_range(*arrays: np.ndarray) -> tuple[float, float]:

@@ -10,7 +10,7 @@ from __future__ import annotations
 import numpy as np
 import plotly.graph_objects as go
 
-from cnnexplain.figures import THEME, _layout
+from cnnexplain.figures import THEME, apply_layout
 
 LAB_THEME = {
     "padding": "#FDE68A",  # padded zeros: a yellow no gray pixel, and no signed value, can have
@@ -256,6 +256,6 @@ def small_grid(
 def _lab_layout(fig: go.Figure, *, height: int, title: str | None) -> go.Figure:
     """The app's layout, with the gaps between cells in a soft gray. No padding between the
     cells and the axes (Streamlit's theme adds some), or the gray would frame the grid."""
-    _layout(fig, height=height, title=title)
+    apply_layout(fig, height=height, title=title)
     fig.update_layout(plot_bgcolor=LAB_THEME["gap_colour"], margin_pad=0)
     return fig
