@@ -24,7 +24,6 @@ replay of the forward pass (`trace.replay_stage`); `max_abs_diff` says how close
 
 from __future__ import annotations
 
-import operator
 from dataclasses import dataclass
 from typing import Any
 
@@ -34,7 +33,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from cnnexplain.models import ACTIVATION_MODULES
-from cnnexplain.trace import backward_stage, replay_stage
+from cnnexplain.trace import backward_stage, check_class, check_input, replay_stage
 
 NO_CONV_MESSAGE = "Grad-CAM needs a convolution layer; this network has none."
 
@@ -89,35 +88,6 @@ def _numpy_dtype(model: nn.Module) -> type[np.floating]:
     if dtype not in _NUMPY_DTYPES:
         raise ValueError(f"Explanations need a float32 or float64 model, this one is {dtype}.")
     return _NUMPY_DTYPES[dtype]
-
-
-def _check_input(x: Any, spec: Any, dtype: type[np.floating]) -> np.ndarray:
-    """x as a (C, H, W) array of `dtype`, of the size the spec expects, owned here."""
-    # A copy: the caller's array may be read-only (shared data sets), which torch warns about.
-    x = np.array(x, dtype=dtype)
-    if x.ndim == 4 and x.shape[0] == 1:
-        x = x[0]
-    expected = (spec.in_channels, spec.input_size, spec.input_size)
-    if x.shape != expected:
-        raise ValueError(
-            f"The model expects one input of shape {expected} (channels, rows, columns), "
-            f"got shape {x.shape}."
-        )
-    if not np.isfinite(x).all():
-        raise ValueError("The input contains NaN or infinite values.")
-    return x
-
-
-def _check_target(target: Any, num_classes: int) -> int | None:
-    if target is None:
-        return None
-    try:
-        number = operator.index(target)
-    except TypeError:
-        number = None
-    if number is None or isinstance(target, bool) or not 0 <= number < num_classes:
-        raise ValueError(f"The target must be a class from 0 to {num_classes - 1}, got {target!r}.")
-    return number
 
 
 def _feature_map_stages(model: nn.Module) -> list[str]:
@@ -258,8 +228,8 @@ def saliency_map(model: nn.Module, x: np.ndarray, target: int | None = None) -> 
     target that does not fit the model.
     """
     spec = _check_model(model)
-    x = _check_input(x, spec, _numpy_dtype(model))
-    target = _check_target(target, spec.num_classes)
+    x = check_input(x, spec, _numpy_dtype(model))
+    target = check_class(target, spec.num_classes, "target")
     run = _score_gradients(model, x, target, keep=None)
     gradient = run.dx.numpy().copy()  # (C, H, W)
     numpy_gradient = _numpy_gradients(model, x, run.target, spec.head)["input"]
@@ -302,8 +272,8 @@ def grad_cam(
             f"Grad-CAM works on a feature map: {layer!r} is not a conv, activation or pooling "
             f"stage of this network; choose one of {', '.join(choices)}."
         )
-    x = _check_input(x, spec, _numpy_dtype(model))
-    target = _check_target(target, spec.num_classes)
+    x = check_input(x, spec, _numpy_dtype(model))
+    target = check_class(target, spec.num_classes, "target")
     run = _score_gradients(model, x, target, keep=layer)
     acts_t, grads_t = run.kept, run.dkept  # (C', h, w) each
 

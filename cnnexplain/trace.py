@@ -160,10 +160,10 @@ def backward_stage(
     raise ValueError(f"No backward pass for a {kind!r} stage.")
 
 
-def _check_input(x: Any, spec: Any) -> np.ndarray:
-    """x as a float32 (C, H, W) array of the size the spec expects, owned by the trace."""
+def check_input(x: Any, spec: Any, dtype: type[np.floating] = np.float32) -> np.ndarray:
+    """x as a (C, H, W) array of `dtype`, of the size the spec expects, owned by the caller."""
     # A copy: the caller's array may be read-only (shared data sets), which torch warns about.
-    x = np.array(x, dtype=np.float32)
+    x = np.array(x, dtype=dtype)
     if x.ndim == 4 and x.shape[0] == 1:
         x = x[0]
     expected = (spec.in_channels, spec.input_size, spec.input_size)
@@ -177,15 +177,16 @@ def _check_input(x: Any, spec: Any) -> np.ndarray:
     return x
 
 
-def _check_label(label: Any, num_classes: int) -> int | None:
-    if label is None:
+def check_class(value: Any, num_classes: int, what: str = "label") -> int | None:
+    """A class index in 0..K-1 (None passes through); `what` names it in the message."""
+    if value is None:
         return None
     try:
-        number = operator.index(label)
+        number = operator.index(value)
     except TypeError:
         number = None
-    if number is None or isinstance(label, bool) or not 0 <= number < num_classes:
-        raise ValueError(f"The label must be a class from 0 to {num_classes - 1}, got {label!r}.")
+    if number is None or isinstance(value, bool) or not 0 <= number < num_classes:
+        raise ValueError(f"The {what} must be a class from 0 to {num_classes - 1}, got {value!r}.")
     return number
 
 
@@ -199,8 +200,8 @@ def trace(model: nn.Module, x: np.ndarray, label: int | None = None) -> Trace:
     spec = getattr(model, "spec", None)
     if spec is None:
         raise ValueError("The model has no .spec: build it with models.build_cnn or build_mlp.")
-    x = _check_input(x, spec)
-    label = _check_label(label, spec.num_classes)
+    x = check_input(x, spec)
+    label = check_class(label, spec.num_classes)
 
     stages = [TraceStage("input", "input", x.copy(), x.copy(), x.shape)]
     out_t = torch.from_numpy(np.ascontiguousarray(x[None]))  # (1, C, H, W)
