@@ -1,0 +1,41 @@
+"""Forward pass, step by step: your picture through every stage, every number shown."""
+
+import streamlit as st
+
+from cnnexplain.texts import forward as text
+from cnnexplain.trace import trace
+from cnnexplain.ui import forward_views as views
+from cnnexplain.ui import resources, session
+from cnnexplain.ui.inputs import input_picker, show_input
+from cnnexplain.ui.sidebar import architecture_sidebar
+
+architecture_sidebar()
+st.title(text.TITLE)
+st.write(text.INTRO)
+
+spec = session.current_spec()
+dataset_key = session.current_dataset_key()
+data = resources.dataset(dataset_key)
+entry = resources.trained_model(spec, dataset_key, trained=session.current_trained())
+views.model_status(entry, data)
+
+st.subheader(text.PICTURE_HEADER)
+picker, picture = st.columns([2, 3])
+with picker:
+    chosen = input_picker(data)
+with picture:
+    show_input(chosen, data)
+
+result = trace(entry.model, chosen.x, label=chosen.label)
+views.summary(result, data)
+
+st.subheader(text.OVERVIEW_HEADER)
+scale = views.scale_picker()
+views.overview(result, scale)
+
+st.subheader(text.STEP_HEADER)
+step = views.stage_stepper(result)
+views.stage_detail(step, result, data, scale, spec)
+
+st.subheader(text.LOOKED_HEADER)
+views.looked_at(entry, chosen.x, data)

@@ -1,0 +1,152 @@
+"""The forward page in a real browser: a photo of a digit, stepped through from input to loss."""
+
+import io
+import re
+
+import numpy as np
+import pytest
+from browserkit import ARTIFACTS, screenshot, wait_idle
+from PIL import Image, ImageDraw
+
+from cnnexplain.texts import forward as text
+
+pytestmark = pytest.mark.browser
+
+STEPS = [
+    "input",
+    "conv1",
+    "relu1",
+    "maxpool1",
+    "conv2",
+    "relu2",
+    "maxpool2",
+    "flatten",
+    "dense1",
+    "dense1_relu",
+    "logits",
+    "probs",
+    "loss",
+]
+
+
+def photo_of_a_seven() -> bytes:
+    """A dark 7 written on light, grainy paper, photographed at 1200×900: a JPEG."""
+    rng = np.random.default_rng(3)
+    paper = 215 + rng.normal(0, 9, size=(900, 1200)) + np.linspace(-12, 12, 1200)[None, :]
+    img = Image.fromarray(np.clip(paper, 0, 255).astype(np.uint8)).convert("RGB")
+    draw = ImageDraw.Draw(img)
+    ink = (35, 35, 45)
+    draw.line([(470, 260), (760, 250)], fill=ink, width=42)
+    draw.line([(760, 250), (590, 690)], fill=ink, width=42)
+    out = io.BytesIO()
+    img.save(out, format="JPEG", quality=88)
+    return out.getvalue()
+
+
+FIRST_RUN_MS = 300_000  # a fresh server trains the default model first; shared machines are slow
+
+
+def open_forward_page(server_url, page) -> None:
+    page.goto(server_url)
+    wait_idle(page, timeout=FIRST_RUN_MS)
+    page.get_by_role("link", name="Forward pass, step by step").click()
+    page.locator("h1").filter(has_text=text.TITLE).wait_for(timeout=FIRST_RUN_MS)
+    wait_idle(page)
+
+
+def stage_heading(page, n: int, name: str):
+    return page.locator("h3").filter(has_text=re.compile(rf"^{n}\. {re.escape(name)}:"))
+
+
+def scroll_to_top(locator) -> None:
+    """Scroll so that the element sits at the top of the window."""
+    locator.evaluate("e => e.scrollIntoView({block: 'start'})")
+    locator.page.wait_for_timeout(300)
+
+
+def whole_page(page, name: str) -> None:
+    """The whole page in one picture, for test-artifacts only.
+
+    Streamlit scrolls inside the page, so a full-page screenshot shows one window's worth:
+    grow the window instead, then put it back.
+    """
+    size = page.viewport_size
+    page.set_viewport_size({"width": size["width"], "height": 4200})
+    wait_idle(page)
+    page.wait_for_timeout(500)  # let plotly redraw at the new size
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / f"{name}.png"))
+    page.set_viewport_size(size)
+
+
+def no_exceptions(page) -> None:
+    assert page.locator('[data-testid="stException"]').count() == 0
+
+
+def test_a_photo_goes_through_every_stage_to_the_loss(server_url, page):
+    open_forward_page(server_url, page)
+    photo = ARTIFACTS / "photo-of-a-seven.jpg"
+    photo.write_bytes(photo_of_a_seven())
+    page.get_by_text("upload your own", exact=True).click()
+    wait_idle(page)
+    page.locator('[data-testid="stFileUploader"] input[type="file"]').set_input_files(str(photo))
+    page.get_by_text("Your picture", exact=True).wait_for(timeout=60_000)
+    wait_idle(page)
+    no_exceptions(page)
+    page.locator('[data-testid="stSelectbox"]').filter(has_text="True label").click()
+    page.get_by_role("option", name="7", exact=True).click()
+    page.get_by_text("The true label is 7").wait_for(timeout=60_000)
+    wait_idle(page)
+    body = page.inner_text("body")
+    assert "The network says 7" in body and "the answer is right" in body
+    assert page.locator('[data-testid="stAlert"]').filter(has_text="is trained").count() == 1
+
+    stage_heading(page, 1, "input").wait_for(timeout=60_000)
+    for n, name in enumerate(STEPS[1:], start=2):
+        page.get_by_role("button", name=text.NEXT).click()
+        stage_heading(page, n, name).wait_for(timeout=60_000)
+        wait_idle(page)
+        no_exceptions(page)
+        if name == "conv1":
+            page.get_by_text(text.CONV_ARITHMETIC_HEADER.strip("*")).wait_for()
+            scroll_to_top(stage_heading(page, n, name))
+            screenshot(page, "forward")
+            scroll_to_top(page.get_by_text(text.CONV_ARITHMETIC_HEADER.strip("*")))
+            screenshot(page, "forward-conv")
+            whole_page(page, "forward-conv-whole")
+        if name == "flatten":
+            assert "From the maps to the list." in page.inner_text("body")
+    body = page.inner_text("body")
+    assert "Cross-entropy loss" in body and "PyTorch's loss function gives" in body
+    assert page.get_by_role("button", name=text.NEXT).is_disabled()
+    whole_page(page, "forward-loss-whole")
+
+
+def test_clicking_the_output_map_moves_the_kernel(server_url, page):
+    open_forward_page(server_url, page)
+    page.get_by_role("button", name=text.NEXT).click()
+    stage_heading(page, 2, "conv1").wait_for(timeout=60_000)
+    wait_idle(page)
+    charts = page.locator('[data-testid="stPlotlyChart"]')
+    names = charts.evaluate_all("els => els.map(e => e.innerText)")
+    output = charts.nth(next(k for k, t in enumerate(names) if t.endswith("conv1 · channel 0")))
+    output.scroll_into_view_if_needed()
+    # Where plotly draws the centre of the cell at row 3, column 24 of the map.
+    x, y = output.locator(".js-plotly-plot").evaluate(
+        """(gd) => {
+            const xa = gd._fullLayout.xaxis, ya = gd._fullLayout.yaxis;
+            const box = gd.getBoundingClientRect();
+            return [box.left + xa._offset + xa.l2p(24.5), box.top + ya._offset + ya.l2p(3.5)];
+        }"""
+    )
+    page.mouse.move(x, y)
+    hover = page.locator(".hoverlayer .hovertext").first
+    hover.wait_for(timeout=10_000)
+    assert "row 3, col 24" in hover.text_content()
+    page.mouse.click(x, y)
+    column = page.get_by_label(text.COL, exact=True)
+    page.wait_for_function("el => el.value === '24'", arg=column.element_handle(), timeout=60_000)
+    wait_idle(page)
+    assert page.get_by_label(text.ROW, exact=True).input_value() == "3"
+    assert "written at row 3, column 24 of map 0 of conv1" in page.inner_text("body")
+    no_exceptions(page)
