@@ -104,12 +104,19 @@ def bench_compare() -> Iterator[Figure]:
     yield Figure("compare_ann_test_acc", run["ann_test_acc"], "fraction", "held-out digits")
 
 
+def bench_pages() -> Iterator[Figure]:
+    from cnnexplain.bench_pages import figures
+
+    yield from figures()
+
+
 BENCHES: dict[str, Callable[[], Iterator[Figure]]] = {
     "ops": bench_ops,
     "trace": bench_trace,
     "default_training": bench_default_training,
     "backprop": bench_backprop,
     "compare": bench_compare,
+    "pages": bench_pages,
 }
 
 

@@ -1,4 +1,4 @@
-"""Speed of the pages as a learner feels it: `python -m cnnexplain.bench_pages [--json]`.
+"""Speed of the pages as a learner feels it: `python -m cnnexplain.bench --only pages`.
 
 A page's rerun is timed headless with Streamlit's AppTest (the script runs exactly as on the
 server, without a browser), as a median over many reruns, next to the rerun of a blank page
@@ -8,10 +8,7 @@ the milliseconds.
 
 from __future__ import annotations
 
-import argparse
-import json
 import statistics
-import sys
 import tempfile
 import time
 from collections.abc import Callable, Iterator
@@ -111,20 +108,3 @@ def figures() -> Iterator[Figure]:
     for name, value in bench_forward_page().items():
         unit, note = NOTES[name]
         yield Figure(name, value, unit, note)
-
-
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m cnnexplain.bench_pages", description=__doc__)
-    parser.add_argument("--json", action="store_true", help="one JSON object per line")
-    args = parser.parse_args(argv)
-    for fig in figures():
-        if args.json:
-            print(json.dumps({"name": fig.name, "value": round(fig.value, 6), "unit": fig.unit}))
-        else:
-            print(f"{fig.name:<32} {fig.value:>12.4g}  {fig.unit:<9} {fig.note}")
-        sys.stdout.flush()
-    return 0
-
-
-if __name__ == "__main__":
-    raise SystemExit(main())

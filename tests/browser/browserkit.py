@@ -11,8 +11,8 @@ SCREENSHOTS = ROOT / "docs" / "screenshots"
 APP_IDLE = '[data-testid="stApp"][data-test-script-state="notRunning"]'
 
 
-def wait_idle(page, timeout: int = 90_000) -> None:
-    """Wait until the script has finished its run."""
+def wait_idle(page, timeout: int = 300_000) -> None:
+    """Wait until the script has finished its run (a first visit may train the default model)."""
     page.wait_for_selector(APP_IDLE, timeout=timeout)
 
 

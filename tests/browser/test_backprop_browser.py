@@ -11,6 +11,7 @@ from PIL import Image, ImageDraw
 
 pytestmark = pytest.mark.browser
 
+NAV_TITLE = "Backpropagation, step by step"
 PAGE_TITLE = "Backpropagation, one step at a time"
 LOSS_AFTER = re.compile(r"Loss after step (\d+)\s+(\S+)")
 LARGEST_CHANGE = re.compile(r"any kernel weight in this step: (\S+)\.")
@@ -63,7 +64,7 @@ def test_upload_a_picture_and_watch_the_kernels_learn(server_url, page, tmp_path
 
     page.goto(server_url)
     wait_idle(page, timeout=180_000)
-    page.get_by_role("link", name=PAGE_TITLE).click()
+    page.get_by_role("link", name=NAV_TITLE).click()
     page.get_by_role("heading", name=PAGE_TITLE).wait_for(timeout=60_000)
     wait_idle(page)
     assert "Press Step" in page.inner_text("main")

@@ -11,7 +11,7 @@ pytestmark = pytest.mark.browser
 def test_home_shows_the_trained_pipeline_without_errors(server_url, page):
     page.goto(server_url)
     wait_idle(page)
-    page.get_by_text("Stage by stage", exact=True).wait_for(timeout=60_000)
+    page.get_by_text("Stage by stage", exact=True).wait_for(timeout=300_000)
     wait_idle(page)
     body = page.inner_text("body")
     assert "correct on" in body  # the trained default model reports its test accuracy
@@ -37,7 +37,7 @@ def test_choosing_another_test_image_shows_its_label(server_url, page):
     data = load_digits28()
     page.goto(server_url)
     wait_idle(page)
-    page.get_by_text("Stage by stage", exact=True).wait_for(timeout=60_000)
+    page.get_by_text("Stage by stage", exact=True).wait_for(timeout=300_000)
     number = page.get_by_label("Test image number", exact=True)
     number.fill("5")
     number.press("Enter")
