@@ -82,7 +82,7 @@ def test_train_both_for_two_epochs_and_read_what_the_run_found(server_url, page)
     assert text.COMPLETE.format(epochs=2) in main
     found = re.search(r"the CNN got (\d+\.\d)% of the 360 held-out pictures right", main)
     assert found, "the page states the CNN's accuracy"
-    assert page.get_by_role("button", name=text.DOWNLOAD_CSV).is_visible()
+    page.get_by_role("button", name=text.DOWNLOAD_CSV).wait_for(state="visible", timeout=60_000)
 
     # The README's picture: the learning curves and what the run found.
     page.get_by_role("heading", name=text.LIVE_HEADER).evaluate(
