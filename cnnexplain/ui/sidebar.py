@@ -21,6 +21,7 @@ from cnnexplain.ops import ACTIVATIONS
 from cnnexplain.store import DEFAULT_DATASET, DEFAULT_SPEC
 from cnnexplain.texts import sidebar as text
 from cnnexplain.ui import resources, session
+from cnnexplain.ui.entry import require_app_entry
 
 UI_MAX_BLOCKS = min(4, MAX_CONV_BLOCKS)  # more does not fit a 28-pixel picture anyway
 POOL_CHOICES = ("max", "avg", None)
@@ -90,7 +91,11 @@ def parse_widths(value: str) -> tuple[int, ...] | None:
 
 
 def architecture_sidebar() -> None:
-    """Draw the sidebar; on "Build this network" validate and store the new choice."""
+    """Draw the sidebar; on "Build this network" validate and store the new choice.
+
+    Every page calls this first, so it is also where a page makes sure it runs inside app.py.
+    """
+    require_app_entry()
     spec = session.current_spec()
     with st.sidebar:
         st.header(text.HEADER)

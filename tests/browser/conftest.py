@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import socket
@@ -61,12 +62,12 @@ def _wait_healthy(url: str, proc: subprocess.Popen, seconds: float = 60) -> None
     raise RuntimeError(f"streamlit did not start; see {ARTIFACTS / 'server.log'}")
 
 
-@pytest.fixture(scope="session")
-def server_url() -> Iterator[str]:
-    """The app served on a free local port for the whole test session."""
+@contextlib.contextmanager
+def serve(log_name: str = "server.log") -> Iterator[str]:
+    """A fresh app server on a free local port, stopped on exit."""
     port = _free_port()
     ARTIFACTS.mkdir(exist_ok=True)
-    with open(ARTIFACTS / "server.log", "w") as log:
+    with open(ARTIFACTS / log_name, "w") as log:
         proc = subprocess.Popen(
             [*SERVER_COMMAND, "--server.port", str(port)],
             cwd=ROOT,
@@ -83,6 +84,20 @@ def server_url() -> Iterator[str]:
                 proc.wait(timeout=10)
             except subprocess.TimeoutExpired:
                 proc.kill()
+
+
+@pytest.fixture(scope="session")
+def server_url() -> Iterator[str]:
+    """The app served for the whole test session."""
+    with serve() as url:
+        yield url
+
+
+@pytest.fixture
+def fresh_server_url() -> Iterator[str]:
+    """A server no browser has visited yet (for what happens on a first visit)."""
+    with serve("fresh-server.log") as url:
+        yield url
 
 
 @pytest.fixture(scope="session")
