@@ -7,11 +7,14 @@ controls always run together.
 import streamlit as st
 import torch
 
+from cnnexplain.ui.entry import mark_app_entry
+
 # Many learners share one server and its few cores: one thread per torch operation lets their
 # sessions run side by side instead of fighting over the same cores.
 torch.set_num_threads(1)
 
 st.set_page_config(page_title="cnnexplain", page_icon=":material/grid_on:", layout="wide")
+mark_app_entry()
 
 PAGES = [
     st.Page("pages/home.py", title="The whole network", icon=":material/home:", default=True),
