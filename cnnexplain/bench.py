@@ -110,6 +110,12 @@ def bench_pages() -> Iterator[Figure]:
     yield from figures()
 
 
+def bench_server() -> Iterator[Figure]:
+    from cnnexplain.bench_server import figures
+
+    yield from figures()
+
+
 BENCHES: dict[str, Callable[[], Iterator[Figure]]] = {
     "ops": bench_ops,
     "trace": bench_trace,
@@ -117,6 +123,7 @@ BENCHES: dict[str, Callable[[], Iterator[Figure]]] = {
     "backprop": bench_backprop,
     "compare": bench_compare,
     "pages": bench_pages,
+    "server": bench_server,
 }
 
 

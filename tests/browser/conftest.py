@@ -5,32 +5,13 @@ from __future__ import annotations
 import contextlib
 import os
 import shutil
-import socket
 import subprocess
-import sys
-import time
-import urllib.request
 from collections.abc import Iterator
 
 import pytest
 from browserkit import ARTIFACTS, ROOT
 
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+from cnnexplain.bench_server import CHROMIUM_ARGS, free_port, server_command, wait_healthy
 
 
 def _chromium() -> str:
@@ -42,41 +23,21 @@ def _chromium() -> str:
     return path
 
 
-SERVER_COMMAND = [
-    sys.executable, "-m", "streamlit", "run", "app.py",
-    "--server.headless", "true",
-    "--server.fileWatcherType", "none",
-    "--browser.gatherUsageStats", "false",
-]  # fmt: skip
-
-
-def _wait_healthy(url: str, proc: subprocess.Popen, seconds: float = 60) -> None:
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline and proc.poll() is None:
-        try:
-            with urllib.request.urlopen(f"{url}/_stcore/health", timeout=1) as r:
-                if r.read().strip() == b"ok":
-                    return
-        except OSError:
-            time.sleep(0.2)
-    raise RuntimeError(f"streamlit did not start; see {ARTIFACTS / 'server.log'}")
-
-
 @contextlib.contextmanager
 def serve(log_name: str = "server.log") -> Iterator[str]:
     """A fresh app server on a free local port, stopped on exit."""
-    port = _free_port()
+    port = free_port()
     ARTIFACTS.mkdir(exist_ok=True)
     with open(ARTIFACTS / log_name, "w") as log:
         proc = subprocess.Popen(
-            [*SERVER_COMMAND, "--server.port", str(port)],
+            server_command(port),
             cwd=ROOT,
             stdout=log,
             stderr=subprocess.STDOUT,
         )
         url = f"http://127.0.0.1:{port}"
         try:
-            _wait_healthy(url, proc)
+            wait_healthy(url, proc)
             yield url
         finally:
             proc.terminate()

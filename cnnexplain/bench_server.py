@@ -1,0 +1,92 @@
+"""Server-level figures: `python -m cnnexplain.bench --only server`.
+
+startup_s: from launching a fresh server to the home page rendered with the default model, as a
+first visitor sees it in Debian's Chromium (the default model is trained at that first visit).
+"""
+
+from __future__ import annotations
+
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+
+from cnnexplain.bench import Figure
+
+ROOT = Path(__file__).resolve().parents[1]
+CHROMIUM_ARGS = [
+    "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+    "--disable-background-networking", "--disable-component-update", "--disable-sync",
+]  # fmt: skip
+HOME_READY = "Stage by stage"
+
+
+def free_port() -> int:
+    """A TCP port on 127.0.0.1 that nothing listens on now."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def wait_healthy(url: str, proc: subprocess.Popen, seconds: float = 60) -> None:
+    """Return once the server at `url` answers its health check; raise if it never does."""
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline and proc.poll() is None:
+        try:
+            with urllib.request.urlopen(f"{url}/_stcore/health", timeout=1) as r:
+                if r.read().strip() == b"ok":
+                    return
+        except OSError:
+            time.sleep(0.05)
+    raise RuntimeError("the server did not start")
+
+
+def server_command(port: int) -> list[str]:
+    """The command that serves the app headless on `port`."""
+    return [
+        sys.executable, "-m", "streamlit", "run", "app.py", "--server.port", str(port),
+        "--server.headless", "true", "--server.fileWatcherType", "none",
+        "--browser.gatherUsageStats", "false",
+    ]  # fmt: skip
+
+
+def startup_seconds() -> dict[str, float]:
+    """Seconds to a healthy server, and to the home page rendered for a first visitor."""
+    from playwright.sync_api import sync_playwright
+
+    chromium = shutil.which("chromium")
+    if chromium is None:
+        raise RuntimeError("Debian's chromium is needed: run scripts/install-browser")
+    port = free_port()
+    url = f"http://127.0.0.1:{port}"
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=chromium, args=CHROMIUM_ARGS)
+        start = time.perf_counter()
+        proc = subprocess.Popen(
+            server_command(port), cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+        )
+        try:
+            wait_healthy(url, proc)
+            healthy = time.perf_counter() - start
+            page = browser.new_page()
+            page.goto(url)
+            page.get_by_text(HOME_READY, exact=True).wait_for(timeout=300_000)
+            rendered = time.perf_counter() - start
+        finally:
+            proc.terminate()
+            try:
+                proc.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+            browser.close()
+    return {"healthy_s": healthy, "startup_s": rendered}
+
+
+def figures() -> Iterator[Figure]:
+    r = startup_seconds()
+    yield Figure("server_healthy_s", r["healthy_s"], "s", "launch to /_stcore/health ok")
+    yield Figure("startup_s", r["startup_s"], "s", "launch to home page with default model; <= 8")
