@@ -23,17 +23,6 @@ from cnnexplain.backprop import (
 )
 from cnnexplain.models import CNNSpec, ConvBlock, MLPSpec, build_cnn, build_mlp, clone_model
 
-
-@pytest.fixture(autouse=True, scope="module")
-def _one_torch_thread():
-    # These models are tiny: a second thread buys nothing, and on a busy shared machine torch's
-    # OpenMP threads wait on each other for hundreds of milliseconds per step.
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
-
-
 ARCHITECTURES = {
     "default": CNNSpec(),
     "no_padding_stride2_avgpool": CNNSpec(

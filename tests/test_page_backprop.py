@@ -19,16 +19,6 @@ from cnnexplain.ui import resources
 PAGE = "pages/backprop.py"
 
 
-@pytest.fixture(autouse=True, scope="module")
-def _one_torch_thread():
-    # The default network is small: a second thread buys nothing, and on a busy shared machine
-    # torch's threads wait on each other for hundreds of milliseconds per step.
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
-
-
 @pytest.fixture(scope="module")
 def digits():
     return load_digits28()
