@@ -23,8 +23,6 @@ from __future__ import annotations
 
 import math
 import numbers
-import statistics
-import time
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -538,15 +536,8 @@ def bench_backprop_step(repeats: int = 15, kind: str = "adam") -> dict[str, floa
         F.cross_entropy(bare(x_t), y_t).backward()
         optimizer.step()
 
-    def median_ms(step: Any) -> float:
-        step()  # warm-up
-        times = []
-        for _ in range(repeats):
-            start = time.perf_counter()
-            step()
-            times.append((time.perf_counter() - start) * 1000.0)
-        return statistics.median(times)
+    from cnnexplain.bench import median_ms
 
-    step_ms = median_ms(lambda: inspected_step(model, x, y, settings))
-    torch_ms = median_ms(torch_step)
+    step_ms = median_ms(lambda: inspected_step(model, x, y, settings), repeats, warmup=1)
+    torch_ms = median_ms(torch_step, repeats, warmup=1)
     return {"step_ms": step_ms, "torch_step_ms": torch_ms, "ratio": step_ms / torch_ms}

@@ -11,24 +11,15 @@ from __future__ import annotations
 import statistics
 import tempfile
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 
-from cnnexplain.bench import Figure
+from cnnexplain.bench import Figure, median_ms
 
 APP = Path(__file__).resolve().parents[1] / "app.py"
 BLANK_PAGE = 'import streamlit as st\n\nst.write("A blank page.")\n'
 SIDEBAR_PAGE = "from cnnexplain.ui.sidebar import architecture_sidebar\n\narchitecture_sidebar()\n"
 TIMEOUT_S = 600  # the first run trains the default model
-
-
-def _median_ms(run: Callable[[], object], repeats: int) -> float:
-    times = []
-    for _ in range(repeats):
-        start = time.perf_counter()
-        run()
-        times.append((time.perf_counter() - start) * 1000.0)
-    return statistics.median(times)
 
 
 def _script_rerun_ms(source: str, repeats: int) -> float:
@@ -40,7 +31,7 @@ def _script_rerun_ms(source: str, repeats: int) -> float:
         path.write_text(source)
         at = AppTest.from_file(str(path), default_timeout=TIMEOUT_S).run()
         at.run()
-        return _median_ms(at.run, repeats)
+        return median_ms(at.run, repeats, warmup=0)
 
 
 def bench_forward_page(passes: int = 3) -> dict[str, float]:

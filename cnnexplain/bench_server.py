@@ -6,6 +6,7 @@ first visitor sees it in Debian's Chromium (the default model is trained at that
 
 from __future__ import annotations
 
+import contextlib
 import shutil
 import socket
 import subprocess
@@ -14,6 +15,7 @@ import time
 import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
+from typing import IO
 
 from cnnexplain.bench import Figure
 
@@ -54,6 +56,25 @@ def server_command(port: int) -> list[str]:
     ]  # fmt: skip
 
 
+@contextlib.contextmanager
+def serving(log: IO | None = None) -> Iterator[tuple[str, subprocess.Popen]]:
+    """Launch the app on a free local port; yields (url, process) and stops it on exit.
+
+    The server may not be answering yet: callers time the start or call `wait_healthy`.
+    """
+    port = free_port()
+    out = subprocess.DEVNULL if log is None else log
+    proc = subprocess.Popen(server_command(port), cwd=ROOT, stdout=out, stderr=subprocess.STDOUT)
+    try:
+        yield f"http://127.0.0.1:{port}", proc
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+
+
 def startup_seconds() -> dict[str, float]:
     """Seconds to a healthy server, and to the home page rendered for a first visitor."""
     from playwright.sync_api import sync_playwright
@@ -61,27 +82,18 @@ def startup_seconds() -> dict[str, float]:
     chromium = shutil.which("chromium")
     if chromium is None:
         raise RuntimeError("Debian's chromium is needed: run scripts/install-browser")
-    port = free_port()
-    url = f"http://127.0.0.1:{port}"
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=chromium, args=CHROMIUM_ARGS)
-        start = time.perf_counter()
-        proc = subprocess.Popen(
-            server_command(port), cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
-        )
         try:
-            wait_healthy(url, proc)
-            healthy = time.perf_counter() - start
-            page = browser.new_page()
-            page.goto(url)
-            page.get_by_text(HOME_READY, exact=True).wait_for(timeout=300_000)
-            rendered = time.perf_counter() - start
+            start = time.perf_counter()
+            with serving() as (url, proc):
+                wait_healthy(url, proc)
+                healthy = time.perf_counter() - start
+                page = browser.new_page()
+                page.goto(url)
+                page.get_by_text(HOME_READY, exact=True).wait_for(timeout=300_000)
+                rendered = time.perf_counter() - start
         finally:
-            proc.terminate()
-            try:
-                proc.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                proc.kill()
             browser.close()
     return {"healthy_s": healthy, "startup_s": rendered}
 

@@ -5,13 +5,12 @@ from __future__ import annotations
 import contextlib
 import os
 import shutil
-import subprocess
 from collections.abc import Iterator
 
 import pytest
-from browserkit import ARTIFACTS, ROOT
+from browserkit import ARTIFACTS
 
-from cnnexplain.bench_server import CHROMIUM_ARGS, free_port, server_command, wait_healthy
+from cnnexplain.bench_server import CHROMIUM_ARGS, serving, wait_healthy
 
 
 def _chromium() -> str:
@@ -25,26 +24,11 @@ def _chromium() -> str:
 
 @contextlib.contextmanager
 def serve(log_name: str = "server.log") -> Iterator[str]:
-    """A fresh app server on a free local port, stopped on exit."""
-    port = free_port()
+    """A fresh app server, answering, on a free local port; stopped on exit."""
     ARTIFACTS.mkdir(exist_ok=True)
-    with open(ARTIFACTS / log_name, "w") as log:
-        proc = subprocess.Popen(
-            server_command(port),
-            cwd=ROOT,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-        )
-        url = f"http://127.0.0.1:{port}"
-        try:
-            wait_healthy(url, proc)
-            yield url
-        finally:
-            proc.terminate()
-            try:
-                proc.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                proc.kill()
+    with open(ARTIFACTS / log_name, "w") as log, serving(log) as (url, proc):
+        wait_healthy(url, proc)
+        yield url
 
 
 @pytest.fixture(scope="session")
