@@ -1,7 +1,7 @@
 """Server-level figures: `python -m cnnexplain.bench --only server`.
 
 startup_s: from launching a fresh server to the home page rendered with the default model, as a
-first visitor sees it in Debian's Chromium (the default model is trained at that first visit).
+first visitor sees it in Debian's Chromium (the default weights ship with the app: `pretrained`).
 """
 
 from __future__ import annotations

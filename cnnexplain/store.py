@@ -42,6 +42,13 @@ def build_model(spec: CNNSpec | MLPSpec, seed: int = MODEL_SEED) -> torch.nn.Mod
     return build_mlp(spec, seed=seed) if isinstance(spec, MLPSpec) else build_cnn(spec, seed=seed)
 
 
+def freeze(model: torch.nn.Module) -> None:
+    """Put a shared model in eval mode and stop torch from tracking gradients for it."""
+    model.eval()
+    for p in model.parameters():
+        p.requires_grad_(False)
+
+
 def fit(
     spec: CNNSpec | MLPSpec,
     data: Dataset,
@@ -59,22 +66,25 @@ def fit(
             history.append(record)
             if on_progress is not None:
                 on_progress(record)
-    model.eval()
-    for p in model.parameters():
-        p.requires_grad_(False)
+    freeze(model)
     test_loss, test_acc = evaluate(model, data.x_test, data.y_test)
     return TrainedModel(model, spec, dataset_key, trained, tuple(history), test_loss, test_acc)
+
+
+Shipped = Callable[[CNNSpec | MLPSpec, Dataset, str], TrainedModel | None]
 
 
 class ModelStore:
     """A bounded, thread-safe map from (spec, data set, trained?) to a TrainedModel.
 
     Each key has its own lock, so one learner training a new architecture never makes the
-    others wait for the default model.
+    others wait for the default model. `shipped`, when given, is asked first for a trained model
+    that comes ready-made (see `pretrained.load`); it returns None for any other.
     """
 
-    def __init__(self, capacity: int = 12) -> None:
+    def __init__(self, capacity: int = 12, shipped: Shipped | None = None) -> None:
         self.capacity = capacity
+        self.shipped = shipped
         self._models: OrderedDict[tuple, TrainedModel] = OrderedDict()
         self._key_locks: dict[tuple, threading.Lock] = {}
         self._lock = threading.Lock()
@@ -104,7 +114,11 @@ class ModelStore:
                 if key in self._models:
                     self._models.move_to_end(key)
                     return self._models[key]
-            entry = fit(spec, data, dataset_key, trained=trained, on_progress=on_progress)
+            entry = None
+            if trained and self.shipped is not None:
+                entry = self.shipped(spec, data, dataset_key)
+            if entry is None:
+                entry = fit(spec, data, dataset_key, trained=trained, on_progress=on_progress)
             with self._lock:
                 self._models[key] = entry
                 while len(self._models) > self.capacity:

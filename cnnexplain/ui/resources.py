@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
+from cnnexplain import pretrained
 from cnnexplain.data import Dataset, load_dataset
 from cnnexplain.models import CNNSpec, MLPSpec
 from cnnexplain.store import DEFAULT_TRAINING, ModelStore, TrainedModel
@@ -18,8 +19,12 @@ def dataset(key: str) -> Dataset:
 
 @st.cache_resource
 def model_store() -> ModelStore:
-    """The server's store of trained models, keyed by architecture and data set."""
-    return ModelStore()
+    """The server's store of trained models, keyed by architecture and data set.
+
+    The default network comes with its weights (`pretrained`), so a fresh server shows the home
+    page without first training it.
+    """
+    return ModelStore(shipped=pretrained.load)
 
 
 def trained_model(
