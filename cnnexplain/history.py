@@ -9,8 +9,10 @@ step is pushed as the `backprop.StepRecord` that `inspected_step` returned:
 - undo puts back the state before the last step, array for array;
 - reset goes back to the start and forgets every step;
 - the undo stack keeps at most `max_undo` states and `max_bytes` bytes (always at least one):
-  the oldest are dropped first, and `dropped` counts them. The loss of every step stays in
-  `steps`, a list of small records, so the loss curve keeps its whole length.
+  the oldest are dropped first, and `dropped` counts them;
+- the loss of each step stays in `steps`, a list of small records for the loss curve, up to
+  `max_curve` of the latest (`curve_dropped` counts the older ones let go), so an hour of
+  stepping stays within a few megabytes.
 
 Every array kept is a read-only copy, so nothing the page does later can change a saved state;
 `Snapshot.params_copy` and `Snapshot.state_for` hand out writable copies for torch (which warns
@@ -33,7 +35,10 @@ if TYPE_CHECKING:
     from cnnexplain.backprop import StepRecord
 
 MAX_UNDO = 200  # undo steps kept at most
-MAX_BYTES = 64 * 2**20  # bytes of weights and optimizer state the undo stack may hold
+# Bytes of weights and optimizer state the undo stack may hold: a few dozen steps of the default
+# network with Adam (0.6 MB a state), and part of the per-learner memory a class server budgets.
+MAX_BYTES = 8 * 2**20
+MAX_CURVE = 10_000  # loss-curve points kept (about 1.5 MB); far more than a plot can show apart
 
 OptState = dict[str, SGDState | AdamState]
 
@@ -109,7 +114,7 @@ class Snapshot:
         return {name: _frozen_state(s, copy=np.copy) for name, s in self.opt_state.items()}
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class StepEntry:
     """One step on the learner's path, as the loss curve shows it."""
 
@@ -138,14 +143,22 @@ class StepHistory:
         *,
         max_undo: int = MAX_UNDO,
         max_bytes: int = MAX_BYTES,
+        max_curve: int = MAX_CURVE,
     ) -> None:
         if max_undo < 1:
             raise ValueError(f"max_undo must be at least 1, got {max_undo}.")
+        if max_curve < max_undo:
+            raise ValueError(
+                f"max_curve must be at least max_undo ({max_undo}), got {max_curve}: "
+                "every step undo can take back needs its point on the curve."
+            )
         self.max_undo = max_undo
         self.max_bytes = max_bytes
+        self.max_curve = max_curve
         self.start = Snapshot.of(start_params)
         self.current = self.start
-        self.steps: list[StepEntry] = []  # every step on the current path, oldest first
+        self.steps: deque[StepEntry] = deque()  # the latest steps on the path, oldest first
+        self.curve_dropped = 0  # oldest steps whose loss is no longer kept
         self.dropped = 0  # oldest steps that can no longer be undone
         self.rejected = 0  # diverged steps refused since the start
         self._undo: deque[Snapshot] = deque()  # the state before each recent step
@@ -154,7 +167,7 @@ class StepHistory:
     @property
     def step_count(self) -> int:
         """Steps taken from the start to `current`."""
-        return len(self.steps)
+        return self.curve_dropped + len(self.steps)
 
     @property
     def undo_depth(self) -> int:
@@ -190,7 +203,7 @@ class StepHistory:
         self.current = Snapshot.of(record.params_after, settings.kind, record.opt_state)
         self.steps.append(
             StepEntry(
-                number=len(self.steps) + 1,
+                number=self.step_count + 1,
                 loss_before=float(record.loss_before),
                 loss_after=float(record.loss_after),
                 kind=settings.kind,
@@ -198,6 +211,9 @@ class StepHistory:
                 batch_size=len(record.labels),
             )
         )
+        while len(self.steps) > self.max_curve:
+            self.steps.popleft()
+            self.curve_dropped += 1
         dropped = 0
         while len(self._undo) > self.max_undo or (
             self._undo_bytes > self.max_bytes and len(self._undo) > 1
@@ -222,5 +238,6 @@ class StepHistory:
         self._undo.clear()
         self._undo_bytes = 0
         self.steps.clear()
+        self.curve_dropped = 0
         self.dropped = 0
         self.rejected = 0

@@ -265,3 +265,28 @@ def test_another_optimizer_starts_with_no_state_and_the_same_one_continues():
 def test_limits_must_allow_one_undo():
     with pytest.raises(ValueError, match="max_undo must be at least 1"):
         StepHistory({}, max_undo=0)
+
+
+def test_the_loss_curve_keeps_the_latest_steps_and_counts_the_rest():
+    model = build_cnn(SPEC, seed=0)
+    history = StepHistory(params_of(model), max_undo=2, max_curve=3)
+    settings = OptimizerSettings(kind="sgd", lr=0.1)
+    x, y = batch(SPEC)
+    records = []
+    for _ in range(7):
+        load_params(model, history.current.params_copy())
+        records.append(inspected_step(model, x, y, settings, history.current.state_for("sgd")))
+        history.push(records[-1])
+    assert history.step_count == 7 and history.curve_dropped == 4
+    assert [e.number for e in history.steps] == [5, 6, 7]
+    assert [e.loss_after for e in history.steps] == [r.loss_after for r in records[4:]]
+    assert history.undo() and history.undo() and not history.undo()
+    assert history.step_count == 5 and [e.number for e in history.steps] == [5]
+    assert_same_params(history.current.params, records[4].params_after)
+    history.reset()
+    assert history.step_count == 0 and history.curve_dropped == 0
+
+
+def test_the_curve_must_hold_every_step_undo_can_take_back():
+    with pytest.raises(ValueError, match="max_curve must be at least max_undo"):
+        StepHistory(params_of(build_cnn(SPEC, seed=0)), max_undo=5, max_curve=4)

@@ -425,3 +425,16 @@ def test_the_page_says_when_old_steps_can_no_longer_be_undone(digits):
     assert "undo keeps only the last 2 steps" in words
     assert "The 3 steps before them can no longer be undone" in words
     assert len(decode(chart(at, "bp_loss_curve")["data"][0]["y"])) == 5
+
+
+def test_the_page_says_when_the_loss_curve_lets_old_steps_go(digits):
+    at = backprop_page()
+    wrong_label_picture(at, digits)
+    history(at).max_undo = 2
+    history(at).max_curve = 3  # as if ten thousand steps had been taken
+    at.number_input(key="bp_n").set_value(5).run()
+    click(at, "bp_run")
+    assert history(at).step_count == 5 and history(at).curve_dropped == 2
+    assert "the loss curve keeps the last 3 steps; the 2 before them" in markdown_text(at)
+    curve = chart(at, "bp_loss_curve")["data"][0]
+    assert list(decode(curve["x"])) == [3, 4, 5]

@@ -98,6 +98,10 @@ DROPPED = (
     "To save memory, undo keeps only the last {kept} steps ({mb:.1f} MB of weights). The "
     "{dropped} steps before them can no longer be undone; their losses stay on the curve."
 )
+CURVE_DROPPED = (
+    "To save memory, the loss curve keeps the last {kept:,} steps; the {dropped:,} before them "
+    "are no longer drawn."
+)
 UNDONE = (
     "Step {number} undone: every weight and the optimizer's memory are back to what they were "
     "before it."

@@ -301,6 +301,10 @@ def show_status(history: StepHistory) -> None:
                 kept=history.undo_depth, mb=history.undo_bytes / 2**20, dropped=history.dropped
             )
         )
+    if history.curve_dropped:
+        st.caption(
+            text.CURVE_DROPPED.format(kept=len(history.steps), dropped=history.curve_dropped)
+        )
 
 
 # --- the loss
