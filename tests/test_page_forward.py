@@ -517,3 +517,16 @@ def test_every_stage_of_other_networks_shows_without_error(build):
         assert any(h.value.startswith(f"### {n + 1}. {name}:") for h in at.markdown)
         if kind in ("convolution", "pooling", "dense layer", "class scores"):
             assert "the step-by-step numpy arithmetic differs from it by" in markdown_text(at)
+
+
+def test_the_picture_and_its_label_are_kept_while_the_learner_visits_other_pages():
+    at = upload(forward_page(), SEVEN, "seven.png")
+    label_box(at).set_value(3).run()
+    picture = at.session_state["input_uploaded"]["x"].copy()
+    at.switch_page("pages/conv_lab.py").run()
+    at.switch_page("pages/home.py").run()
+    at.switch_page("pages/forward.py").run()
+    assert not at.exception
+    assert at.radio(key="input_source").value == "upload"
+    assert label_box(at).value == 3
+    assert np.array_equal(at.session_state["input_uploaded"]["x"], picture)

@@ -2,7 +2,8 @@
 drawing, and the true label that travels with it.
 
 The last good picture is kept in the user's session: a broken upload shows its message and the
-previous picture stays.
+previous picture stays. The choices (where the picture comes from, its label) are kept too, so a
+learner who visits another page finds them as they left them.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from streamlit_drawable_canvas import st_canvas
 from cnnexplain.data import Dataset
 from cnnexplain.images import ImageError, load_image, to_display
 from cnnexplain.texts import inputs as text
+from cnnexplain.ui.stage_view import recall, remember
 
 SOURCE_KEY = "input_source"
 UPLOADED_KEY = "input_uploaded"  # the last good upload: {"wanted", "x", "preview", "name"}
@@ -37,15 +39,17 @@ class ChosenInput:
 
 
 def _sample(data: Dataset) -> tuple[np.ndarray, int, str]:
+    last = len(data.x_test) - 1
+    st.session_state["input_sample_index"] = min(int(recall("input_sample_index", 0)), last)
     index = st.number_input(
         text.SAMPLE_INDEX,
         min_value=0,
-        max_value=len(data.x_test) - 1,
-        value=0,
+        max_value=last,
         step=1,
         key="input_sample_index",
         help=text.SAMPLE_HELP,
     )
+    remember("input_sample_index", index)
     return np.asarray(data.x_test[index]), int(data.y_test[index]), f"{data.name}:{index}"
 
 
@@ -63,11 +67,10 @@ def _upload(data: Dataset) -> tuple[np.ndarray, np.ndarray, str] | None:
         type=["png", "jpg", "jpeg", "gif", "bmp", "webp"],
         key="input_upload",
     )
-    digit_style = st.checkbox(
-        text.DIGIT_STYLE,
-        value=data.channels == 1,
-        key="input_digit_style",
-        help=text.DIGIT_STYLE_HELP,
+    recall("input_digit_style", data.channels == 1)
+    digit_style = remember(
+        "input_digit_style",
+        st.checkbox(text.DIGIT_STYLE, key="input_digit_style", help=text.DIGIT_STYLE_HELP),
     )
     kept = st.session_state.get(UPLOADED_KEY)
     if file is not None:
@@ -118,9 +121,11 @@ def _draw(data: Dataset) -> tuple[np.ndarray, np.ndarray, str] | None:
 def input_picker(data: Dataset) -> ChosenInput:
     """Draw the picker; returns the picture to use and its label."""
     sources = list(text.SOURCES)
+    recall(SOURCE_KEY, sources[0])
     source = st.radio(
         text.SOURCE, sources, format_func=text.SOURCES.get, horizontal=True, key=SOURCE_KEY
     )
+    remember(SOURCE_KEY, source)
     own = None
     if source == "upload":
         own = _upload(data)
@@ -133,14 +138,17 @@ def input_picker(data: Dataset) -> ChosenInput:
     else:
         x, preview, identity = own
         label = 0
+    label_key = f"input_label:{identity}"
+    if recall(label_key, label) not in range(data.num_classes):
+        st.session_state[label_key] = label
     label = st.selectbox(
         text.LABEL,
         range(data.num_classes),
-        index=label,
         format_func=lambda k: data.class_names[k],
-        key=f"input_label:{identity}",
+        key=label_key,
         help=text.LABEL_HELP,
     )
+    remember(label_key, label)
     return ChosenInput(x=x, label=int(label), source=source, identity=identity, preview=preview)
 
 
