@@ -32,31 +32,17 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from cnnexplain import ops, optim
+from cnnexplain import checks, ops, optim
 from cnnexplain.models import CNNSpec, build_cnn, clone_model
+from cnnexplain.optim import MAX_LR
 from cnnexplain.trace import backward_stage, replay_stage
 
-MAX_LR = 10.0  # the largest learning rate offered; larger ones only show overflow sooner
+# Examples in one inspected step. The record keeps every stage's input, output and gradients
+# for each example, about 0.3 MB per example for the default network: 256 of them is already
+# some 80 MB per step in a learner's session.
+MAX_STEP_EXAMPLES = 256
 
 _PARAM_STAGES = ("conv", "dense", "logits")  # stages whose weight and bias are parameters
-
-
-def _number(name: str, value: Any) -> float:
-    """value as a finite Python float, or a ValueError naming the setting."""
-    if isinstance(value, bool) or not isinstance(value, numbers.Real):
-        raise ValueError(f"{name} must be a number, got {value!r}.")
-    value = float(value)
-    if not math.isfinite(value):
-        raise ValueError(f"{name} must be a finite number, got {value!r}.")
-    return value
-
-
-def _fraction(name: str, value: Any) -> float:
-    """A momentum or a beta: at least 0 and below 1."""
-    value = _number(name, value)
-    if not 0 <= value < 1:
-        raise ValueError(f"{name} must be at least 0 and below 1, got {value!r}.")
-    return value
 
 
 @dataclass(frozen=True)
@@ -70,24 +56,20 @@ class OptimizerSettings:
     eps: float = 1e-8  # used by "adam": added to the denominator so it is never 0
 
     def __post_init__(self) -> None:
-        if self.kind not in optim.OPTIMIZERS:
+        if not isinstance(self.kind, str) or self.kind not in optim.OPTIMIZERS:
             raise ValueError(
-                f"Unknown optimizer {self.kind!r}: choose one of {', '.join(optim.OPTIMIZERS)}."
+                f"Unknown optimizer {checks.quoted(self.kind)}: choose one of "
+                f"{', '.join(optim.OPTIMIZERS)}."
             )
-        lr = _number("The learning rate", self.lr)
-        if not 0 < lr <= MAX_LR:
+        lr = checks.number("The learning rate", self.lr, above=0, at_most=MAX_LR)
+        momentum = checks.fraction("Momentum", self.momentum)
+        pair = not isinstance(self.betas, str) and hasattr(self.betas, "__len__")
+        if not pair or len(self.betas) != 2:
             raise ValueError(
-                f"The learning rate must be above 0 and at most {MAX_LR:g}, got {self.lr!r}."
+                f"Adam's betas must be a pair (beta1, beta2), got {checks.quoted(self.betas)}."
             )
-        momentum = _fraction("Momentum", self.momentum)
-        if isinstance(self.betas, str) or not hasattr(self.betas, "__len__"):
-            raise ValueError(f"Adam's betas must be a pair (beta1, beta2), got {self.betas!r}.")
-        if len(self.betas) != 2:
-            raise ValueError(f"Adam's betas must be a pair (beta1, beta2), got {self.betas!r}.")
-        betas = (_fraction("beta1", self.betas[0]), _fraction("beta2", self.betas[1]))
-        eps = _number("eps", self.eps)
-        if eps <= 0:
-            raise ValueError(f"eps must be above 0, got {self.eps!r}.")
+        betas = (checks.fraction("beta1", self.betas[0]), checks.fraction("beta2", self.betas[1]))
+        eps = checks.number("eps", self.eps, above=0)
         # Plain floats, so the dataclass stays hashable and numpy keeps float32 arrays float32.
         object.__setattr__(self, "lr", lr)
         object.__setattr__(self, "momentum", momentum)
@@ -198,6 +180,11 @@ def _check_batch(x: Any, y: Any, spec: Any, dtype: torch.dtype) -> tuple[np.ndar
         raise ValueError(
             f"The batch must have shape (N, {', '.join(map(str, expected))}) "
             f"(examples, channels, rows, columns) with N >= 1, got shape {x.shape}."
+        )
+    if x.shape[0] > MAX_STEP_EXAMPLES:
+        raise ValueError(
+            f"One inspected step takes at most {MAX_STEP_EXAMPLES} examples, got {x.shape[0]}: "
+            "use a smaller batch."
         )
     if not np.isfinite(x).all():
         raise ValueError("The batch contains NaN or infinite values.")
@@ -457,22 +444,22 @@ def kernel_weight_gradient_terms(
     conv_layers = [s.name for s in record.stage_grads if s.kind == "conv"]
     if layer not in conv_layers:
         raise ValueError(
-            f"{layer!r} is not a convolution of this model; choose one of "
+            f"{checks.quoted(layer)} is not a convolution of this model; choose one of "
             f"{', '.join(conv_layers) or '(none: the model has no convolutions)'}."
         )
     stage = record.stage(layer)
     x_shape, w, cols, stride, padding, dilation = stage.cache  # as conv2d_backward unpacks it
     N, C, H, W = x_shape
     F_, _, KH, KW = w.shape
-    checks = (
+    indices = (
         ("filter f", f, F_),
         ("channel c", c, C),
         ("kernel row kh", kh, KH),
         ("kernel column kw", kw, KW),
     )
-    for what, value, size in checks:
+    for what, value, size in indices:
         if isinstance(value, bool) or not isinstance(value, numbers.Integral):
-            raise ValueError(f"{what} must be a whole number, got {value!r}.")
+            raise ValueError(f"{what} must be a whole number, got {checks.quoted(value)}.")
         if not 0 <= value < size:
             raise ValueError(f"{what} must be in 0..{size - 1} for {layer}, got {value}.")
     Ho, Wo = stage.dout.shape[2:]

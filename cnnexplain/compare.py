@@ -18,6 +18,7 @@ import math
 import time
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, replace
+from itertools import islice
 from typing import Any
 
 import numpy as np
@@ -25,6 +26,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from cnnexplain import checks
 from cnnexplain.data import Dataset
 from cnnexplain.models import (
     CNNSpec,
@@ -36,7 +38,17 @@ from cnnexplain.models import (
     mlp_matching_budget,
     parameter_counts,
 )
-from cnnexplain.train import TrainConfig, TrainRecord, evaluate, predict, train
+from cnnexplain.train import (
+    MAX_EPOCHS,
+    MAX_SEED,
+    TrainConfig,
+    TrainRecord,
+    check_batch_size,
+    check_report_every,
+    evaluate,
+    predict,
+    train,
+)
 
 CNN, ANN = "CNN", "ANN"  # the names the page shows for the two networks
 MODEL_NAMES = (CNN, ANN)
@@ -53,9 +65,16 @@ DEFAULT_ANGLES = (0, 10, 20, 30, 45)  # degrees, each turned both ways
 DEFAULT_NOISE = (0.0, 0.1, 0.2, 0.3, 0.5)  # standard deviation of added Gaussian noise
 DEFAULT_SIZES = (50, 100, 200, 400, 800)  # training examples for the data-efficiency runs
 # In the data-efficiency runs every network takes at least this many gradient steps, so the
-# smallest training sets are not also the least trained (up to TrainConfig's 200 epochs).
+# smallest training sets are not also the least trained (up to TrainConfig's MAX_EPOCHS).
 DEFAULT_MIN_STEPS = 300
-MAX_EPOCHS = 200  # TrainConfig's own limit
+# Limits on what a comparison measures, each well past the page's defaults. Every level of a
+# robustness curve is one more pass of both networks over the whole test set (four for a
+# shift), and every data-efficiency size trains two fresh networks.
+MAX_LEVELS = 16  # points on one robustness curve
+MAX_SHIFT = 256  # pixels; models.MAX_INPUT_SIZE, past which every picture is gone
+MAX_ANGLE = 180  # degrees either way: a larger turn is a smaller one the other way
+MAX_SIZES = 10  # training-set sizes in one data-efficiency study
+MAX_MIN_STEPS = 10_000  # a few minutes per size for the default networks on a shared machine
 
 
 # ---------------------------------------------------------------------------------------------
@@ -77,7 +96,9 @@ class Experiment:
 
     def __post_init__(self) -> None:
         if not isinstance(self.dataset, str) or not self.dataset:
-            raise ValueError(f"The data set must be named by its key, got {self.dataset!r}.")
+            raise ValueError(
+                f"The data set must be named by its key, got {checks.quoted(self.dataset)}."
+            )
         if not isinstance(self.cnn, CNNSpec):
             raise TypeError(f"cnn must be a CNNSpec, got {type(self.cnn).__name__}.")
         if self.mlp is None:
@@ -153,6 +174,11 @@ def check_data(experiment: Experiment, data: Dataset) -> None:
         )
     if len(data.x_test) == 0:
         raise ValueError("The data set has no test examples to compare the networks on.")
+    config = experiment.config
+    n_train = (
+        len(data.x_train) if config.max_train is None else min(len(data.x_train), config.max_train)
+    )
+    check_batch_size(config, n_train)
 
 
 @dataclass(frozen=True)
@@ -185,6 +211,7 @@ class ExperimentRun(Iterator[ComparisonRecord]):
         report_every: int | None = DEFAULT_REPORT_EVERY,
     ) -> None:
         check_data(experiment, data)
+        check_report_every(report_every)
         self.experiment = experiment
         self.data = data
         self.models = build_models(experiment)
@@ -413,9 +440,13 @@ def border_values(x: np.ndarray) -> np.ndarray:
     return np.median(ring, axis=-1)[..., None, None].astype(x.dtype)
 
 
+def _check_fill(fill: str) -> None:
+    if not isinstance(fill, str) or fill not in FILLS:
+        raise ValueError(f"Unknown fill {checks.quoted(fill)}: choose one of {', '.join(FILLS)}.")
+
+
 def _background(x: np.ndarray, fill: str) -> np.ndarray | None:
-    if fill not in FILLS:
-        raise ValueError(f"Unknown fill {fill!r}: choose one of {', '.join(FILLS)}.")
+    _check_fill(fill)
     return border_values(x) if fill == "border" else None
 
 
@@ -424,14 +455,15 @@ def shift_images(x: np.ndarray, dx: int, dy: int, *, fill: str = "zero") -> np.n
 
     Inputs:
     - x: (N, C, H, W) images
-    - dx, dy: whole pixels; negative values move left and up
+    - dx, dy: whole pixels, at most MAX_SHIFT either way; negative values move left and up
     - fill: "zero" fills the uncovered pixels with 0; "border" with each picture's own
       background (`border_values`), so that on a light background the shift adds no dark band
 
     Returns a new (N, C, H, W) array of x's dtype. Content moved past the edge is lost.
     """
     background = _background(x, fill)
-    dx, dy = int(dx), int(dy)
+    dx = checks.whole("The shift dx", dx, -MAX_SHIFT, MAX_SHIFT)
+    dy = checks.whole("The shift dy", dy, -MAX_SHIFT, MAX_SHIFT)
     H, W = x.shape[-2:]
     out = np.zeros_like(x)
     if background is not None:
@@ -453,12 +485,14 @@ def rotate_images(x: np.ndarray, degrees: float, *, fill: str = "zero") -> np.nd
 
     Inputs:
     - x: (N, C, H, W) images
-    - degrees: angle of the turn; negative turns clockwise
+    - degrees: angle of the turn, from -MAX_ANGLE to MAX_ANGLE; negative turns clockwise
 
     Returns a new float32 array of shape (N, C, H, W).
     """
     background = _background(x, fill)
-    theta = math.radians(float(degrees))
+    theta = math.radians(
+        checks.number("The angle", degrees, at_least=-MAX_ANGLE, at_most=MAX_ANGLE)
+    )
     c, s = math.cos(theta), math.sin(theta)
     # affine_grid maps each output pixel to where it samples the input, in coordinates that run
     # -1..1 with y pointing down: sampling at R(-theta) turns the content by +theta on screen.
@@ -476,10 +510,20 @@ def rotate_images(x: np.ndarray, degrees: float, *, fill: str = "zero") -> np.nd
 
 def add_noise(x: np.ndarray, sigma: float, seed: int = 0) -> np.ndarray:
     """x plus Gaussian noise of standard deviation `sigma`, clipped back to [0, 1], float32."""
-    if not (np.isfinite(sigma) and sigma >= 0):
-        raise ValueError(f"The noise level must be a number of at least 0, got {sigma!r}.")
+    # No upper limit: the result is clipped to [0, 1], so a huge level is just static.
+    sigma = checks.number("The noise level", sigma, at_least=0)
     noise = np.random.default_rng(seed).normal(0.0, sigma, size=x.shape)
     return np.clip(x + noise, 0.0, 1.0).astype(np.float32)
+
+
+def _levels(what: str, levels: Iterable[Any], check) -> tuple:
+    """At most MAX_LEVELS levels, each passed through `check`."""
+    if isinstance(levels, str) or not isinstance(levels, Iterable):
+        raise ValueError(f"The {what} must be a list of numbers, got {checks.quoted(levels)}.")
+    first = list(islice(levels, MAX_LEVELS + 1))
+    if len(first) > MAX_LEVELS:
+        raise ValueError(f"A curve takes at most {MAX_LEVELS} {what}, got more.")
+    return tuple(check(level) for level in first)
 
 
 @dataclass(frozen=True, eq=False)
@@ -513,8 +557,19 @@ def robustness_curves(
     as zeros on the digits, and on a gray background it moves the object without also drawing a
     dark band that no training picture had. `fill="zero"` measures with the band.
 
-    Returns {"shift": curve, "rotation": curve, "noise": curve}.
+    Returns {"shift": curve, "rotation": curve, "noise": curve}. Raises ValueError for a
+    level out of range (shifts: whole pixels from 0 to MAX_SHIFT; angles: 0 to MAX_ANGLE
+    degrees; noise: at least 0) or more than MAX_LEVELS levels of one kind.
     """
+    _check_fill(fill)
+    seed = checks.whole("The seed", seed, 0, MAX_SEED)
+    shifts = _levels("shifts", shifts, lambda s: checks.whole("Each shift", s, 0, MAX_SHIFT))
+    angles = _levels(
+        "angles", angles, lambda a: checks.number("Each angle", a, at_least=0, at_most=MAX_ANGLE)
+    )
+    noise_levels = _levels(
+        "noise levels", noise_levels, lambda n: checks.number("Each noise level", n, at_least=0)
+    )
 
     def accuracy(model: nn.Module, variants: list[np.ndarray]) -> float:
         return float(np.mean([np.mean(predict(model, v) == y_test) for v in variants]))
@@ -530,12 +585,10 @@ def robustness_curves(
             perturbation, label, levels, {name: tuple(s) for name, s in scores.items()}
         )
 
-    def shifted(s: float) -> list[np.ndarray]:
+    def shifted(s: int) -> list[np.ndarray]:
         if s == 0:
             return [x_test]
-        return [
-            shift_images(x_test, dx * int(s), dy * int(s), fill=fill) for dx, dy in SHIFT_DIRECTIONS
-        ]
+        return [shift_images(x_test, dx * s, dy * s, fill=fill) for dx, dy in SHIFT_DIRECTIONS]
 
     def rotated(a: float) -> list[np.ndarray]:
         if a == 0:
@@ -588,23 +641,48 @@ def data_efficiency(
     epochs on small sets) so a small set is not also a short training. The held-out set is the
     whole test part every time. Yields progress records; the `final` record of each run holds
     its test accuracy.
+
+    Everything is checked when this is called, before any training: at most MAX_SIZES sizes,
+    min_steps from 1 to MAX_MIN_STEPS, and the experiment's batch size no larger than the
+    whole training set. A batch larger than a smaller size is that whole size: the same
+    training, one step per epoch.
     """
     check_data(experiment, data)
+    check_report_every(report_every)
+    min_steps = checks.whole("min_steps", min_steps, 1, MAX_MIN_STEPS)
+    if isinstance(sizes, str) or not isinstance(sizes, Iterable):
+        raise ValueError(f"The sizes must be a list of counts, got {checks.quoted(sizes)}.")
     n_train = len(data.x_train)
     chosen = []
-    for size in sizes:
+    for size in islice(sizes, MAX_SIZES + 1):
         if isinstance(size, bool) or not isinstance(size, int | np.integer) or size < 1:
-            raise ValueError(f"Each size must be a whole number of examples, got {size!r}.")
+            raise ValueError(
+                f"Each size must be a whole number of examples, got {checks.quoted(size)}."
+            )
         chosen.append(min(int(size), n_train))
+    if len(chosen) > MAX_SIZES:
+        raise ValueError(f"A data-efficiency study takes at most {MAX_SIZES} sizes, got more.")
     chosen = sorted(set(chosen))
     configs = {
         n: replace(
             experiment.config,
             max_train=n,
+            batch_size=min(experiment.config.batch_size, n),
             epochs=efficiency_epochs(n, experiment.config, min_steps),
         )
         for n in chosen
     }
+    return _efficiency_runs(experiment, data, configs, report_every)
+
+
+def _efficiency_runs(
+    experiment: Experiment,
+    data: Dataset,
+    configs: dict[int, TrainConfig],
+    report_every: int | None,
+) -> Iterator[EfficiencyRecord]:
+    """The runs of `data_efficiency`, one per {size: config}, as records."""
+    n_train = len(data.x_train)
     total = len(MODEL_NAMES) * sum(_planned_steps(n_train, c) for c in configs.values())
     done = 0
     for n, config in configs.items():

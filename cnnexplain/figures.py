@@ -2,10 +2,12 @@
 
 Every colour and size the charts use is in THEME, so the look changes in one place. Heatmaps
 always carry the exact value in their hover text: a learner can point at any cell and read it.
+Labels that may come from the learner (class names) go through `plotly_literal`.
 """
 
 from __future__ import annotations
 
+import html
 from collections.abc import Sequence
 
 import numpy as np
@@ -26,6 +28,17 @@ THEME = {
     "margin": {"l": 10, "r": 10, "t": 30, "b": 10},
     "value_format": ".4f",
 }
+
+
+def plotly_literal(text: object) -> str:
+    """`text` as plotly shows it literally, in tick labels, titles, legends and hover text.
+
+    Plotly reads a few HTML tags (<b>, <br>, <a href=...>) and entities in every text, "%{...}"
+    in hover and text templates, and a text between two "$" as LaTeX. A label from the learner
+    (a class folder may be called anything) is escaped here; plotly turns the entities back
+    into the characters, so "<b>%{x}</b>" is shown as just that.
+    """
+    return html.escape(str(text), quote=False).replace("%", "&#37;").replace("$", "&#36;")
 
 
 def apply_layout(fig: go.Figure, *, height: int, title: str | None = None) -> go.Figure:
@@ -179,7 +192,11 @@ def vector(
 ) -> go.Figure:
     """A 1-D array as bars; `highlight` colours one bar (the predicted class, a chosen neuron)."""
     values = np.asarray(values, dtype=np.float64).reshape(-1)
-    x = list(labels) if labels is not None else [str(i) for i in range(len(values))]
+    x = (
+        [plotly_literal(label) for label in labels]
+        if labels is not None
+        else [str(i) for i in range(len(values))]
+    )
     colors = [THEME["bar"]] * len(values)
     if highlight is not None and 0 <= highlight < len(values):
         colors[highlight] = THEME["bar_highlight"]

@@ -18,7 +18,7 @@ from typing import Any
 import numpy as np
 import plotly.graph_objects as go
 
-from cnnexplain.figures import THEME, symmetric_range
+from cnnexplain.figures import THEME, plotly_literal, symmetric_range
 
 VALUE_FORMAT = ".6g"  # gradients span many orders of magnitude: significant digits, not places
 GAP = 1  # empty cells between two tiles
@@ -321,7 +321,11 @@ def bars(
 ) -> go.Figure:
     """A 1-D array of signed numbers as bars: blue above zero, red below (as THEME["signed"])."""
     values = np.asarray(values, dtype=np.float64).reshape(-1)
-    x = list(labels) if labels is not None else [str(i) for i in range(len(values))]
+    x = (
+        [plotly_literal(label) for label in labels]
+        if labels is not None
+        else [str(i) for i in range(len(values))]
+    )
     trace = {
         "type": "bar",
         "x": x,
@@ -346,11 +350,12 @@ def grouped_bars(
     height: int = 240,
 ) -> go.Figure:
     """Several named 1-D arrays over the same labels, side by side (probability vs one-hot)."""
+    x = [plotly_literal(label) for label in labels]  # class names: from the learner, maybe
     colors = [THEME["bar"], THEME["bar_highlight"], THEME["box"], "#54A24B"]
     traces = [
         {
             "type": "bar",
-            "x": list(labels),
+            "x": x,
             "y": np.asarray(values, dtype=np.float64).reshape(-1),
             "name": name,
             "marker": {"color": colors[i % len(colors)]},

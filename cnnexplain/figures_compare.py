@@ -2,20 +2,19 @@
 
 Built like `figures` (its THEME for colours and sizes). The two networks always wear the same
 colours (MODEL_COLOURS), so a learner can follow one across every chart. Labels that come from
-the learner (class names of an uploaded zip) are escaped before plotly sees them: plotly reads a
-few HTML tags in its texts, and a class folder may be called anything.
+the learner (class names of an uploaded zip) go through `figures.plotly_literal` before plotly
+sees them: plotly reads a few HTML tags in its texts, and a class folder may be called anything.
 """
 
 from __future__ import annotations
 
-import html
 from collections.abc import Mapping, Sequence
 
 import numpy as np
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
-from cnnexplain.figures import THEME, symmetric_range
+from cnnexplain.figures import THEME, plotly_literal, symmetric_range
 
 MODEL_COLOURS = {"CNN": THEME["curve_a"], "ANN": THEME["curve_b"]}
 CHANCE_COLOUR = "#9A9A9A"
@@ -28,15 +27,6 @@ GRID_GAP = 0.02  # space between tiles, as a share of the figure
 
 def _colour(name: str) -> str:
     return MODEL_COLOURS.get(name, THEME["bar"])
-
-
-def plain(label: str) -> str:
-    """A label from the learner as text plotly shows literally.
-
-    Plotly reads a few HTML tags and entities in its texts, and "%{...}" in hover templates:
-    escaped, a class folder called "<b>%{x}</b>" is shown as just that.
-    """
-    return html.escape(str(label), quote=False).replace("%", "&#37;")
 
 
 def _figure(traces: list, *, height: int, title: str | None, **layout) -> go.Figure:
@@ -197,7 +187,7 @@ def confusion(
             f"confusion needs a (K, K) matrix and K class names, got {counts.shape} and "
             f"{len(class_names)} names."
         )
-    labels = [plain(name) for name in class_names]
+    labels = [plotly_literal(name) for name in class_names]
     rows = counts.sum(axis=1, keepdims=True)
     share = np.divide(counts, rows, out=np.zeros(counts.shape), where=rows > 0)
     trace = go.Heatmap(
@@ -229,7 +219,7 @@ def _grid(count: int, columns: int, titles: Sequence[str]) -> tuple[go.Figure, i
     fig = make_subplots(
         rows=rows,
         cols=cols,
-        subplot_titles=[plain(t) for t in titles[:count]],
+        subplot_titles=[plotly_literal(t) for t in titles[:count]],
         horizontal_spacing=GRID_GAP,
         vertical_spacing=min(0.3, 0.25 / rows),
     )
@@ -276,7 +266,7 @@ def picture_grid(
     count = len(images)
     fig, rows, cols = _grid(count, columns, titles)
     for i, picture in enumerate(images):
-        hover = "<br>".join(plain(line) for line in hovers[i]) + "<extra></extra>"
+        hover = "<br>".join(plotly_literal(line) for line in hovers[i]) + "<extra></extra>"
         if picture.shape[0] == 1:
             trace = go.Heatmap(
                 z=picture[0],
@@ -313,7 +303,7 @@ def weight_grid(
     fig, rows, cols = _grid(count, columns, titles)
     for k, w in enumerate(weights):
         low, high = symmetric_range(w)
-        template = f"{plain(titles[k])}<br>{cell_hover}<extra></extra>"
+        template = f"{plotly_literal(titles[k])}<br>{cell_hover}<extra></extra>"
         if w.shape[0] == 1:
             trace = go.Heatmap(
                 z=w[0],

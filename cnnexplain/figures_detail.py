@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import plotly.graph_objects as go
 
-from cnnexplain.figures import THEME
+from cnnexplain.figures import THEME, plotly_literal
 
 DETAIL = {
     "width_px": 900,  # width a figure is drawn for unless told otherwise: a wide main column
@@ -641,7 +641,7 @@ def vector_strip(
     colors = np.full(len(values), THEME["bar"], dtype=object)
     if highlight is not None and 0 <= highlight < len(values):
         colors[highlight] = THEME["bar_highlight"]
-    x = np.arange(len(values)) if labels is None else list(labels)
+    x = np.arange(len(values)) if labels is None else [plotly_literal(t) for t in labels]
     fmt = THEME["value_format"]
     bar = go.Bar(
         x=x,
@@ -697,7 +697,7 @@ def onehot(label: int, class_names: Sequence[str], *, title: str, height: int = 
             go.Heatmap(
                 z=code,
                 x=[title],
-                y=[str(name) for name in class_names],
+                y=[plotly_literal(name) for name in class_names],
                 zmin=0.0,
                 zmax=1.0,
                 colorscale=[[0.0, DETAIL["onehot_off"]], [1.0, DETAIL["onehot_on"]]],

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from cnnexplain import ops
+from cnnexplain import checks, ops
 
 
 def _kernel(rows: list[list[float]], scale: float = 1.0) -> np.ndarray:
@@ -57,6 +57,14 @@ PRESET_DESCRIPTIONS: dict[str, str] = {
 TOY_GRIDS = ("square", "cross", "diagonal", "checker")  # the kinds toy_grid draws
 MIN_TOY_SIZE = 4
 MAX_TOY_SIZE = 64
+# The lab's limits match what a network here may do (models.MAX_INPUT_SIZE, MAX_KERNEL,
+# MAX_STRIDE, MAX_PADDING, MAX_DILATION): the lab is where a learner tries those settings out,
+# and it draws every cell of its maps, which past a few hundred rows would only freeze the page.
+MAX_LAB_IMAGE = 256  # rows or columns of the picture
+MAX_LAB_KERNEL = 11  # rows or columns of the kernel
+MAX_LAB_STRIDE = 8
+MAX_LAB_PADDING = 8
+MAX_LAB_DILATION = 8
 
 
 def toy_grid(kind: str = "square", size: int = 8) -> np.ndarray:
@@ -66,15 +74,11 @@ def toy_grid(kind: str = "square", size: int = 8) -> np.ndarray:
     2 pixels thick for an even size, 1 for an odd one), "diagonal" (the line from top-left to
     bottom-right) or "checker" (squares of 2×2 pixels, the top-left one black).
     """
-    if kind not in TOY_GRIDS:
-        raise ValueError(f"Unknown grid {kind!r}: choose one of {', '.join(TOY_GRIDS)}.")
-    if isinstance(size, bool) or not isinstance(size, int | np.integer):
-        raise ValueError(f"The grid size must be a whole number, got {size!r}.")
-    if not MIN_TOY_SIZE <= size <= MAX_TOY_SIZE:
+    if not isinstance(kind, str) or kind not in TOY_GRIDS:
         raise ValueError(
-            f"The grid size must be from {MIN_TOY_SIZE} to {MAX_TOY_SIZE}, got {size}."
+            f"Unknown grid {checks.quoted(kind)}: choose one of {', '.join(TOY_GRIDS)}."
         )
-    size = int(size)
+    size = checks.whole("The grid size", size, MIN_TOY_SIZE, MAX_TOY_SIZE)
     grid = np.zeros((size, size), dtype=np.float64)
     if kind == "square":
         edge = size // 4
@@ -105,8 +109,24 @@ class SizeFormula:
     formula: str  # that line with the numbers in, e.g. "(28 + 2·1 − 2·(3 − 1) − 1) // 2 + 1 = 13"
 
 
+def check_settings(stride: int, padding: int, dilation: int) -> tuple[int, int, int]:
+    """(stride, padding, dilation) as ints in the lab's ranges, or a ValueError saying which."""
+    return (
+        checks.whole("The stride", stride, 1, MAX_LAB_STRIDE),
+        checks.whole("The padding", padding, 0, MAX_LAB_PADDING),
+        checks.whole("The dilation", dilation, 1, MAX_LAB_DILATION),
+    )
+
+
 def size_formula(size: int, kernel: int, stride: int, padding: int, dilation: int) -> SizeFormula:
-    """The output length along one axis (ops.conv2d_output_size) and how it is computed."""
+    """The output length along one axis (ops.conv2d_output_size) and how it is computed.
+
+    Raises ValueError for a setting outside the lab's ranges (see `check_settings`); the result
+    may be 0 or less, which is what the formula says for a kernel larger than the padded input.
+    """
+    size = checks.whole("The picture size", size, 1, MAX_LAB_IMAGE)
+    kernel = checks.whole("The kernel size", kernel, 1, MAX_LAB_KERNEL)
+    stride, padding, dilation = check_settings(stride, padding, dilation)
     result = ops.conv2d_output_size(size, kernel, stride, padding, dilation)
     formula = f"({size} + 2·{padding} − {dilation}·({kernel} − 1) − 1) // {stride} + 1 = {result}"
     return SizeFormula(size, kernel, stride, padding, dilation, result, formula)
@@ -127,11 +147,16 @@ class LabResult:
     cols: SizeFormula  # how W' follows from W
 
 
-def _as_2d(a: np.ndarray, what: str, dims: str) -> np.ndarray:
-    """A float64 copy of a 2-D array, or a ValueError naming it."""
+def _as_2d(a: np.ndarray, what: str, dims: str, largest: int) -> np.ndarray:
+    """A float64 copy of a 2-D array of at most `largest` rows and columns, or a ValueError."""
     a = np.array(a, dtype=np.float64)
     if a.ndim != 2 or a.size == 0:
         raise ValueError(f"The {what} must be a non-empty 2-D array {dims}, got shape {a.shape}.")
+    if max(a.shape) > largest:
+        raise ValueError(
+            f"The {what} may have at most {largest} rows and {largest} columns, "
+            f"got shape {a.shape}."
+        )
     if not np.isfinite(a).all():
         raise ValueError(f"The {what} contains NaN or infinite values.")
     return a
@@ -141,8 +166,8 @@ def _single_channel(
     image: np.ndarray, kernel: np.ndarray
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """image, kernel as float64 copies, and as ops wants them: x (1, 1, H, W), w, b (1,)."""
-    image = _as_2d(image, "image", "(H, W)")
-    kernel = _as_2d(kernel, "kernel", "(KH, KW)")
+    image = _as_2d(image, "image", "(H, W)", MAX_LAB_IMAGE)
+    kernel = _as_2d(kernel, "kernel", "(KH, KW)", MAX_LAB_KERNEL)
     return image, kernel, image[None, None], kernel[None, None], np.zeros(1)
 
 
@@ -153,12 +178,13 @@ def lab_convolve(
 
     Returns the (H', W') output with
         H' = (H + 2·padding − dilation·(KH − 1) − 1) // stride + 1, and the same for W',
-    and that formula filled in for rows and columns. Raises ValueError (ops' message) when the
-    output would be empty or a setting is out of range.
+    and that formula filled in for rows and columns. Raises ValueError for a setting out of the
+    lab's range (`check_settings`), a picture or kernel too large, or (ops' message) an output
+    that would be empty.
     """
+    stride, padding, dilation = check_settings(stride, padding, dilation)
     image, kernel, x, w, b = _single_channel(image, kernel)
     out, _ = ops.conv2d_forward(x, w, b, stride, padding, dilation)  # (1, 1, H', W')
-    stride, padding, dilation = int(stride), int(padding), int(dilation)
     (H, W), (KH, KW) = image.shape, kernel.shape
     return LabResult(
         image=image,
@@ -188,5 +214,6 @@ def lab_window(
     lab_convolve(...).output[i, j] and `bias` is 0. Raises ValueError for an empty output or an
     (i, j) outside it.
     """
+    stride, padding, dilation = check_settings(stride, padding, dilation)
     _, _, x, w, b = _single_channel(image, kernel)
     return ops.conv2d_window(x[0], w, b, 0, i, j, stride, padding, dilation)

@@ -13,7 +13,6 @@ Flatten order is torch's: channel, then row, then column.
 from __future__ import annotations
 
 import copy
-import operator
 from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, fields
@@ -23,6 +22,7 @@ from typing import Any
 import torch
 from torch import nn
 
+from cnnexplain import checks
 from cnnexplain.ops import ACTIVATIONS
 
 POOLS = ("max", "avg")  # pooling kinds; a block's pool may also be None
@@ -65,29 +65,28 @@ class ArchitectureError(ValueError):
         self.problem = problem
 
 
-def _whole(value: Any, what: str, low: int, high: int, layer: str) -> int:
-    """`value` as an int in [low, high], or an ArchitectureError that says so."""
+def _whole(value: Any, what: str, low: int, high: int | None, layer: str) -> int:
+    """`value` as an int in [low, high] (no upper end for None), or an ArchitectureError."""
     try:
-        number = operator.index(value)
-    except TypeError:
-        number = None
-    if number is None or isinstance(value, bool) or not low <= number <= high:
-        raise ArchitectureError(
-            layer, f"{what} must be a whole number from {low} to {high}, got {value!r}."
-        )
-    return number
+        return checks.whole(what, value, low, high)
+    except ValueError as err:
+        raise ArchitectureError(layer, str(err)) from None
 
 
 def _choice(value: Any, what: str, options: tuple, layer: str) -> None:
     if value not in options:
         shown = ", ".join(repr(o) for o in options)
-        raise ArchitectureError(layer, f"{what} {value!r} is not available: choose one of {shown}.")
+        raise ArchitectureError(
+            layer, f"{what} {checks.quoted(value)} is not available: choose one of {shown}."
+        )
 
 
 def _widths(value: Any, what: str, layer: str) -> tuple[int, ...]:
     """A list or tuple of layer widths as a tuple of ints (hashable), checked."""
     if isinstance(value, str) or not hasattr(value, "__iter__"):
-        raise ArchitectureError(layer, f"{what} must be a list of layer widths, got {value!r}.")
+        raise ArchitectureError(
+            layer, f"{what} must be a list of layer widths, got {checks.quoted(value)}."
+        )
     widths = tuple(value)
     if len(widths) > MAX_DENSE_LAYERS:
         raise ArchitectureError(
@@ -165,7 +164,9 @@ class CNNSpec:
         _check_input(self)
         blocks = self.conv_blocks
         if isinstance(blocks, ConvBlock) or not hasattr(blocks, "__iter__"):
-            raise ArchitectureError("Conv blocks", f"expected a list of ConvBlock, got {blocks!r}.")
+            raise ArchitectureError(
+                "Conv blocks", f"expected a list of ConvBlock, got {checks.quoted(blocks)}."
+            )
         blocks = tuple(blocks)
         if not 1 <= len(blocks) <= MAX_CONV_BLOCKS:
             raise ArchitectureError(
@@ -175,7 +176,9 @@ class CNNSpec:
             )
         for i, block in enumerate(blocks, start=1):
             if not isinstance(block, ConvBlock):
-                raise ArchitectureError(f"Conv block {i}", f"expected a ConvBlock, got {block!r}.")
+                raise ArchitectureError(
+                    f"Conv block {i}", f"expected a ConvBlock, got {checks.quoted(block)}."
+                )
         _set(self, "conv_blocks", blocks)
         _set(self, "dense", _widths(self.dense, "dense", "Dense layers"))
         _choice(self.dense_activation, "dense activation", ACTIVATIONS, "Dense layers")
@@ -499,7 +502,11 @@ def mlp_matching_budget(
     MAX_DENSE_WIDTH, so a very large target is met as closely as that allows.
     """
     depth = _whole(depth, "the depth", 1, MAX_DENSE_LAYERS, "Hidden layers")
-    target = count_parameters(cnn_spec) if target_params is None else target_params
+    if target_params is None:
+        target = count_parameters(cnn_spec)
+    else:
+        # No upper end: widths are capped, so a huge budget is met as closely as they allow.
+        target = _whole(target_params, "the parameter budget", 1, None, "Hidden layers")
 
     outputs = 1 if cnn_spec.head == "sigmoid" else cnn_spec.num_classes
     d_in = cnn_spec.in_channels * cnn_spec.input_size**2
@@ -550,7 +557,7 @@ def _known_keys(data: dict, cls: type, what: str, ignore: tuple[str, ...] = ()) 
     unknown = sorted(set(data) - names - set(ignore))
     if unknown:
         raise ValueError(
-            f"Unknown field(s) {', '.join(map(repr, unknown))} in {what}; known fields: "
+            f"Unknown field(s) {', '.join(map(checks.quoted, unknown))} in {what}; known fields: "
             f"{', '.join(sorted(names))}."
         )
     return {k: v for k, v in data.items() if k in names}
@@ -568,16 +575,16 @@ def spec_from_dict(data: dict[str, Any]) -> Spec:
     if kind == "mlp":
         return MLPSpec(**_known_keys(data, MLPSpec, "an mlp spec", ignore=("type",)))
     if kind != "cnn":
-        raise ValueError(f'A spec needs "type": "cnn" or "mlp", got {kind!r}.')
+        raise ValueError(f'A spec needs "type": "cnn" or "mlp", got {checks.quoted(kind)}.')
     kwargs = _known_keys(data, CNNSpec, "a cnn spec", ignore=("type",))
     if "conv_blocks" in kwargs:
         raw = kwargs["conv_blocks"]
         if not isinstance(raw, list | tuple):
-            raise ValueError(f"conv_blocks must be a list of dicts, got {raw!r}.")
+            raise ValueError(f"conv_blocks must be a list of dicts, got {checks.quoted(raw)}.")
         blocks = []
         for i, block in enumerate(raw, start=1):
             if not isinstance(block, dict):
-                raise ValueError(f"Conv block {i} must be a dict, got {block!r}.")
+                raise ValueError(f"Conv block {i} must be a dict, got {checks.quoted(block)}.")
             try:
                 blocks.append(ConvBlock(**_known_keys(block, ConvBlock, f"conv block {i}")))
             except ArchitectureError as err:

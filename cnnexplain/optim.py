@@ -17,7 +17,6 @@ a float64 numpy scalar.
 
 from __future__ import annotations
 
-import math
 import numbers
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
@@ -25,10 +24,15 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from cnnexplain import checks
+
 if TYPE_CHECKING:
     import torch
 
 OPTIMIZERS = ("sgd", "momentum", "adam")
+# The largest learning rate the app's settings take (backprop.OptimizerSettings, TrainConfig);
+# larger ones only show overflow sooner. The step functions here take any, to show what it does.
+MAX_LR = 10.0
 
 # Keyword options each kind accepts besides `lr`.
 _OPTIONS = {
@@ -390,7 +394,7 @@ def _sgd_options(lr: Any, momentum: Any, weight_decay: Any) -> tuple[float, floa
     """(lr, momentum, weight_decay) as checked Python floats."""
     return (
         _check_lr(lr),
-        _check_fraction("Momentum", momentum),
+        checks.fraction("Momentum", momentum),
         _check_weight_decay(weight_decay),
     )
 
@@ -402,49 +406,25 @@ def _adam_options(
     try:
         beta1, beta2 = betas
     except (TypeError, ValueError):
-        raise ValueError(f"Adam betas must be a pair (beta1, beta2), got {betas!r}.") from None
-    eps = _as_float("eps", eps)
-    if eps <= 0:
-        raise ValueError(f"eps must be a positive number, got {eps!r}.")
+        raise ValueError(
+            f"Adam betas must be a pair (beta1, beta2), got {checks.quoted(betas)}."
+        ) from None
     return (
         _check_lr(lr),
-        _check_fraction("beta1", beta1),
-        _check_fraction("beta2", beta2),
-        eps,
+        checks.fraction("beta1", beta1),
+        checks.fraction("beta2", beta2),
+        checks.number("eps", eps, above=0),
         _check_weight_decay(weight_decay),
     )
 
 
-def _as_float(name: str, value: Any) -> float:
-    """value as a finite Python float, or a ValueError naming the option."""
-    if isinstance(value, bool) or not isinstance(value, numbers.Real):
-        raise ValueError(f"{name} must be a number, got {value!r}.")
-    value = float(value)
-    if not math.isfinite(value):
-        raise ValueError(f"{name} must be a finite number, got {value!r}.")
-    return value
-
-
 def _check_lr(lr: Any) -> float:
-    lr = _as_float("Learning rate", lr)
-    if lr <= 0:
-        raise ValueError(f"Learning rate must be a positive number, got {lr!r}.")
-    return lr
-
-
-def _check_fraction(name: str, value: Any) -> float:
-    """A momentum or beta: in [0, 1), since 1 would never forget and above 1 would blow up."""
-    value = _as_float(name, value)
-    if not 0 <= value < 1:
-        raise ValueError(f"{name} must be at least 0 and below 1, got {value!r}.")
-    return value
+    # No MAX_LR here: a huge learning rate overflows to inf, which the caller reports.
+    return checks.number("Learning rate", lr, above=0)
 
 
 def _check_weight_decay(weight_decay: Any) -> float:
-    weight_decay = _as_float("Weight decay", weight_decay)
-    if weight_decay < 0:
-        raise ValueError(f"Weight decay must be 0 or a positive number, got {weight_decay!r}.")
-    return weight_decay
+    return checks.number("Weight decay", weight_decay, at_least=0)
 
 
 def _check_arrays(param: Any, grad: Any) -> tuple[np.ndarray, np.ndarray]:

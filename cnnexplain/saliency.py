@@ -32,6 +32,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from cnnexplain import checks
 from cnnexplain.models import ACTIVATION_MODULES
 from cnnexplain.trace import backward_stage, check_class, check_input, replay_stage
 
@@ -269,7 +270,8 @@ def grad_cam(
     layer = default if layer is None else layer
     if layer not in choices:
         raise ValueError(
-            f"Grad-CAM works on a feature map: {layer!r} is not a conv, activation or pooling "
+            f"Grad-CAM works on a feature map: {checks.quoted(layer)} is not a conv, activation "
+            "or pooling "
             f"stage of this network; choose one of {', '.join(choices)}."
         )
     x = check_input(x, spec, _numpy_dtype(model))

@@ -21,10 +21,14 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from cnnexplain import ops
+from cnnexplain import checks, ops
 from cnnexplain.models import ACTIVATION_MODULES
 
 _ACTIVATION_KINDS = {module: kind for kind, module in ACTIVATION_MODULES.items()}
+# Largest input value taken, either sign. Pictures here hold values from 0 to 1 (standardised
+# inputs a few units either side of 0); a value a thousand times brighter than white can only
+# come from a broken input, and would turn the numbers of every later stage into nonsense.
+MAX_INPUT_MAGNITUDE = 1000.0
 
 
 @dataclass(frozen=True, eq=False)
@@ -161,9 +165,18 @@ def backward_stage(
 
 
 def check_input(x: Any, spec: Any, dtype: type[np.floating] = np.float32) -> np.ndarray:
-    """x as a (C, H, W) array of `dtype`, of the size the spec expects, owned by the caller."""
+    """x as a (C, H, W) array of `dtype`, of the size the spec expects, owned by the caller.
+
+    Raises ValueError for another shape, for NaN or infinite values, for values beyond
+    ±MAX_INPUT_MAGNITUDE, and for anything that is not an array of numbers.
+    """
     # A copy: the caller's array may be read-only (shared data sets), which torch warns about.
-    x = np.array(x, dtype=dtype)
+    try:
+        x = np.array(x, dtype=dtype)
+    except (TypeError, ValueError):
+        raise ValueError(
+            f"The input must be an array of numbers, got {checks.quoted(x)}."
+        ) from None
     if x.ndim == 4 and x.shape[0] == 1:
         x = x[0]
     expected = (spec.in_channels, spec.input_size, spec.input_size)
@@ -174,6 +187,12 @@ def check_input(x: Any, spec: Any, dtype: type[np.floating] = np.float32) -> np.
         )
     if not np.isfinite(x).all():
         raise ValueError("The input contains NaN or infinite values.")
+    largest = float(np.abs(x).max(initial=0.0))
+    if largest > MAX_INPUT_MAGNITUDE:
+        raise ValueError(
+            f"The input values must be between -{MAX_INPUT_MAGNITUDE:g} and "
+            f"{MAX_INPUT_MAGNITUDE:g} (pictures here hold values from 0 to 1), got {largest:g}."
+        )
     return x
 
 
@@ -186,7 +205,9 @@ def check_class(value: Any, num_classes: int, what: str = "label") -> int | None
     except TypeError:
         number = None
     if number is None or isinstance(value, bool) or not 0 <= number < num_classes:
-        raise ValueError(f"The {what} must be a class from 0 to {num_classes - 1}, got {value!r}.")
+        raise ValueError(
+            f"The {what} must be a class from 0 to {num_classes - 1}, got {checks.quoted(value)}."
+        )
     return number
 
 

@@ -15,42 +15,51 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
-from cnnexplain.optim import OPTIMIZERS, torch_optimizer
+from cnnexplain import checks
+from cnnexplain.optim import MAX_LR, OPTIMIZERS, torch_optimizer
 
 OPTIMIZER_KINDS = OPTIMIZERS
+# Limits on a training run. A run holds the shared server's CPU for as long as it lasts, so
+# each limit is well past what a lesson needs and short of what would keep the server busy
+# for hours.
+MAX_EPOCHS = 200  # passes over the training set; the page's curves flatten long before
+MAX_BATCH_SIZE = 4096  # samples per step, held in memory with every activation of the network
+# Seeds go to torch's generators and numpy's: 2**32 - 1, the largest numpy's older generators
+# take, is a seed all of them accept.
+MAX_SEED = 2**32 - 1
 
 
 @dataclass(frozen=True)
 class TrainConfig:
     """How to train; the same config and seed always give the same numbers."""
 
-    epochs: int = 15  # passes over the training set
-    batch_size: int = 32  # samples per gradient step
-    lr: float = 3e-3  # learning rate
+    epochs: int = 15  # passes over the training set, 1 to MAX_EPOCHS
+    batch_size: int = 32  # samples per gradient step, 1 to MAX_BATCH_SIZE (and the data set)
+    lr: float = 3e-3  # learning rate, above 0 and at most MAX_LR
     optimizer: str = "adam"  # one of OPTIMIZER_KINDS
-    momentum: float = 0.9  # used by "momentum" only
-    seed: int = 0  # shuffling order
+    momentum: float = 0.9  # used by "momentum" only; at least 0 and below 1
+    seed: int = 0  # shuffling order, 0 to MAX_SEED
     max_train: int | None = None  # use only the first N training samples (data-efficiency runs)
 
     def __post_init__(self) -> None:
-        if not (isinstance(self.epochs, int) and 1 <= self.epochs <= 200):
-            raise ValueError(f"Epochs must be a whole number from 1 to 200, got {self.epochs!r}.")
-        if not (isinstance(self.batch_size, int) and 1 <= self.batch_size <= 4096):
+        # Checked values are stored back as plain ints and floats (numpy scalars included), so
+        # equal configs compare and hash equal.
+        _set(self, "epochs", checks.whole("Epochs", self.epochs, 1, MAX_EPOCHS))
+        _set(self, "batch_size", checks.whole("Batch size", self.batch_size, 1, MAX_BATCH_SIZE))
+        _set(self, "lr", checks.number("Learning rate", self.lr, above=0, at_most=MAX_LR))
+        if not isinstance(self.optimizer, str) or self.optimizer not in OPTIMIZER_KINDS:
             raise ValueError(
-                f"Batch size must be a whole number from 1 to 4096, got {self.batch_size!r}."
+                f"Unknown optimizer {checks.quoted(self.optimizer)}: choose one of "
+                f"{', '.join(OPTIMIZER_KINDS)}."
             )
-        if not (np.isfinite(self.lr) and 0 < self.lr <= 10):
-            raise ValueError(
-                f"Learning rate must be a number above 0 and at most 10, got {self.lr!r}."
-            )
-        if self.optimizer not in OPTIMIZER_KINDS:
-            raise ValueError(
-                f"Unknown optimizer {self.optimizer!r}: choose one of {', '.join(OPTIMIZER_KINDS)}."
-            )
-        if not 0 <= self.momentum < 1:
-            raise ValueError(f"Momentum must be at least 0 and below 1, got {self.momentum!r}.")
-        if self.max_train is not None and self.max_train < 1:
-            raise ValueError(f"max_train must be at least 1, got {self.max_train!r}.")
+        _set(self, "momentum", checks.fraction("Momentum", self.momentum))
+        _set(self, "seed", checks.whole("The seed", self.seed, 0, MAX_SEED))
+        if self.max_train is not None:
+            _set(self, "max_train", checks.whole("max_train", self.max_train, 1))
+
+
+def _set(config: TrainConfig, name: str, value: object) -> None:
+    object.__setattr__(config, name, value)
 
 
 @dataclass(frozen=True)
@@ -129,6 +138,32 @@ def predict(model: torch.nn.Module, x: np.ndarray, batch_size: int = 512) -> np.
     return torch.cat(out).numpy()
 
 
+def check_report_every(report_every: int | None) -> None:
+    """Refuse a report_every that is not None or a whole number of steps, at least 1."""
+    if report_every is not None and (
+        isinstance(report_every, bool) or not isinstance(report_every, int) or report_every < 1
+    ):
+        raise ValueError(
+            f"report_every must be a whole number of steps, at least 1, or None; "
+            f"got {checks.quoted(report_every)}."
+        )
+
+
+def check_batch_size(config: TrainConfig, n_train: int) -> None:
+    """Refuse a batch larger than the `n_train` samples it is drawn from (or no samples).
+
+    Such a batch would silently be the whole set, and the page would say it trained with a
+    batch size it never used.
+    """
+    if n_train == 0:
+        raise ValueError("There are no training samples.")
+    if config.batch_size > n_train:
+        raise ValueError(
+            f"The batch size is {config.batch_size} but there are only {n_train:,} training "
+            f"samples: choose a batch size of at most {n_train:,}."
+        )
+
+
 def train(
     model: torch.nn.Module,
     x_train: np.ndarray,
@@ -150,21 +185,16 @@ def train(
     epoch gets no step record: the epoch record follows at once. Step records change nothing
     else: the epoch records, and the weights, are the same with or without them.
     """
-    if report_every is not None and (
-        isinstance(report_every, bool) or not isinstance(report_every, int) or report_every < 1
-    ):
-        raise ValueError(
-            f"report_every must be a whole number of steps, at least 1, or None; "
-            f"got {report_every!r}."
-        )
+    check_report_every(report_every)
+    if not isinstance(config, TrainConfig):
+        raise TypeError(f"config must be a TrainConfig, got {type(config).__name__}.")
     if config.max_train is not None:
         x_train, y_train = x_train[: config.max_train], y_train[: config.max_train]
+    check_batch_size(config, len(x_train))
     # torch.tensor copies: the shared data sets are read-only and must stay untouched.
     xt = torch.tensor(x_train, dtype=torch.float32)
     yt = torch.tensor(y_train, dtype=torch.int64)
     n = len(xt)
-    if n == 0:
-        raise ValueError("There are no training samples.")
     optimizer = make_optimizer(model, config.optimizer, lr=config.lr, momentum=config.momentum)
     generator = torch.Generator().manual_seed(config.seed)
     steps_per_epoch = -(-n // config.batch_size)

@@ -19,7 +19,7 @@ st.subheader(text.NETWORKS_HEADER)
 pair = views.networks(choice) if choice is not None else None
 
 st.subheader(text.TRAINING_HEADER)
-config = views.training_settings()
+config = views.training_settings(choice)
 experiment = views.experiment(choice, pair, config)
 comparison = views.run_buttons(experiment, choice)
 

@@ -7,6 +7,7 @@ from cnnexplain.kernels import lab_convolve, size_formula
 from cnnexplain.texts import conv_lab as text
 from cnnexplain.ui import conv_lab_views as views
 from cnnexplain.ui.sidebar import architecture_sidebar
+from cnnexplain.ui.widgets import problem
 
 architecture_sidebar()
 st.title(text.TITLE)
@@ -25,8 +26,12 @@ with settings_column:
     stride, padding, dilation = views.choose_settings()
 
 st.subheader(text.FORMULA_HEADER)
-rows = size_formula(picture.shape[0], kernel.shape[0], stride, padding, dilation)
-cols = size_formula(picture.shape[1], kernel.shape[1], stride, padding, dilation)
+try:
+    rows = size_formula(picture.shape[0], kernel.shape[0], stride, padding, dilation)
+    cols = size_formula(picture.shape[1], kernel.shape[1], stride, padding, dilation)
+except ValueError as err:
+    problem(text.SETTINGS_REFUSED, str(err))
+    st.stop()
 st.markdown(text.FORMULA_GENERAL)
 st.markdown(text.FORMULA_ROWS.format(formula=rows.formula))
 st.markdown(text.FORMULA_COLS.format(formula=cols.formula))

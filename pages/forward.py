@@ -8,6 +8,7 @@ from cnnexplain.ui import forward_views as views
 from cnnexplain.ui import resources, session
 from cnnexplain.ui.inputs import input_picker, show_input
 from cnnexplain.ui.sidebar import architecture_sidebar
+from cnnexplain.ui.widgets import problem
 
 architecture_sidebar()
 st.title(text.TITLE)
@@ -26,7 +27,11 @@ with picker:
 with picture:
     show_input(chosen, data)
 
-result = trace(entry.model, chosen.x, label=chosen.label)
+try:
+    result = trace(entry.model, chosen.x, label=chosen.label)
+except ValueError as err:
+    problem(text.INPUT_REFUSED, str(err))
+    st.stop()
 views.summary(result, data)
 
 st.subheader(text.OVERVIEW_HEADER)

@@ -361,7 +361,7 @@ def test_noise_is_seeded_clipped_and_measured_by_sigma():
     assert float((a - x).std()) == pytest.approx(0.1, rel=0.03)
     assert np.array_equal(add_noise(x, 0.0), x)
     assert add_noise(x, 5.0).min() >= 0.0 and add_noise(x, 5.0).max() <= 1.0
-    with pytest.raises(ValueError, match="The noise level must be a number of at least 0"):
+    with pytest.raises(ValueError, match=r"The noise level must be at least 0, got -0\.1\."):
         add_noise(x, -0.1)
 
 

@@ -348,15 +348,15 @@ ONES = np.ones((2, 2))
 @pytest.mark.parametrize(
     ("options", "match"),
     [
-        ({"lr": -0.1}, r"Learning rate must be a positive number, got -0\.1\."),
-        ({"lr": 0}, r"Learning rate must be a positive number, got 0\.0\."),
+        ({"lr": -0.1}, r"Learning rate must be above 0, got -0\.1\."),
+        ({"lr": 0}, r"Learning rate must be above 0, got 0\.0\."),
         ({"lr": float("inf")}, r"Learning rate must be a finite number, got inf\."),
         ({"lr": float("nan")}, r"Learning rate must be a finite number, got nan\."),
         ({"lr": "0.1"}, r"Learning rate must be a number, got '0\.1'\."),
         ({"lr": True}, r"Learning rate must be a number, got True\."),
         ({"lr": 0.1, "momentum": 1.0}, r"Momentum must be at least 0 and below 1, got 1\.0\."),
         ({"lr": 0.1, "momentum": -0.5}, r"Momentum must be at least 0 and below 1, got -0\.5\."),
-        ({"lr": 0.1, "weight_decay": -1}, r"Weight decay must be 0 or a positive number"),
+        ({"lr": 0.1, "weight_decay": -1}, r"Weight decay must be at least 0, got -1\.0\."),
     ],
 )
 def test_sgd_rejects_bad_options(options, match):
@@ -369,14 +369,14 @@ def test_sgd_rejects_bad_options(options, match):
 @pytest.mark.parametrize(
     ("options", "match"),
     [
-        ({"lr": -1.0}, r"Learning rate must be a positive number, got -1\.0\."),
+        ({"lr": -1.0}, r"Learning rate must be above 0, got -1\.0\."),
         ({"betas": (0.9, 1.0)}, r"beta2 must be at least 0 and below 1, got 1\.0\."),
         ({"betas": (-0.1, 0.9)}, r"beta1 must be at least 0 and below 1, got -0\.1\."),
         ({"betas": (0.9,)}, r"Adam betas must be a pair \(beta1, beta2\), got \(0\.9,\)\."),
         ({"betas": 0.9}, r"Adam betas must be a pair"),
-        ({"eps": 0.0}, r"eps must be a positive number, got 0\.0\."),
-        ({"eps": -1e-8}, r"eps must be a positive number"),
-        ({"weight_decay": -0.1}, r"Weight decay must be 0 or a positive number, got -0\.1\."),
+        ({"eps": 0.0}, r"eps must be above 0, got 0\.0\."),
+        ({"eps": -1e-8}, r"eps must be above 0, got -1e-08\."),
+        ({"weight_decay": -0.1}, r"Weight decay must be at least 0, got -0\.1\."),
     ],
 )
 def test_adam_rejects_bad_options(options, match):
@@ -502,7 +502,7 @@ def test_optimizer_step_and_torch_optimizer_reject_bad_requests():
             build("sgd", lr=0.1, momentum=0.9)
         with pytest.raises(ValueError, match=r"Unknown option\(s\) for 'adam': beta1\."):
             build("adam", lr=0.1, beta1=0.9)
-        with pytest.raises(ValueError, match=r"Learning rate must be a positive number"):
+        with pytest.raises(ValueError, match=r"Learning rate must be above 0"):
             build("momentum", lr=-0.1)
         with pytest.raises(ValueError, match=r"Momentum must be at least 0 and below 1"):
             build("momentum", lr=0.1, momentum=1.5)

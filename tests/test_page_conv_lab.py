@@ -249,7 +249,8 @@ def test_an_uploaded_picture_is_used_and_a_bad_one_explained():
     picture = load_image(raw, channels=1, size=12)[0]
     expected = torch_conv(picture, PRESETS[DEFAULT_PRESET], 1, 1, 1)
     np.testing.assert_allclose(shown_output(at), expected, rtol=0, atol=1e-6)
-    assert "Using **noise.png**, shrunk to 12×12 gray pixels." in markdown_text(at)
+    # The file name is escaped for Markdown: "noise\.png" shows as noise.png.
+    assert "Using **noise\\.png**, shrunk to 12×12 gray pixels." in markdown_text(at)
     # A broken file after a good one keeps the good one.
     at.file_uploader(key="lab_upload").set_value(("cut.png", raw[:60], "image/png"))
     at.run()

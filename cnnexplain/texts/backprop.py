@@ -119,6 +119,8 @@ DIVERGED = (
 )
 DIVERGED_DETAIL = "Step {number} would have taken the loss from {before} to {after}."
 RUN_STOPPED = "The run stopped after {done} of {total} steps."
+SETTINGS_REFUSED = "These optimizer settings cannot be used:"
+STEP_REFUSED = "The step could not be taken, and the weights stay as they were:"
 
 # --- the loss
 LOSS_HEADER = "The loss"

@@ -35,6 +35,7 @@ UPLOAD_SIZE_HELP = (
 )
 UPLOAD_PROMPT = "Choose a picture above. Until then the test pattern (a square) is used."
 UPLOAD_KEPT = "The picture you had before is kept."
+# {name} is the file's own name, escaped by the view: a file may be called anything.
 UPLOAD_SHOWN = "Using **{name}**, shrunk to {size}×{size} gray pixels."
 SAMPLE_GRAY = (
     "This data set is in colour; the lab uses the gray version of the picture (the average of "
@@ -78,6 +79,7 @@ DILATION_HELP = (
 
 # The size formula
 FORMULA_HEADER = "How big the output is"
+SETTINGS_REFUSED = "These settings cannot be used:"
 FORMULA_GENERAL = (
     "`output size = (input size + 2·padding − dilation·(kernel size − 1) − 1) // stride + 1`"
 )

@@ -23,6 +23,7 @@ MODEL_UNTRAINED = (
 
 # 1. The picture
 PICTURE_HEADER = "1. Your picture"
+INPUT_REFUSED = "This picture cannot go through the network:"
 SUMMARY = (
     "The network says **{predicted}** with probability {p:.1%}. The true label is "
     "**{label}**: {verdict} The loss is **{loss:.4f}**."

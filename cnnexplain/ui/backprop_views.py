@@ -33,6 +33,7 @@ from cnnexplain.optim import OPTIMIZERS
 from cnnexplain.store import TrainedModel
 from cnnexplain.texts import backprop as text
 from cnnexplain.ui.inputs import input_picker, show_input
+from cnnexplain.ui.widgets import problem
 
 STATE_KEY = "bp_state"
 MAX_BATCH = 32  # a step on 32 pictures keeps a record of about 10 MB for the default network
@@ -85,7 +86,8 @@ class Stepper:
     model: nn.Module  # the user's own copy; loaded with history.current before every step
     history: StepHistory
     last: LastStep | None = None  # None before the first step and after undo or reset
-    notices: list[tuple[str, str]] = field(default_factory=list)  # ("info"|"error", words)
+    # (kind, words) to show once: "info", "error", or "refused" (a library message, as text)
+    notices: list[tuple[str, str]] = field(default_factory=list)
 
 
 @dataclass(frozen=True, eq=False)
@@ -165,7 +167,11 @@ def optimizer_picker(history: StepHistory) -> OptimizerSettings:
             key="bp_lr",
             help=text.LR_HELP,
         )
-    settings = OptimizerSettings(kind=kind, lr=lr)
+    try:
+        settings = OptimizerSettings(kind=kind, lr=lr)
+    except ValueError as err:
+        problem(text.SETTINGS_REFUSED, str(err))
+        st.stop()
     beta1, beta2 = settings.betas
     st.caption(
         text.OPTIMIZER_HELP[kind].format(momentum=settings.momentum, beta1=beta1, beta2=beta2)
@@ -208,13 +214,18 @@ def take_steps(
     """`count` inspected steps from the current weights, each pushed to the history.
 
     A step that diverges is refused by the history (the weights stay the last good ones), its
-    explanation is queued as a notice, and the run stops there.
+    explanation is queued as a notice, and the run stops there. So does a step the library
+    refuses (a batch or settings out of range), with its message.
     """
     history = state.history
     for done in range(count):
         state_in = history.current.state_for(settings.kind)
         load_params(state.model, history.current.params_copy())
-        record = inspected_step(state.model, batch.x, batch.y, settings, state_in)
+        try:
+            record = inspected_step(state.model, batch.x, batch.y, settings, state_in)
+        except ValueError as err:
+            state.notices.append(("refused", str(err)))
+            break
         if not history.push(record).accepted:
             words = [
                 divergence_words(record),
@@ -286,7 +297,10 @@ def step_controls(state: Stepper, batch: Batch, settings: OptimizerSettings) -> 
 def show_notices(state: Stepper) -> None:
     """The messages queued by the last action, once."""
     for kind, words in state.notices:
-        (st.error if kind == "error" else st.info)(words)
+        if kind == "refused":
+            problem(text.STEP_REFUSED, words)
+        else:
+            (st.error if kind == "error" else st.info)(words)
     state.notices.clear()
 
 

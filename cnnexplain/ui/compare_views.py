@@ -36,11 +36,12 @@ from cnnexplain.export import ModelFileError, comparison_csv, export_model, impo
 from cnnexplain.models import ArchitectureError, CNNSpec, MLPSpec, mlp_matching_budget
 from cnnexplain.models import count_parameters as count
 from cnnexplain.texts import compare as text
-from cnnexplain.train import OPTIMIZER_KINDS, TrainConfig, evaluate
+from cnnexplain.train import MAX_BATCH_SIZE, MAX_EPOCHS, OPTIMIZER_KINDS, TrainConfig, evaluate
 from cnnexplain.ui import compare_findings as findings
 from cnnexplain.ui import resources, session
 from cnnexplain.ui.compare_jobs import STOPPED, Comparison
 from cnnexplain.ui.sidebar import parse_widths
+from cnnexplain.ui.widgets import problem
 from cnnexplain.userdata import UserDataError, ZipReport, load_image_folder_zip
 
 STATE_KEY = "cmp_comparison"
@@ -80,12 +81,6 @@ class OwnData:
     data: Dataset | None
     report: ZipReport | None
     error: str | None
-
-
-def problem(heading: str, detail: str) -> None:
-    """A message from the library, which may quote a file or class name: never as Markdown."""
-    st.error(heading)
-    st.text(detail)
 
 
 def comparison() -> Comparison | None:
@@ -259,15 +254,26 @@ def networks(choice: DataChoice) -> Networks | None:
     return Networks(cnn, mlp, match)
 
 
-def training_settings() -> TrainConfig:
-    """Epochs, batch size, learning rate, optimizer and seed, shared by both networks."""
+def training_settings(choice: DataChoice | None) -> TrainConfig | None:
+    """Epochs, batch size, learning rate, optimizer and seed, shared by both networks.
+
+    A batch holds at most the whole training set of the chosen pictures. None, with the
+    reason shown, for settings the library refuses.
+    """
     default = COMPARE_TRAINING
+    n_train = MAX_BATCH_SIZE if choice is None else len(choice.data.x_train)
+    most = max(1, min(MAX_BATCH_SIZE, n_train))
     columns = st.columns(5)
     epochs = columns[0].number_input(
-        text.EPOCHS, 1, 200, default.epochs, key="cmp_epochs", help=text.EPOCHS_HELP
+        text.EPOCHS, 1, MAX_EPOCHS, default.epochs, key="cmp_epochs", help=text.EPOCHS_HELP
     )
     batch = columns[1].number_input(
-        text.BATCH, 1, 4096, default.batch_size, key="cmp_batch", help=text.BATCH_HELP
+        text.BATCH,
+        1,
+        most,
+        min(default.batch_size, most),
+        key="cmp_batch",
+        help=text.BATCH_HELP,
     )
     lr = columns[2].select_slider(
         text.LR, options=LR_CHOICES, value=default.lr, key="cmp_lr", help=text.LR_HELP
@@ -282,21 +288,25 @@ def training_settings() -> TrainConfig:
     seed = columns[4].number_input(
         text.SEED, 0, MAX_SEED, default.seed, key="cmp_seed", help=text.SEED_HELP
     )
-    return replace(
-        default,
-        epochs=int(epochs),
-        batch_size=int(batch),
-        lr=float(lr),
-        optimizer=optimizer,
-        seed=int(seed),
-    )
+    try:
+        return replace(
+            default,
+            epochs=int(epochs),
+            batch_size=int(batch),
+            lr=float(lr),
+            optimizer=optimizer,
+            seed=int(seed),
+        )
+    except ValueError as err:
+        problem(text.TRAINING_REFUSED, str(err))
+        return None
 
 
 def experiment(
-    choice: DataChoice | None, pair: Networks | None, config: TrainConfig
+    choice: DataChoice | None, pair: Networks | None, config: TrainConfig | None
 ) -> Experiment | None:
     """The experiment the controls describe, or None with the reason shown."""
-    if choice is None or pair is None:
+    if choice is None or pair is None or config is None:
         return None
     try:
         found = Experiment(

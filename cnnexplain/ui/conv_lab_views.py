@@ -28,7 +28,7 @@ from cnnexplain.kernels import (
 from cnnexplain.ops import ConvWindow
 from cnnexplain.texts import conv_lab as text
 from cnnexplain.ui import resources, session
-from cnnexplain.ui.widgets import test_sample_picker
+from cnnexplain.ui.widgets import escape_markdown, test_sample_picker
 
 LAB_MAX_TOY = 16  # larger test patterns add nothing but smaller cells
 UPLOAD_SIZES = (12, 28)  # smallest and largest side an upload is shrunk to
@@ -84,7 +84,8 @@ def _upload() -> tuple[np.ndarray, str] | None:
     if kept is None:
         st.info(text.UPLOAD_PROMPT)
         return None
-    return kept["x"], text.UPLOAD_SHOWN.format(name=kept["name"], size=len(kept["x"]))
+    note = text.UPLOAD_SHOWN.format(name=escape_markdown(kept["name"]), size=len(kept["x"]))
+    return kept["x"], note
 
 
 def _sample() -> np.ndarray:

@@ -1,6 +1,8 @@
-"""Small widgets shared by several pages."""
+"""Small widgets shared by several pages, and the safe way to show a learner's own words."""
 
 from __future__ import annotations
+
+import re
 
 import numpy as np
 import streamlit as st
@@ -26,3 +28,34 @@ def test_sample_picker(data: Dataset, key: str) -> tuple[np.ndarray, int]:
 def format_shape(shape: tuple[int, ...]) -> str:
     """(8, 28, 28) -> '8 × 28 × 28'."""
     return " × ".join(str(s) for s in shape)
+
+
+# Every ASCII punctuation character: CommonMark shows each one literally after a backslash.
+_MARKDOWN_SPECIAL = re.compile(r"([!-/:-@\[-`{-~])")
+# Line breaks and other control characters would start a new paragraph, heading or list item.
+_CONTROL = re.compile(r"[\x00-\x1f\x7f\x85\u2028\u2029]+")
+# Two marks are found in the text after escapes are undone: web and e-mail addresses (turned
+# into links) and emoji codes such as ":smile:". An invisible word joiner after every ":" and
+# "@" and before the "." of "www." keeps them plain text.
+_UNESCAPABLE = re.compile(r"(?<=[:@])|(?i:(?<=www)(?=\.))")
+WORD_JOINER = "\u2060"
+
+
+def escape_markdown(text: object) -> str:
+    """`text` (a file or class name from the learner) for a sentence in Markdown, shown as is.
+
+    st.markdown, st.caption, st.info, st.error and widget labels read Markdown, a little HTML
+    and Streamlit's own :colour[...] and :material/...: marks. Escaped here, a file called
+    "**<img src=x>**.png" shows as exactly that. Line breaks become spaces; a web or e-mail
+    address or an emoji code stays text, with an invisible word joiner inside it.
+    """
+    text = _CONTROL.sub(" ", str(text))
+    text = _UNESCAPABLE.sub(WORD_JOINER, text)
+    return _MARKDOWN_SPECIAL.sub(r"\\\1", text)
+
+
+def problem(heading: str, detail: str) -> None:
+    """A refusal: our heading in red, then the library's message, which may quote a file or
+    class name, as plain text (never as Markdown)."""
+    st.error(heading)
+    st.text(detail)
