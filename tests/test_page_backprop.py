@@ -438,3 +438,20 @@ def test_the_page_says_when_the_loss_curve_lets_old_steps_go(digits):
     assert "the loss curve keeps the last 3 steps; the 2 before them" in markdown_text(at)
     curve = chart(at, "bp_loss_curve")["data"][0]
     assert list(decode(curve["x"])) == [3, 4, 5]
+
+
+def test_the_settings_are_kept_while_the_learner_visits_other_pages():
+    at = backprop_page()
+    at.radio(key="bp_source").set_value("batch").run()
+    at.number_input(key="bp_batch_size").set_value(8)
+    at.radio(key="bp_optimizer").set_value("momentum")
+    at.select_slider(key="bp_lr").set_value(0.01)
+    at.number_input(key="bp_n").set_value(3).run()
+    at.switch_page("pages/forward.py").run()
+    at.switch_page(PAGE).run()
+    assert not at.exception
+    assert at.radio(key="bp_source").value == "batch"
+    assert at.number_input(key="bp_batch_size").value == 8
+    assert at.radio(key="bp_optimizer").value == "momentum"
+    assert at.select_slider(key="bp_lr").value == 0.01
+    assert at.number_input(key="bp_n").value == 3

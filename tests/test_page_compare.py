@@ -454,3 +454,18 @@ def test_job_reads_to_the_end_and_ignores_a_late_stop():
     job.request_stop()
     job.resume()
     assert job.status == COMPLETE
+
+
+def test_the_settings_are_kept_while_the_learner_visits_other_pages():
+    at = open_page()
+    at.number_input(key="cmp_epochs").set_value(3)
+    at.number_input(key="cmp_batch").set_value(64)
+    at.number_input(key="cmp_seed").set_value(7)
+    at.checkbox(key="cmp_match").uncheck().run()
+    at.switch_page("pages/home.py").run()
+    at.switch_page(PAGE).run()
+    assert not at.exception
+    assert at.number_input(key="cmp_epochs").value == 3
+    assert at.number_input(key="cmp_batch").value == 64
+    assert at.number_input(key="cmp_seed").value == 7
+    assert at.checkbox(key="cmp_match").value is False

@@ -33,7 +33,7 @@ from cnnexplain.optim import OPTIMIZERS
 from cnnexplain.store import TrainedModel
 from cnnexplain.texts import backprop as text
 from cnnexplain.ui.inputs import input_picker, show_input
-from cnnexplain.ui.widgets import problem
+from cnnexplain.ui.widgets import problem, recall, remember
 
 STATE_KEY = "bp_state"
 MAX_BATCH = 32  # a step on 32 pictures keeps a record of about 10 MB for the default network
@@ -117,12 +117,16 @@ def stepper(entry: TrainedModel, dataset_key: str) -> Stepper:
 
 def batch_picker(data: Dataset) -> Batch:
     """One picture from the input picker, or a seeded batch from the training set."""
-    source = st.radio(
-        text.SOURCE,
-        list(text.SOURCES),
-        format_func=text.SOURCES.get,
-        horizontal=True,
-        key="bp_source",
+    recall("bp_source", next(iter(text.SOURCES)))
+    source = remember(
+        "bp_source",
+        st.radio(
+            text.SOURCE,
+            list(text.SOURCES),
+            format_func=text.SOURCES.get,
+            horizontal=True,
+            key="bp_source",
+        ),
     )
     if source == "picture":
         chosen = input_picker(data)
@@ -130,12 +134,20 @@ def batch_picker(data: Dataset) -> Batch:
         return Batch(x=np.array(chosen.x[None], dtype=np.float32), y=np.array([chosen.label]))
     left, right = st.columns(2)
     with left:
-        size = st.number_input(
-            text.BATCH_SIZE, 2, MAX_BATCH, 16, key="bp_batch_size", help=text.BATCH_SIZE_HELP
+        recall("bp_batch_size", 16)
+        size = remember(
+            "bp_batch_size",
+            st.number_input(
+                text.BATCH_SIZE, 2, MAX_BATCH, key="bp_batch_size", help=text.BATCH_SIZE_HELP
+            ),
         )
     with right:
-        seed = st.number_input(
-            text.BATCH_SEED, 0, 1_000_000, 0, key="bp_seed", help=text.BATCH_SEED_HELP
+        recall("bp_seed", 0)
+        seed = remember(
+            "bp_seed",
+            st.number_input(
+                text.BATCH_SEED, 0, 1_000_000, key="bp_seed", help=text.BATCH_SEED_HELP
+            ),
         )
     x, y = next(batches(data.x_train, data.y_train, int(size), seed=int(seed)))
     st.caption(text.BATCH_CAPTION.format(n=len(y), total=len(data.y_train)))
@@ -155,17 +167,24 @@ def optimizer_picker(history: StepHistory) -> OptimizerSettings:
     """The optimizer and its learning rate (a log scale up to MAX_LR)."""
     left, right = st.columns([1, 2])
     with left:
-        kind = st.radio(
-            text.OPTIMIZER, OPTIMIZERS, format_func=text.OPTIMIZER_NAMES.get, key="bp_optimizer"
+        recall("bp_optimizer", OPTIMIZERS[0])
+        kind = remember(
+            "bp_optimizer",
+            st.radio(
+                text.OPTIMIZER, OPTIMIZERS, format_func=text.OPTIMIZER_NAMES.get, key="bp_optimizer"
+            ),
         )
     with right:
-        lr = st.select_slider(
-            text.LR,
-            options=LR_CHOICES,
-            value=DEFAULT_LR,
-            format_func=lambda v: f"{v:g}",
-            key="bp_lr",
-            help=text.LR_HELP,
+        recall("bp_lr", DEFAULT_LR)
+        lr = remember(
+            "bp_lr",
+            st.select_slider(
+                text.LR,
+                options=LR_CHOICES,
+                format_func=lambda v: f"{v:g}",
+                key="bp_lr",
+                help=text.LR_HELP,
+            ),
         )
     try:
         settings = OptimizerSettings(kind=kind, lr=lr)
@@ -262,7 +281,8 @@ def step_controls(state: Stepper, batch: Batch, settings: OptimizerSettings) -> 
             text.RESET, key="bp_reset", disabled=history.step_count == 0, help=text.RESET_HELP
         )
     with n_col:
-        count = st.number_input(text.RUN_N, 1, MAX_RUN, 10, key="bp_n")
+        recall("bp_n", 10)
+        count = remember("bp_n", st.number_input(text.RUN_N, 1, MAX_RUN, key="bp_n"))
     with run_col:
         run = st.button(text.RUN, key="bp_run", help=text.RUN_HELP)
     if step:

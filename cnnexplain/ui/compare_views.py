@@ -41,7 +41,7 @@ from cnnexplain.ui import compare_findings as findings
 from cnnexplain.ui import resources, session
 from cnnexplain.ui.compare_jobs import STOPPED, Comparison
 from cnnexplain.ui.sidebar import parse_widths
-from cnnexplain.ui.widgets import problem
+from cnnexplain.ui.widgets import problem, recall, remember
 from cnnexplain.userdata import UserDataError, ZipReport, load_image_folder_zip
 
 STATE_KEY = "cmp_comparison"
@@ -103,11 +103,15 @@ def data_source() -> DataChoice | None:
     spec = session.current_spec()
     key = session.current_dataset_key()
     title = DATASETS[key].title
-    source = st.radio(
-        text.SOURCE,
-        list(text.SOURCE_OPTIONS),
-        format_func=lambda option: text.SOURCE_OPTIONS[option].format(title=title),
-        key="cmp_source",
+    recall("cmp_source", next(iter(text.SOURCE_OPTIONS)))
+    source = remember(
+        "cmp_source",
+        st.radio(
+            text.SOURCE,
+            list(text.SOURCE_OPTIONS),
+            format_func=lambda option: text.SOURCE_OPTIONS[option].format(title=title),
+            key="cmp_source",
+        ),
     )
     if source == "sidebar":
         data = resources.dataset(key)
@@ -219,10 +223,17 @@ def networks(choice: DataChoice) -> Networks | None:
         if choice.own and cnn != session.current_spec():
             st.caption(text.CNN_REFITTED.format(classes=cnn.num_classes))
     with right:
-        match = st.checkbox(text.MATCH, value=True, key="cmp_match", help=text.MATCH_HELP)
+        recall("cmp_match", True)
+        match = remember(
+            "cmp_match", st.checkbox(text.MATCH, key="cmp_match", help=text.MATCH_HELP)
+        )
         if match:
-            depth = st.number_input(
-                text.DEPTH, 1, MAX_ANN_DEPTH, 1, key="cmp_ann_depth", help=text.DEPTH_HELP
+            recall("cmp_ann_depth", 1)
+            depth = remember(
+                "cmp_ann_depth",
+                st.number_input(
+                    text.DEPTH, 1, MAX_ANN_DEPTH, key="cmp_ann_depth", help=text.DEPTH_HELP
+                ),
             )
             mlp = mlp_matching_budget(cnn, depth=int(depth))
         else:
@@ -264,30 +275,35 @@ def training_settings(choice: DataChoice | None) -> TrainConfig | None:
     n_train = MAX_BATCH_SIZE if choice is None else len(choice.data.x_train)
     most = max(1, min(MAX_BATCH_SIZE, n_train))
     columns = st.columns(5)
+    for key, value in (
+        ("cmp_epochs", default.epochs),
+        ("cmp_batch", default.batch_size),
+        ("cmp_lr", default.lr),
+        ("cmp_optimizer", default.optimizer),
+        ("cmp_seed", default.seed),
+    ):
+        recall(key, value)
+    st.session_state["cmp_batch"] = min(int(st.session_state["cmp_batch"]), most)
     epochs = columns[0].number_input(
-        text.EPOCHS, 1, MAX_EPOCHS, default.epochs, key="cmp_epochs", help=text.EPOCHS_HELP
+        text.EPOCHS, 1, MAX_EPOCHS, key="cmp_epochs", help=text.EPOCHS_HELP
     )
-    batch = columns[1].number_input(
-        text.BATCH,
-        1,
-        most,
-        min(default.batch_size, most),
-        key="cmp_batch",
-        help=text.BATCH_HELP,
-    )
-    lr = columns[2].select_slider(
-        text.LR, options=LR_CHOICES, value=default.lr, key="cmp_lr", help=text.LR_HELP
-    )
+    batch = columns[1].number_input(text.BATCH, 1, most, key="cmp_batch", help=text.BATCH_HELP)
+    lr = columns[2].select_slider(text.LR, options=LR_CHOICES, key="cmp_lr", help=text.LR_HELP)
     optimizer = columns[3].selectbox(
         text.OPTIMIZER,
         OPTIMIZER_KINDS,
-        index=OPTIMIZER_KINDS.index(default.optimizer),
         format_func=text.OPTIMIZER_NAMES.get,
         key="cmp_optimizer",
     )
-    seed = columns[4].number_input(
-        text.SEED, 0, MAX_SEED, default.seed, key="cmp_seed", help=text.SEED_HELP
-    )
+    seed = columns[4].number_input(text.SEED, 0, MAX_SEED, key="cmp_seed", help=text.SEED_HELP)
+    for key, value in (
+        ("cmp_epochs", epochs),
+        ("cmp_batch", batch),
+        ("cmp_lr", lr),
+        ("cmp_optimizer", optimizer),
+        ("cmp_seed", seed),
+    ):
+        remember(key, value)
     try:
         return replace(
             default,

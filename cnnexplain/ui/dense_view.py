@@ -26,10 +26,9 @@ from cnnexplain.ui.stage_view import (
     map_ranges,
     num,
     position_input,
-    recall,
-    remember,
     shown_maps,
 )
+from cnnexplain.ui.widgets import recall, remember
 
 FLAT_FROM_KEY = "fwd_flat_from"
 FLAT_KEYS = {"c": "fwd_flat_c", "r": "fwd_flat_r", "col": "fwd_flat_col", "k": "fwd_flat_k"}

@@ -18,7 +18,7 @@ from streamlit_drawable_canvas import st_canvas
 from cnnexplain.data import Dataset
 from cnnexplain.images import ImageError, load_image, to_display
 from cnnexplain.texts import inputs as text
-from cnnexplain.ui.stage_view import recall, remember
+from cnnexplain.ui.widgets import recall, remember
 
 SOURCE_KEY = "input_source"
 UPLOADED_KEY = "input_uploaded"  # the last good upload: {"wanted", "x", "preview", "name"}

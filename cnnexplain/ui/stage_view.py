@@ -19,9 +19,9 @@ from cnnexplain import figures_detail as fd
 from cnnexplain.figures import THEME
 from cnnexplain.texts import forward as text
 from cnnexplain.trace import Trace, TraceStage
+from cnnexplain.ui.widgets import recall, remember
 
 PENDING_KEY = "fwd_pending"  # widget values to set at the start of the next run (from a click)
-MEMORY_KEY = "fwd_memory"  # the last value of every stage widget, kept while other stages show
 SCALES = ("local", "layer", "network")
 MAX_MAPS = 32  # the most feature maps one grid draws
 GRID_COLUMNS = 8
@@ -120,24 +120,6 @@ def go_to(values: dict[str, Any]) -> NoReturn:
     """Rerun with these widget values (a click on a map chose a new position)."""
     st.session_state[PENDING_KEY] = values
     st.rerun()
-
-
-def recall(key: str, default: Any) -> Any:
-    """Start widget `key` from the value it had when its stage was last shown.
-
-    Streamlit forgets a widget's value when a run does not draw it (the learner is on another
-    stage), so the views keep their own copy.
-    """
-    memory = st.session_state.setdefault(MEMORY_KEY, {})
-    if key not in st.session_state:
-        st.session_state[key] = memory.get(key, default)
-    return st.session_state[key]
-
-
-def remember(key: str, value: Any) -> Any:
-    """Keep the value widget `key` shows now, for the next time its stage is shown."""
-    st.session_state.setdefault(MEMORY_KEY, {})[key] = value
-    return value
 
 
 def position_input(label: str, key: str, size: int, default: int, help: str | None = None) -> int:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from typing import Any
 
 import numpy as np
 import streamlit as st
@@ -23,6 +24,28 @@ def test_sample_picker(data: Dataset, key: str) -> tuple[np.ndarray, int]:
         help=text.SAMPLE_HELP,
     )
     return np.asarray(data.x_test[index]), int(data.y_test[index])
+
+
+MEMORY_KEY = "widget_memory"  # the last value of widgets that must outlive a page change
+
+
+def recall(key: str, default: Any) -> Any:
+    """Start widget `key` from the value it had when it was last drawn.
+
+    Streamlit forgets a widget's value when a run does not draw it (the learner is on another
+    stage or another page), so the pages keep their own copy. Create the widget without a
+    default value of its own: this sets it.
+    """
+    memory = st.session_state.setdefault(MEMORY_KEY, {})
+    if key not in st.session_state:
+        st.session_state[key] = memory.get(key, default)
+    return st.session_state[key]
+
+
+def remember(key: str, value: Any) -> Any:
+    """Keep the value widget `key` shows now, for the next time it is drawn; returns it."""
+    st.session_state.setdefault(MEMORY_KEY, {})[key] = value
+    return value
 
 
 def format_shape(shape: tuple[int, ...]) -> str:
