@@ -116,6 +116,18 @@ def bench_server() -> Iterator[Figure]:
     yield from figures()
 
 
+def bench_load() -> Iterator[Figure]:
+    from cnnexplain.bench_load import figures
+
+    yield from figures()
+
+
+def bench_fuzz() -> Iterator[Figure]:
+    from cnnexplain.bench_fuzz import figures
+
+    yield from figures()
+
+
 BENCHES: dict[str, Callable[[], Iterator[Figure]]] = {
     "ops": bench_ops,
     "trace": bench_trace,
@@ -124,6 +136,8 @@ BENCHES: dict[str, Callable[[], Iterator[Figure]]] = {
     "compare": bench_compare,
     "pages": bench_pages,
     "server": bench_server,
+    "load": bench_load,
+    "fuzz": bench_fuzz,
 }
 
 

@@ -11,18 +11,32 @@ from __future__ import annotations
 
 import io
 import numbers
+import struct
 import warnings
 from collections.abc import Iterator
 from contextlib import contextmanager
 
 import numpy as np
-from PIL import Image, ImageFilter, ImageOps
+from PIL import Image, ImageFilter
 
 # Files in other formats (TIFF, PSD, EPS, ...) are refused: a smaller surface for hostile
 # files, and every format accepted here is one a browser can also show. The JPEG variant many
 # phone cameras write (MPO) is opened by PIL's JPEG reader.
 ACCEPTED_FORMATS = ("PNG", "JPEG", "GIF", "BMP", "WEBP")
-MAX_PIXELS = 100_000_000  # width * height read from the header, checked before decoding
+# Pixel limits, checked on the header's width * height before any pixel is decoded. A JPEG
+# stored in one pass is decoded straight at 1/2 to 1/8 scale, so a phone photo of 100 megapixels
+# costs little. Every other picture (PNG, GIF, BMP, WebP, and JPEG stored in several passes)
+# is decoded whole first, at 4 to 16 bytes per pixel (WebP's decoder makes several copies), so
+# its limit is lower: 16 megapixels is a 5K screenshot with room to spare.
+MAX_PIXELS = 100_000_000
+MAX_DECODED_PIXELS = 16_000_000
+# Run-length coded BMPs are decoded by PIL in Python, about 0.1 microseconds per pixel.
+MAX_RLE_BMP_PIXELS = 4_000_000
+# PIL reads PNG chunk headers and GIF sub-blocks one by one in Python: a small file made of
+# millions of empty ones takes seconds. Real files hold far fewer (a 20 MB PNG in 8 KB chunks
+# has 2,500; a 20 MB GIF in 255-byte sub-blocks has 80,000), so files with more are refused.
+MAX_PNG_CHUNKS = 20_000
+MAX_GIF_SUB_BLOCKS = 200_000
 
 # The training digits (MNIST and the built-in digits) fit their ink into a 20x20 box centred by
 # centre of mass in a 28x28 frame; digit_style keeps those proportions at any size.
@@ -80,12 +94,13 @@ def load_image(
     if isinstance(size, bool) or not isinstance(size, numbers.Integral) or size < 1:
         raise ValueError(f"size must be a positive whole number of pixels, got {size!r}")
 
-    # JPEG can decode at 1/2, 1/4 or 1/8 scale for free; ask for no less than the work needs.
+    # Every picture is shrunk to this size (its longer side no shorter) as soon as it is
+    # decoded, and JPEG is decoded at 1/2, 1/4 or 1/8 scale when that is still large enough.
     target = size * DIGIT_WORK_SCALE if digit_style else size * 4
     draft_mode = "L" if channels == 1 or digit_style else "RGB"
     _check_bytes(data)
     with _untrusted_file():
-        img = _decode(data, draft_mode=draft_mode, draft_size=target)
+        img = _decode(data, draft_mode=draft_mode, work_size=target)
         if digit_style:
             photo = _fit_within(img.convert("L"), target)
         else:
@@ -111,7 +126,8 @@ def describe_image(data: bytes) -> dict[str, object]:
     _check_bytes(data)
     with _untrusted_file():
         img = _open(data)
-        frames = int(getattr(img, "n_frames", 1))
+        # PIL counts GIF frames by walking the whole file in Python; _open has counted them.
+        frames = _gif_frames(data) if img.format == "GIF" else int(getattr(img, "n_frames", 1))
         return {
             "format": img.format,
             "width": img.width,
@@ -157,17 +173,20 @@ def _untrusted_file() -> Iterator[None]:
         except ImageError:
             raise
         except (Image.DecompressionBombError, MemoryError) as exc:
-            raise ImageError(_too_large()) from exc
+            raise ImageError(_too_large(None, None, MAX_PIXELS)) from exc
         except Image.UnidentifiedImageError as exc:
             raise ImageError(_NOT_AN_IMAGE) from exc
         except Exception as exc:
             raise ImageError(_DAMAGED) from exc
 
 
-def _too_large(width: int | None = None, height: int | None = None) -> str:
+def _too_large(width: int | None, height: int | None, limit: int) -> str:
     dims = f" ({width} x {height} pixels)" if width is not None else ""
+    kind = ""
+    if limit != MAX_PIXELS:
+        kind = f" for this kind of file ({MAX_PIXELS // 1_000_000} for ordinary JPEG photos)"
     return (
-        f"This picture is too large{dims}. The limit is {MAX_PIXELS // 1_000_000} megapixels; "
+        f"This picture is too large{dims}. The limit is {limit // 1_000_000} megapixels{kind}; "
         "please make it smaller first."
     )
 
@@ -187,44 +206,170 @@ def _open(data: bytes) -> Image.Image:
         raise ImageError(
             "This looks like an SVG drawing. Please save it as a PNG or JPEG picture first."
         )
+    if data.startswith(b"\x89PNG"):
+        _check_png_chunks(data)
+    elif data.startswith(b"GIF8"):
+        _gif_frames(data)
     img = Image.open(io.BytesIO(data), formats=ACCEPTED_FORMATS)
     width, height = img.size
     if width < 1 or height < 1:
         raise ImageError("This picture has no pixels.")
     # PIL's own limit can be switched off by any code in the process, so check here as well.
-    if width * height > MAX_PIXELS:
-        raise ImageError(_too_large(width, height))
+    limit = _pixel_limit(img, data)
+    if width * height > limit:
+        raise ImageError(_too_large(width, height, limit))
     return img
 
 
-def _decode(data: bytes, *, draft_mode: str, draft_size: int) -> Image.Image:
-    """First frame, upright, transparency on white, as an 8-bit "L" or "RGB" image."""
+def _pixel_limit(img: Image.Image, data: bytes) -> int:
+    """The most pixels this file may declare, given how its pixels will be decoded."""
+    if img.format in ("JPEG", "MPO"):
+        return MAX_DECODED_PIXELS if _jpeg_decodes_whole(data) else MAX_PIXELS
+    if img.format == "BMP" and img.tile and img.tile[0][0] == "bmp_rle":
+        return MAX_RLE_BMP_PIXELS
+    return MAX_DECODED_PIXELS
+
+
+# Frame headers (SOFn) that libjpeg reads; the progressive ones store the picture in passes.
+_JPEG_FRAMES = {0xC0, 0xC1, 0xC2, 0xC3, 0xC5, 0xC6, 0xC7, 0xC9, 0xCA, 0xCB, 0xCD, 0xCE, 0xCF}
+_JPEG_PROGRESSIVE = {0xC2, 0xC6, 0xCA, 0xCE}
+
+
+def _jpeg_decodes_whole(data: bytes) -> bool:
+    """Whether libjpeg must hold the whole picture in memory, whatever scale it decodes at.
+
+    A progressive JPEG, or one whose first scan holds fewer colour components than the frame
+    (the components then come in separate scans), is decoded from a buffer of about 2 bytes per
+    pixel and component. Headers that cannot be followed to the first scan count as such too.
+    """
+    pos, progressive, components = 2, False, None
+    while pos + 4 < len(data) and data[pos] == 0xFF:
+        marker = data[pos + 1]
+        if marker == 0xFF:  # fill byte before a marker
+            pos += 1
+            continue
+        if marker == 0x01 or 0xD0 <= marker <= 0xD8:  # markers without a length
+            pos += 2
+            continue
+        if marker == 0xDA:  # start of scan: its component count follows the length
+            return progressive or components is None or data[pos + 4] < components
+        if marker in _JPEG_FRAMES and pos + 9 < len(data):
+            progressive |= marker in _JPEG_PROGRESSIVE
+            components = data[pos + 9]
+        (length,) = struct.unpack_from(">H", data, pos + 2)
+        pos += 2 + length
+    return True
+
+
+def _check_png_chunks(data: bytes) -> None:
+    """Refuse a PNG of more than MAX_PNG_CHUNKS chunks, reading only the chunk headers."""
+    pos, chunks = 8, 0
+    while pos + 8 <= len(data) and data[pos + 4 : pos + 8] != b"IEND":
+        chunks += 1
+        if chunks > MAX_PNG_CHUNKS:
+            raise ImageError(
+                f"This PNG file is built in an unusual way (more than {MAX_PNG_CHUNKS:,} "
+                "pieces), so it is not read. Try saving it again."
+            )
+        (length,) = struct.unpack_from(">I", data, pos)
+        pos += 12 + length
+
+
+def _gif_frames(data: bytes) -> int:
+    """Frames in a GIF, counted from its block structure; refuses too many sub-blocks.
+
+    Every part of a GIF after its header is a block (a frame, or an extension such as a
+    comment) made of sub-blocks of at most 255 bytes. The count stops quietly where the file
+    is damaged or cut short: decoding will report that.
+    """
+    pos, frames, blocks = 13, 0, 0
+    if len(data) > 10 and data[10] & 0x80:  # a global colour table follows the header
+        pos += 3 << ((data[10] & 7) + 1)
+    while pos < len(data) and data[pos] in (0x21, 0x2C):
+        if data[pos] == 0x21:  # extension: introducer, label, sub-blocks
+            pos += 2
+        else:  # frame: descriptor, its own colour table, LZW code size, sub-blocks
+            frames += 1
+            flags = data[pos + 9] if pos + 9 < len(data) else 0
+            pos += 11 + ((3 << ((flags & 7) + 1)) if flags & 0x80 else 0)
+        while pos < len(data) and data[pos]:
+            blocks += 1
+            if blocks > MAX_GIF_SUB_BLOCKS:
+                raise ImageError(
+                    f"This GIF file is built in an unusual way (more than {MAX_GIF_SUB_BLOCKS:,} "
+                    "pieces), so it is not read. Try saving it again."
+                )
+            pos += 1 + data[pos]
+        pos += 1  # the empty sub-block that ends the block
+    return max(frames, 1)
+
+
+def _decode(data: bytes, *, draft_mode: str, work_size: int) -> Image.Image:
+    """First frame, upright, transparency on white, as an 8-bit "L" or "RGB" image.
+
+    The picture is shrunk by a whole factor right after decoding, keeping its longer side at
+    least `work_size`, so that every later copy is small whatever the file's size.
+    """
     img = _open(data)
     if img.format in ("JPEG", "MPO"):
-        # Decode at the smallest power-of-two reduction that keeps both sides >= draft_size.
-        img.draft(draft_mode, (draft_size, draft_size))
+        # Decode at the smallest power-of-two reduction that keeps both sides >= work_size.
+        img.draft(draft_mode, (work_size, work_size))
     img.load()
-    img = ImageOps.exif_transpose(img)
+    turn = _EXIF_TURNS.get(img.getexif().get(0x0112, 1))  # EXIF orientation
 
-    if img.mode == "I" or img.mode.startswith("I;16"):
-        img = _sixteen_bit_to_gray(img)
-    has_alpha = img.mode in ("RGBA", "LA", "PA", "RGBa", "La") or "transparency" in img.info
-    if has_alpha:
+    img = _eight_bit(img)  # "L", "LA", "RGB" or "RGBA"
+    factor = max(img.size) // work_size
+    if factor >= 2:
+        img = img.reduce(factor)  # box average; RGBA and LA are weighted by their alpha
+    if turn is not None:
+        img = img.transpose(turn)
+    if img.mode in ("LA", "RGBA"):
         rgba = img.convert("RGBA")
         white = Image.new("RGBA", rgba.size, (255, 255, 255, 255))
         return Image.alpha_composite(white, rgba).convert("RGB")
-    if img.mode in ("L", "RGB"):
+    return img
+
+
+# EXIF orientation -> the turn that shows the picture upright (as PIL's exif_transpose).
+_EXIF_TURNS = {
+    2: Image.Transpose.FLIP_LEFT_RIGHT,
+    3: Image.Transpose.ROTATE_180,
+    4: Image.Transpose.FLIP_TOP_BOTTOM,
+    5: Image.Transpose.TRANSPOSE,
+    6: Image.Transpose.ROTATE_270,
+    7: Image.Transpose.TRANSVERSE,
+    8: Image.Transpose.ROTATE_90,
+}
+
+
+def _eight_bit(img: Image.Image) -> Image.Image:
+    """The decoded picture as "L", "LA", "RGB" or "RGBA", converted at its full size."""
+    if img.mode == "I" or img.mode.startswith("I;16"):
+        return _sixteen_bit_to_gray(img)
+    transparent = "transparency" in img.info  # a palette entry or colour that is see-through
+    if img.mode in ("LA", "RGBA") or (img.mode in ("L", "RGB") and not transparent):
         return img
-    return img.convert("RGB")  # palette, CMYK, YCbCr, 1-bit, ...
+    if img.mode == "1" and not transparent:
+        return img.convert("L")
+    if transparent or img.mode in ("PA", "RGBa", "La"):
+        return img.convert("RGBA")
+    return img.convert("RGB")  # palette, CMYK, YCbCr, ...
 
 
 def _sixteen_bit_to_gray(img: Image.Image) -> Image.Image:
     """16-bit grayscale (PIL's "I;16" modes, or "I" as some PIL versions read such PNGs) to "L".
 
     The full 0..65535 range maps to 0..255; PIL's own convert("L") would clip at 255 instead.
+    Done in bands of rows, so that the wide integers needed stay small for a large picture.
     """
-    x = np.asarray(img, dtype=np.float64)
-    return Image.fromarray(np.round(np.clip(x / 65535.0, 0.0, 1.0) * 255.0).astype(np.uint8))
+    width, height = img.size
+    gray = np.empty((height, width), dtype=np.uint8)
+    band = max(1, (1 << 20) // width)  # rows per band: about a million pixels
+    for top in range(0, height, band):
+        rows = img.crop((0, top, width, min(top + band, height)))
+        x = np.clip(np.asarray(rows, dtype=np.int64), 0, 65535)
+        gray[top : top + band] = (2 * x + 257) // 514  # round(x / 257), as 65535 / 255 = 257
+    return Image.fromarray(gray)
 
 
 def _fit_within(img: Image.Image, longest: int) -> Image.Image:

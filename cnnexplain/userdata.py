@@ -16,6 +16,7 @@ a message a learner can act on.
 from __future__ import annotations
 
 import io
+import lzma
 import re
 import stat
 import struct
@@ -183,7 +184,7 @@ def load_image_folder_zip(
             )
 
         listed = tuple(len(by_class[c]) for c in classes)
-        _check_classes(classes, limits, report(listed))
+        _check_classes(by_class, wrapper, limits, report(listed))
         n_files = sum(listed)
         array_bytes = n_files * channels * size * size * 4
         if array_bytes > limits.max_array_bytes:
@@ -286,7 +287,15 @@ def _open_archive(data: bytes, limits: ZipLimits) -> zipfile.ZipFile:
         raise UserDataError(_too_many_text(None, limits))
     try:
         return zipfile.ZipFile(io.BytesIO(data))
-    except (zipfile.BadZipFile, zipfile.LargeZipFile, ValueError, EOFError, OSError, struct.error):
+    except (
+        zipfile.BadZipFile,
+        zipfile.LargeZipFile,
+        ValueError,
+        EOFError,
+        OSError,
+        struct.error,
+        NotImplementedError,  # an entry needs a newer zip version than zipfile reads
+    ):
         raise UserDataError(_NOT_A_ZIP) from None
 
 
@@ -298,8 +307,10 @@ _ZIP64_EOCD = b"PK\x06\x06"
 def _central_directory_size(data: bytes) -> int | None:
     """Size in bytes of the archive's table of contents, as its end record declares it.
 
-    Found the way zipfile finds it (the end record, then its zip64 form); None when the data
-    has no end record, so it is not a zip archive.
+    Found exactly the way zipfile finds it, so that the size checked is the size zipfile will
+    read: the end record, then the zip64 end record that zipfile expects just before the
+    zip64 locator (not where the locator says it is). None when the data has no end record,
+    so it is not a zip archive.
     """
     end = len(data) - 22
     if end >= 0 and data[end : end + 4] == _EOCD:
@@ -310,10 +321,13 @@ def _central_directory_size(data: bytes) -> int | None:
             return None
     (directory_bytes,) = struct.unpack_from("<I", data, pos + 12)
     locator = pos - 20
-    if locator >= 0 and data[locator : locator + 4] == _ZIP64_LOCATOR:
-        (record,) = struct.unpack_from("<Q", data, locator + 8)
-        if record + 56 <= len(data) and data[record : record + 4] == _ZIP64_EOCD:
-            (directory_bytes,) = struct.unpack_from("<Q", data, record + 40)
+    record = locator - 56
+    if (
+        record >= 0
+        and data[locator : locator + 4] == _ZIP64_LOCATOR
+        and data[record : record + 4] == _ZIP64_EOCD
+    ):
+        (directory_bytes,) = struct.unpack_from("<Q", data, record + 40)
     return directory_bytes
 
 
@@ -398,6 +412,11 @@ def _is_system_file(parts: list[str]) -> bool:
     )
 
 
+def _path_parts(name: str) -> list[str]:
+    """The folders and file name of an entry's path, either slash taken as a separator."""
+    return [part for part in name.replace("\\", "/").split("/") if part not in ("", ".")]
+
+
 def _pick_files(
     infos: list[zipfile.ZipInfo],
 ) -> tuple[list[tuple[list[str], zipfile.ZipInfo]], list[SkippedFile], int]:
@@ -405,9 +424,10 @@ def _pick_files(
     files, skipped, ignored = [], [], 0
     seen: set[str] = set()
     for info in infos:
-        if info.is_dir() or stat.S_ISDIR(info.external_attr >> 16):
+        # Not info.is_dir(): it fails on an entry with an empty name.
+        if info.filename.endswith("/") or stat.S_ISDIR(info.external_attr >> 16):
             continue
-        parts = [p for p in info.filename.replace("\\", "/").split("/") if p not in ("", ".")]
+        parts = _path_parts(info.filename)
         if not parts:
             continue
         if _is_system_file(parts):
@@ -451,7 +471,13 @@ def _class_folders(
     return wrapper, by_class, skipped
 
 
-def _check_classes(classes: list[str], limits: ZipLimits, report: ZipReport) -> None:
+def _check_classes(
+    by_class: dict[str, list[zipfile.ZipInfo]],
+    wrapper: str | None,
+    limits: ZipLimits,
+    report: ZipReport,
+) -> None:
+    classes = sorted(by_class)
     if not classes:
         raise UserDataError(
             "The archive holds no class folders with pictures: put each class's pictures in a "
@@ -459,6 +485,15 @@ def _check_classes(classes: list[str], limits: ZipLimits, report: ZipReport) -> 
             report,
         )
     if len(classes) == 1:
+        # class/picture, or wrapper/class/picture: anything deeper is a folder inside the class
+        depth = 3 if wrapper is None else 4
+        if all(len(_path_parts(info.filename)) >= depth for info in by_class[classes[0]]):
+            raise UserDataError(
+                f'The archive has only one class folder ("{classes[0]}"), and all its pictures '
+                "are in folders inside it. Put the class folders at the top of the archive, or "
+                "inside a single folder.",
+                report,
+            )
         raise UserDataError(
             f'The archive has only one class folder ("{classes[0]}"); a classifier needs at '
             "least two. Put each class's pictures in a folder of its own and zip the folders "
@@ -488,7 +523,15 @@ def _read_member(
     try:
         with archive.open(info) as member:
             content = member.read(budget)
-    except (zipfile.BadZipFile, zlib.error, EOFError, OSError, RuntimeError, ValueError):
+    except (
+        zipfile.BadZipFile,
+        zlib.error,
+        lzma.LZMAError,  # not an OSError, unlike the errors of the other decompressors
+        EOFError,
+        OSError,
+        RuntimeError,
+        ValueError,
+    ):
         return b"", "damaged inside the archive, so it cannot be unpacked"
     except NotImplementedError:
         return b"", "compressed in a way we cannot unpack"

@@ -11,6 +11,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from PIL import Image, ImageDraw
 
+from cnnexplain.fuzzing import jpeg_claiming, png_bomb, rle4_bmp, run_case
 from cnnexplain.images import ImageError, describe_image, load_image, to_display
 
 
@@ -270,14 +271,133 @@ def test_other_formats_are_refused():
 
 
 def test_decompression_bomb_warning_never_escapes():
-    # 90.25 megapixels: above PIL's warning threshold, below this module's limit. The header is
-    # accepted, the missing pixel data is not, and PIL's warning stays inside.
+    # 90.25 megapixels: above PIL's warning threshold, below this module's limit for a JPEG
+    # stored in one pass. The header is accepted, the missing rows are decoded as gray, and
+    # PIL's warning stays inside.
+    data = jpeg_claiming(9500, 9500)
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
-        with pytest.raises(ImageError, match="damaged or incomplete"):
-            load_image(png_with_header(9500, 9500))
-        assert describe_image(png_with_header(9500, 9500))["width"] == 9500
+        check_image_array(load_image(data), 1, 28)
+        assert describe_image(data)["width"] == 9500
     assert caught == []
+
+
+TOO_LARGE_TO_DECODE_WHOLE = (
+    "This picture is too large (4001 x 4000 pixels). The limit is 16 megapixels for this kind "
+    "of file (100 for ordinary JPEG photos); please make it smaller first."
+)
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        png_with_header(4001, 4000),
+        jpeg_claiming(4001, 4000, progressive=True),
+        jpeg_claiming(4001, 4000, separate_scans=True),
+    ],
+    ids=["png", "progressive-jpeg", "jpeg-in-separate-scans"],
+)
+def test_pictures_decoded_whole_have_a_lower_pixel_limit(data):
+    # These are decoded at full size before they can be shrunk (a JPEG in several passes
+    # keeps all its coefficients: 600 MB at 100 megapixels). A JPEG in one pass decodes
+    # straight at 1/8 scale, so its limit stays at 100 megapixels.
+    with pytest.raises(ImageError) as err:
+        load_image(data)
+    assert str(err.value) == TOO_LARGE_TO_DECODE_WHOLE
+    check_image_array(load_image(jpeg_claiming(4001, 4000)), 1, 28)
+
+
+@pytest.mark.parametrize(
+    ("data", "value"),
+    [
+        (png_bomb(4000, 4000, "RGBA"), 1.0),  # transparent black, laid on white
+        (png_bomb(4000, 4000, "I;16"), 0.0),
+        (png_bomb(4000, 4000, "P"), 128 / 255),
+    ],
+    ids=["rgba", "16-bit", "palette"],
+)
+def test_the_largest_accepted_pictures_are_read_in_bounded_memory(data, value):
+    # A few hundred KB of PNG decode to 16 megapixels. Each is shrunk right after decoding,
+    # before any conversion copies it; 16-bit pixels were once converted through float64
+    # (about 400 MB for this picture).
+    result = run_case("bomb", lambda: load_image(data, channels=3, digit_style=False))
+    assert result.error is None
+    np.testing.assert_allclose(result.value, value, atol=1 / 255)
+    assert result.rss_growth_bytes < 300 * 2**20
+
+
+def test_large_transparent_picture_is_shrunk_without_colour_fringes():
+    # Opaque blue beside fully transparent red. Averaging colours without weighting them by
+    # their alpha would tint the border pink; weighted, the red never shows.
+    pixels = np.zeros((1000, 1000, 4), dtype=np.uint8)
+    pixels[:, :500] = (0, 0, 255, 255)
+    pixels[:, 500:] = (255, 0, 0, 0)
+    x = load_image(encode(Image.fromarray(pixels), "PNG"), channels=3)
+    assert (x[0] <= x[1] + 1 / 255).all()  # red never above green: no pink
+    np.testing.assert_allclose(x[:, 14, 3], [0, 0, 1], atol=0.02)
+    np.testing.assert_allclose(x[:, 14, 24], [1, 1, 1], atol=0.02)
+
+
+def test_exif_orientation_is_applied_to_a_large_picture():
+    # As test_exif_orientation_is_applied, ten times larger: the picture is shrunk first, then
+    # turned, and the marker must still end up top-right.
+    img = Image.new("L", (400, 200), 255)
+    ImageDraw.Draw(img).rectangle((0, 0, 79, 79), fill=0)
+    exif = Image.Exif()
+    exif[0x0112] = 6
+    rotated = load_image(encode(img, "PNG", exif=exif.tobytes()))[0]
+    assert rotated[2, 19] < 0.2
+    assert rotated[2, 9] > 0.8
+    assert rotated[20, 19] > 0.8
+
+
+def test_run_length_bmp_has_a_lower_pixel_limit():
+    # PIL decodes run-length BMPs in Python, pixel by pixel for 4-bit ones: 5000 x 5000 once
+    # took seconds from a 200 KB file.
+    x = load_image(rle4_bmp(2000, 2000))
+    np.testing.assert_allclose(x, (17 + 34) / 2 / 255, atol=1 / 255)  # alternating gray levels
+    with pytest.raises(ImageError) as err:
+        load_image(rle4_bmp(2001, 2000))
+    assert str(err.value) == (
+        "This picture is too large (2001 x 2000 pixels). The limit is 4 megapixels for this "
+        "kind of file (100 for ordinary JPEG photos); please make it smaller first."
+    )
+
+
+def test_png_made_of_too_many_chunks_is_refused():
+    # PIL reads chunk headers one by one in Python: 15 MB of empty chunks once took 3.5 s.
+    good = encode(two_tone(), "PNG")
+    after_header = 8 + 25  # the signature, then the IHDR chunk
+    filler = png_chunk(b"tEXt", b"k\x00v")
+
+    def flooded(n: int) -> bytes:
+        return good[:after_header] + filler * n + good[after_header:]
+
+    check_image_array(load_image(flooded(19_990)), 1, 28)
+    with pytest.raises(ImageError) as err:
+        load_image(flooded(20_000))
+    assert str(err.value) == (
+        "This PNG file is built in an unusual way (more than 20,000 pieces), so it is not read. "
+        "Try saving it again."
+    )
+
+
+def test_gif_made_of_too_many_pieces_is_refused():
+    # A GIF whose comment is made of one-byte pieces, each read by PIL in Python.
+    good = encode(Image.new("L", (8, 8), 90), "GIF")
+    after_palette = 13 + 3 * 2 ** ((good[10] & 7) + 1)  # header, then the global colour table
+
+    def commented(pieces: int) -> bytes:
+        comment = b"\x21\xfe" + b"\x01c" * pieces + b"\x00"
+        return good[:after_palette] + comment + good[after_palette:]
+
+    check_image_array(load_image(commented(199_000)), 1, 28)
+    with pytest.raises(ImageError) as err:
+        describe_image(commented(200_001))
+    assert str(err.value) == (
+        "This GIF file is built in an unusual way (more than 200,000 pieces), so it is not "
+        "read. Try saving it again."
+    )
 
 
 def test_limit_holds_even_when_pil_check_is_off(monkeypatch):

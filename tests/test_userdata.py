@@ -10,6 +10,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
+from cnnexplain.fuzzing import ZipEntry, hidden_directory_zip, zip_bytes
 from cnnexplain.images import ImageError, load_image
 from cnnexplain.userdata import (
     LIMITS_TEXT,
@@ -238,6 +239,20 @@ def test_a_table_of_contents_too_big_for_the_entry_limit_is_refused_before_it_is
     )
 
 
+def test_a_table_of_contents_declared_only_by_zip64_is_refused_before_it_is_read():
+    # The plain end record lists one entry and the zip64 locator points nowhere, but zipfile
+    # reads the zip64 record just before the locator: 120,000 records, once parsed in full.
+    assert refused(hidden_directory_zip(120_000)) == (
+        "The archive lists too many entries; the most we take is 5,000 files and folders. "
+        "Upload fewer pictures."
+    )
+
+
+def test_an_entry_needing_a_newer_zip_version_is_refused():
+    archive = patch_central_record(make_zip(two_classes(5)), "day/000.png", 6, 64, "<H")
+    assert refused(archive) == NOT_A_ZIP
+
+
 def test_a_zip_bomb_is_refused_before_it_is_unpacked():
     # 300 MB of zeros, written in pieces so the test never holds it: about 300 KB packed.
     buffer = io.BytesIO()
@@ -295,6 +310,28 @@ def test_an_entry_that_lies_about_its_size_is_read_no_further_than_it_says():
     ]
 
 
+def test_a_damaged_lzma_entry_is_skipped():
+    files = two_classes(5)
+    files["day/extra.png"] = png(255, size=32)
+    archive = bytearray(make_zip(files, zipfile.ZIP_LZMA))
+    info = zipfile.ZipFile(io.BytesIO(bytes(archive))).getinfo("day/extra.png")
+    # zipfile's LZMA data: 2-byte version, 2-byte size of the properties, 5 bytes of properties
+    data_start = info.header_offset + 30 + len(info.filename) + 9
+    archive[data_start + 4 : data_start + 12] = b"\xff" * 8
+    _, report = load_image_folder_zip(bytes(archive))
+    assert [(s.path, s.reason) for s in report.skipped] == [
+        ("day/extra.png", "damaged inside the archive, so it cannot be unpacked")
+    ]
+
+
+def test_an_entry_with_an_empty_name_is_ignored():
+    entries = [ZipEntry(name.encode(), content) for name, content in two_classes(5).items()]
+    entries.insert(3, ZipEntry(b"", png(0)))
+    data, report = load_image_folder_zip(zip_bytes(entries))
+    assert report.counts == (5, 5)
+    assert report.skipped == ()
+
+
 def test_a_picture_larger_than_the_file_limit_is_skipped_unread():
     files = two_classes(5)
     files["day/big.png"] = png(255, size=400)
@@ -324,6 +361,15 @@ def test_a_single_class_is_refused():
     assert refused(make_zip(files)) == (
         'The archive has only one class folder ("cats"); a classifier needs at least two. '
         "Put each class's pictures in a folder of its own and zip the folders together."
+    )
+
+
+def test_class_folders_nested_too_deep_are_explained():
+    # photos/dataset/night/000.png: "photos" wraps, so "dataset" looks like the only class.
+    assert refused(make_zip(two_classes(5, prefix="photos/dataset/"))) == (
+        'The archive has only one class folder ("dataset"), and all its pictures are in '
+        "folders inside it. Put the class folders at the top of the archive, or inside a single "
+        "folder."
     )
 
 
