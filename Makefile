@@ -7,7 +7,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 PORT ?= 8501
 
-.PHONY: run test lint bench browser clean
+.PHONY: run test stress lint bench browser clean
 
 $(VENV)/.runtime: requirements.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -30,6 +30,11 @@ lint: $(VENV)/.dev
 
 test: $(VENV)/.dev browser lint
 	$(PY) -m pytest
+
+# The fuzz and load tests at full size: 10,000 pictures, 2,000 zips, 24 learners at once.
+stress: $(VENV)/.dev browser
+	CNNEXPLAIN_FULL_SIZE=1 $(PY) -m pytest tests/test_fuzz_images.py tests/test_fuzz_zips.py \
+		tests/browser/test_load_browser.py
 
 bench: $(VENV)/.dev
 	$(PY) -m cnnexplain.bench

@@ -37,7 +37,9 @@ from cnnexplain.models import (
 
 FORMAT = "cnnexplain-model"
 FORMAT_VERSION = 1
-MAX_MODEL_BYTES = 200 * 1024 * 1024  # larger than any network the architecture limits allow here
+# A model file the comparison page can take back: 12 million float32 weights, far more than any
+# network that page trains on pictures of at most 64x64 pixels.
+MAX_MODEL_BYTES = 50 * 1024 * 1024
 MAX_RECORDS = 1_000  # files inside the torch.save zip: one per tensor, plus a few
 MAX_SPEC_CHARS = 100_000  # the JSON of a spec is a few hundred characters
 

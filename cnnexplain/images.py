@@ -28,6 +28,7 @@ ACCEPTED_FORMATS = ("PNG", "JPEG", "GIF", "BMP", "WEBP")
 # costs little. Every other picture (PNG, GIF, BMP, WebP, and JPEG stored in several passes)
 # is decoded whole first, at 4 to 16 bytes per pixel (WebP's decoder makes several copies), so
 # its limit is lower: 16 megapixels is a 5K screenshot with room to spare.
+MAX_UPLOAD_MB = 20  # one uploaded picture: a phone photo with room to spare
 MAX_PIXELS = 100_000_000
 MAX_DECODED_PIXELS = 16_000_000
 # Run-length coded BMPs are decoded by PIL in Python, about 0.1 microseconds per pixel.

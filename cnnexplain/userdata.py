@@ -33,7 +33,7 @@ from cnnexplain.images import ImageError, load_image
 MB = 1024 * 1024
 
 # The limits, in plain words in LIMITS_TEXT below.
-MAX_ARCHIVE_BYTES = 100 * MB  # the zip file itself
+MAX_ARCHIVE_BYTES = 50 * MB  # the zip file itself: thousands of small pictures
 MAX_ENTRIES = 5_000  # files and folders listed in the archive
 MAX_TOTAL_BYTES = 200 * MB  # all its files together, unpacked
 MAX_FILE_BYTES = 20 * MB  # one picture, unpacked

@@ -164,7 +164,7 @@ def test_progress_is_reported_for_every_file_read():
 
 def test_limits_are_stated_in_plain_words():
     assert LIMITS_TEXT == (
-        "A zip file of at most 100 MB, with one folder per class (2 to 100 classes) and at "
+        "A zip file of at most 50 MB, with one folder per class (2 to 100 classes) and at "
         "least 5 pictures (PNG, JPEG, GIF, BMP or WebP) in each. At most 5,000 files and "
         "folders in all, 200 MB once unpacked, and 20 MB for one picture."
     )

@@ -302,7 +302,7 @@ LOAD_EXPLAIN = (
     "A model file downloaded from this page holds a network's architecture and weights. Load "
     "one to test it on the pictures chosen above."
 )
-MODEL_UPLOAD = "A model file (.pt) from this page"
+MODEL_UPLOAD = "A model file (.pt) from this page, up to {mb} MB"
 MODEL_REFUSED = "This file cannot be loaded. What was wrong:"
 MODEL_KIND = {"cnn": "CNN", "mlp": "ANN"}
 MODEL_LOADED = (

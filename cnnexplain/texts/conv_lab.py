@@ -28,7 +28,7 @@ TOY_KINDS = {
     "checker": "a checkerboard",
 }
 TOY_SIZE = "Size (pixels on each side)"
-UPLOAD = "Your picture (PNG, JPEG, GIF, BMP or WebP)"
+UPLOAD = "Your picture (PNG, JPEG, GIF, BMP or WebP, up to {mb} MB)"
 UPLOAD_SIZE = "Shrink it to (pixels on each side)"
 UPLOAD_SIZE_HELP = (
     "The lab works on a small gray version of your picture, so that every number stays readable."

@@ -32,7 +32,13 @@ from cnnexplain.compare import (
     first_layer_images,
 )
 from cnnexplain.data import DATASETS, Dataset
-from cnnexplain.export import ModelFileError, comparison_csv, export_model, import_model
+from cnnexplain.export import (
+    MAX_MODEL_BYTES,
+    ModelFileError,
+    comparison_csv,
+    export_model,
+    import_model,
+)
 from cnnexplain.models import ArchitectureError, CNNSpec, MLPSpec, mlp_matching_budget
 from cnnexplain.models import count_parameters as count
 from cnnexplain.texts import compare as text
@@ -42,7 +48,10 @@ from cnnexplain.ui import resources, session
 from cnnexplain.ui.compare_jobs import STOPPED, Comparison
 from cnnexplain.ui.sidebar import parse_widths
 from cnnexplain.ui.widgets import problem, recall, remember
-from cnnexplain.userdata import UserDataError, ZipReport, load_image_folder_zip
+from cnnexplain.userdata import MAX_ARCHIVE_BYTES, UserDataError, ZipReport, load_image_folder_zip
+
+ZIP_UPLOAD_MB = MAX_ARCHIVE_BYTES // 2**20  # the upload box refuses larger files itself
+MODEL_UPLOAD_MB = MAX_MODEL_BYTES // 2**20
 
 STATE_KEY = "cmp_comparison"
 OWN_DATA_KEY = "cmp_own_data"
@@ -126,7 +135,9 @@ def data_source() -> DataChoice | None:
 
     st.caption(text.ZIP_HOW.format(channels=spec.in_channels, size=spec.input_size))
     st.caption(text.ZIP_LIMITS)
-    upload = st.file_uploader(text.ZIP_UPLOAD, type=["zip"], key="cmp_zip")
+    upload = st.file_uploader(
+        text.ZIP_UPLOAD, type=["zip"], max_upload_size=ZIP_UPLOAD_MB, key="cmp_zip"
+    )
     if upload is None:
         st.info(text.ZIP_WAITING)
         return None
@@ -815,7 +826,12 @@ def _first_layers(current: Comparison) -> None:
 def model_upload(choice: DataChoice | None) -> None:
     """Load a model file from this page and test it on the chosen pictures."""
     st.caption(text.LOAD_EXPLAIN)
-    upload = st.file_uploader(text.MODEL_UPLOAD, type=["pt"], key="cmp_model_upload")
+    upload = st.file_uploader(
+        text.MODEL_UPLOAD.format(mb=MODEL_UPLOAD_MB),
+        type=["pt"],
+        max_upload_size=MODEL_UPLOAD_MB,
+        key="cmp_model_upload",
+    )
     if upload is None:
         return
     kept = st.session_state.get(LOADED_MODEL_KEY)

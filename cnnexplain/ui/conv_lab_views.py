@@ -16,7 +16,7 @@ import streamlit as st
 from streamlit.delta_generator import DeltaGenerator
 
 from cnnexplain import figures, figures_lab
-from cnnexplain.images import ImageError, load_image
+from cnnexplain.images import MAX_UPLOAD_MB, ImageError, load_image
 from cnnexplain.kernels import (
     MIN_TOY_SIZE,
     PRESET_DESCRIPTIONS,
@@ -59,7 +59,10 @@ OUTPUT_CHART_KEY = "lab_output_map"
 def _upload() -> tuple[np.ndarray, str] | None:
     """The uploaded picture (H, W), the last good one when this file is broken, or None."""
     file = st.file_uploader(
-        text.UPLOAD, type=["png", "jpg", "jpeg", "gif", "bmp", "webp"], key="lab_upload"
+        text.UPLOAD.format(mb=MAX_UPLOAD_MB),
+        type=["png", "jpg", "jpeg", "gif", "bmp", "webp"],
+        max_upload_size=MAX_UPLOAD_MB,
+        key="lab_upload",
     )
     size = st.slider(
         text.UPLOAD_SIZE,

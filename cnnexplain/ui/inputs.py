@@ -16,13 +16,12 @@ import streamlit as st
 from streamlit_drawable_canvas import st_canvas
 
 from cnnexplain.data import Dataset
-from cnnexplain.images import ImageError, load_image, to_display
+from cnnexplain.images import MAX_UPLOAD_MB, ImageError, load_image, to_display
 from cnnexplain.texts import inputs as text
 from cnnexplain.ui.widgets import recall, remember
 
 SOURCE_KEY = "input_source"
 UPLOADED_KEY = "input_uploaded"  # the last good upload: {"wanted", "x", "preview", "name"}
-MAX_UPLOAD_MB = st.get_option("server.maxUploadSize")
 CANVAS_PX = 280
 PREVIEW_PX = 192
 
@@ -64,6 +63,7 @@ def _upload(data: Dataset) -> tuple[np.ndarray, np.ndarray, str] | None:
     """The uploaded picture, the last good one when this upload is broken, or None."""
     file = st.file_uploader(
         text.UPLOAD.format(mb=MAX_UPLOAD_MB),
+        max_upload_size=MAX_UPLOAD_MB,
         type=["png", "jpg", "jpeg", "gif", "bmp", "webp"],
         key="input_upload",
     )
