@@ -20,13 +20,12 @@ from collections.abc import Callable, Iterable, Iterator
 from functools import partial
 
 from cnnexplain.bench import Figure, median_ms
+from cnnexplain.fuzz_images import image_bombs, mutated_images
+from cnnexplain.fuzz_zips import hostile_zips
 from cnnexplain.fuzzing import (
     IMAGE_CASES,
     SEED,
     ZIP_CASES,
-    hostile_zips,
-    image_bombs,
-    mutated_images,
     run_case,
 )
 from cnnexplain.images import ImageError, load_image

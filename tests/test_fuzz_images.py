@@ -1,6 +1,6 @@
 """Damaged, lying and oversized picture files: each loads or raises ImageError, in bounded memory.
 
-The files come from cnnexplain.fuzzing, seeded. A run is bounded by default; with
+The files come from cnnexplain.fuzz_images, seeded. A run is bounded by default; with
 CNNEXPLAIN_FULL_SIZE=1 it tries about 30 times more files. Nothing here is timed (the project
 keeps timing out of tests): `python -m cnnexplain.bench --only fuzz` reports how long cases take.
 """
@@ -12,16 +12,14 @@ from functools import partial
 import numpy as np
 import pytest
 
+from cnnexplain.fuzz_images import image_bombs, mutated_images, seed_images
 from cnnexplain.fuzzing import (
     IMAGE_CASES,
     SEED,
     CaseResult,
     case_count,
     full_size,
-    image_bombs,
-    mutated_images,
     run_case,
-    seed_images,
 )
 from cnnexplain.images import ACCEPTED_FORMATS, MAX_PIXELS, ImageError, describe_image, load_image
 

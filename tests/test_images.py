@@ -11,7 +11,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from PIL import Image, ImageDraw
 
-from cnnexplain.fuzzing import jpeg_claiming, png_bomb, rle4_bmp, run_case
+from cnnexplain.fuzz_images import jpeg_claiming, png_bomb, rle4_bmp
+from cnnexplain.fuzzing import run_case
 from cnnexplain.images import ImageError, describe_image, load_image, to_display
 
 

@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from cnnexplain.fuzzing import ZipEntry, hidden_directory_zip, zip_bytes
+from cnnexplain.fuzz_zips import ZipEntry, hidden_directory_zip, zip_bytes
 from cnnexplain.images import ImageError, load_image
 from cnnexplain.userdata import (
     LIMITS_TEXT,
