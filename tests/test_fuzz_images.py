@@ -6,7 +6,6 @@ keeps timing out of tests): `python -m cnnexplain.bench --only fuzz` reports how
 """
 
 import re
-import resource
 from functools import partial
 
 import numpy as np
@@ -39,17 +38,7 @@ READS = [
 ]
 
 
-@pytest.fixture(scope="module", autouse=True)
-def lifetime_peak_memory():
-    """The process's lifetime peak (ru_maxrss) grows little over the module.
-
-    run_case measures each call by resetting the peak, which only Linux allows; this check
-    works everywhere.
-    """
-    start = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
-    yield
-    grown = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024 - start
-    assert grown < RSS_LIMIT, f"peak memory grew by {grown / MB:.0f} MB over the module"
+pytestmark = pytest.mark.usefixtures("lifetime_peak_memory")  # bounded by RSS_LIMIT
 
 
 def problems_with_image(result: CaseResult, channels: int, size: int) -> list[str]:

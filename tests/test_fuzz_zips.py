@@ -8,7 +8,6 @@ default; with CNNEXPLAIN_FULL_SIZE=1 it tries about 30 times more. Nothing here 
 """
 
 import re
-import resource
 from functools import partial
 
 import numpy as np
@@ -28,17 +27,7 @@ TRACED_LIMIT = 128 * MB
 READS = [({}, 1, 28), ({"channels": 3, "size": 16}, 3, 16)]
 
 
-@pytest.fixture(scope="module", autouse=True)
-def lifetime_peak_memory():
-    """The process's lifetime peak (ru_maxrss) grows little over the module.
-
-    run_case measures each call by resetting the peak, which only Linux allows; this check
-    works everywhere.
-    """
-    start = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
-    yield
-    grown = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024 - start
-    assert grown < RSS_LIMIT, f"peak memory grew by {grown / MB:.0f} MB over the module"
+pytestmark = pytest.mark.usefixtures("lifetime_peak_memory")  # bounded by RSS_LIMIT
 
 
 def problems_with_load(result: CaseResult, channels: int, size: int) -> list[str]:
