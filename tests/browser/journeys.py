@@ -158,8 +158,10 @@ async def compare_journey(page) -> None:
     await _idle(page)
 
 
-async def journey(browser, url: str, learner: Learner, folder: Path, think_s: float) -> Outcome:
-    """One learner's whole visit, in their own browser context."""
+async def journey(
+    browser, url: str, learner: Learner, folder: Path, think_s: float, shot: Path | None = None
+) -> Outcome:
+    """One learner's whole visit, in their own browser context; `shot`: save the last page."""
     outcome = Outcome(learner)
     picture = folder / learner.file_name
     picture.write_bytes(learner.picture())
@@ -188,6 +190,8 @@ async def journey(browser, url: str, learner: Learner, folder: Path, think_s: fl
         said = re.search(r"The true label is \d+", main)
         outcome.label_text = said.group(0) if said else ""
         outcome.errors += await _errors(page)
+        if shot is not None:
+            await page.screenshot(path=str(shot))
     finally:
         await context.close()
     return outcome
@@ -222,6 +226,13 @@ def chromium_path() -> str:
     return path
 
 
+def _shot(shots: Path | None, learner: Learner) -> Path | None:
+    if shots is None or learner.index > 1:
+        return None
+    shots.mkdir(exist_ok=True)
+    return shots / f"load-learner-{learner.index}.png"
+
+
 @dataclass
 class LoadRun:
     """A load run: the shared model's answer before and after, and what each learner saw."""
@@ -231,9 +242,11 @@ class LoadRun:
     after: str
 
 
-async def load_run(url: str, learners: list[Learner], folder: Path, think_s: float) -> LoadRun:
+async def load_run(
+    url: str, learners: list[Learner], folder: Path, think_s: float, shots: Path | None = None
+) -> LoadRun:
     """Every learner's journey at the same time, in one browser, between two looks at the
-    shared default model."""
+    shared default model. With `shots`, the first two learners' last pages are saved there."""
     from playwright.async_api import async_playwright
 
     async with async_playwright() as p:
@@ -241,7 +254,10 @@ async def load_run(url: str, learners: list[Learner], folder: Path, think_s: flo
         try:
             before = await default_answer(browser, url)
             outcomes = await asyncio.gather(
-                *(journey(browser, url, one, folder, think_s) for one in learners)
+                *(
+                    journey(browser, url, one, folder, think_s, _shot(shots, one))
+                    for one in learners
+                )
             )
             after = await default_answer(browser, url)
         finally:

@@ -10,6 +10,7 @@ import concurrent.futures
 import os
 
 import pytest
+from browserkit import ARTIFACTS
 from journeys import FORWARD_STAGES, Learner, load_run
 
 pytestmark = pytest.mark.browser
@@ -28,7 +29,7 @@ def run_in_own_thread(coroutine):
 
 def test_a_class_at_once_each_learner_sees_only_their_own_work(fresh_server_url, tmp_path):
     learners = [Learner.numbered(i, BACKPROP_STEPS) for i in range(LEARNERS)]
-    run = run_in_own_thread(load_run(fresh_server_url, learners, tmp_path, THINK_S))
+    run = run_in_own_thread(load_run(fresh_server_url, learners, tmp_path, THINK_S, ARTIFACTS))
 
     for outcome in run.outcomes:
         learner = outcome.learner
