@@ -107,6 +107,7 @@ def test_upload_a_picture_and_watch_the_kernels_learn(server_url, page, tmp_path
     step(page, 3)
     number, third = loss_after(page)
     assert number == 3 and third != first
+    page.locator(".js-plotly-plot").nth(24).wait_for(timeout=60_000)
     assert page.locator(".js-plotly-plot").count() >= 25
     no_errors(page)
 

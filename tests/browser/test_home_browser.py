@@ -28,7 +28,8 @@ def test_home_shows_the_trained_pipeline_without_errors(server_url, page):
     ):
         assert f"{stage}:" in body, stage
     assert page.locator('[data-testid="stException"]').count() == 0
-    # Every stage draws its numbers as a plotly chart.
+    # Every stage draws its numbers as a plotly chart (plotly's code arrives after the page's).
+    page.locator(".js-plotly-plot").nth(8).wait_for(timeout=60_000)
     assert page.locator(".js-plotly-plot").count() >= 9
     screenshot(page, "home")
 
