@@ -147,6 +147,11 @@ class StepRecord:
         raise KeyError(f"No stage {name!r} in this step; stages: {', '.join(self.names)}.")
 
 
+def params_of(model: nn.Module) -> dict[str, np.ndarray]:
+    """Numpy copies of `model`'s parameters, by name: what `load_params` puts back."""
+    return {name: p.detach().numpy().copy() for name, p in model.named_parameters()}
+
+
 def load_params(model: nn.Module, params: Mapping[str, np.ndarray]) -> None:
     """Copy numpy weights (as in StepRecord.params_after) into `model`'s parameters, in place.
 
@@ -303,7 +308,7 @@ def inspected_step(
     names = list(named)
     params = list(named.values())
     x, labels = _check_batch(x, y, spec, params[0].dtype)
-    params_before = {name: p.detach().numpy().copy() for name, p in named.items()}
+    params_before = params_of(work)
 
     # (1) torch: forward, loss, autograd.
     for p in params:

@@ -8,7 +8,13 @@ import torch
 import torch.nn.functional as F
 
 from cnnexplain import optim
-from cnnexplain.backprop import OptimizerSettings, StepRecord, inspected_step, load_params
+from cnnexplain.backprop import (
+    OptimizerSettings,
+    StepRecord,
+    inspected_step,
+    load_params,
+    params_of,
+)
 from cnnexplain.history import Snapshot, StepHistory
 from cnnexplain.models import CNNSpec, ConvBlock, build_cnn, clone_model
 from cnnexplain.optim import AdamState, SGDState
@@ -36,10 +42,6 @@ def batch(spec: CNNSpec, n: int = 4, seed: int = 0) -> tuple[np.ndarray, np.ndar
     rng = np.random.default_rng(seed)
     x = rng.random((n, 1, spec.input_size, spec.input_size), dtype=np.float32)
     return x, rng.integers(0, spec.num_classes, size=n)
-
-
-def params_of(model: torch.nn.Module) -> dict[str, np.ndarray]:
-    return {name: p.detach().numpy().copy() for name, p in model.named_parameters()}
 
 
 def assert_same_params(a: dict[str, np.ndarray], b: dict[str, np.ndarray]) -> None:

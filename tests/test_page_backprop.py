@@ -10,7 +10,12 @@ import torch
 import torch.nn.functional as F
 from pagekit import app, decode, markdown_text
 
-from cnnexplain.backprop import OptimizerSettings, divergence_message, inspected_step
+from cnnexplain.backprop import (
+    OptimizerSettings,
+    divergence_message,
+    inspected_step,
+    params_of,
+)
 from cnnexplain.data import batches, load_digits28
 from cnnexplain.models import clone_model
 from cnnexplain.store import DEFAULT_SPEC
@@ -35,10 +40,6 @@ def shared_model() -> torch.nn.Module:
     entry = resources.model_store().peek(DEFAULT_SPEC, "digits")
     assert entry is not None, "the app trains the default model on its first run"
     return entry.model
-
-
-def params_of(model: torch.nn.Module) -> dict[str, np.ndarray]:
-    return {name: p.detach().numpy().copy() for name, p in model.named_parameters()}
 
 
 def assert_same_params(a: dict[str, np.ndarray], b: dict[str, np.ndarray]) -> None:

@@ -216,7 +216,7 @@ def _refused_step_script() -> None:
     import numpy as np
     import streamlit as st
 
-    from cnnexplain.backprop import OptimizerSettings
+    from cnnexplain.backprop import OptimizerSettings, params_of
     from cnnexplain.history import StepHistory
     from cnnexplain.models import CNNSpec, ConvBlock, build_cnn
     from cnnexplain.ui.backprop_views import Batch, Stepper, show_notices, take_steps
@@ -229,7 +229,7 @@ def _refused_step_script() -> None:
         dense=(),
     )
     model = build_cnn(spec)
-    start = {name: p.detach().numpy().copy() for name, p in model.named_parameters()}
+    start = params_of(model)
     state = Stepper(key=("tiny",), model=model, history=StepHistory(start))
     batch = Batch(x=np.zeros((257, 1, 4, 4), np.float32), y=np.zeros(257, np.int64))
     take_steps(state, batch, OptimizerSettings(), 3)

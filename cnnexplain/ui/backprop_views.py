@@ -24,6 +24,7 @@ from cnnexplain.backprop import (
     StepRecord,
     inspected_step,
     load_params,
+    params_of,
 )
 from cnnexplain.data import Dataset, batches
 from cnnexplain.history import OptState, StepHistory
@@ -104,8 +105,7 @@ def stepper(entry: TrainedModel, dataset_key: str) -> Stepper:
     current = st.session_state.get(STATE_KEY)
     if current is None or current.key != key:
         model = clone_model(entry.model)
-        start = {name: p.detach().numpy().copy() for name, p in model.named_parameters()}
-        fresh = Stepper(key=key, model=model, history=StepHistory(start))
+        fresh = Stepper(key=key, model=model, history=StepHistory(params_of(model)))
         if current is not None:
             fresh.notices.append(("info", text.RESTARTED))
         st.session_state[STATE_KEY] = fresh
