@@ -75,15 +75,20 @@ def serving(log: IO | None = None) -> Iterator[tuple[str, subprocess.Popen]]:
             proc.kill()
 
 
+def chromium_path() -> str:
+    """Debian's chromium, which Playwright drives here (Playwright's own download fails)."""
+    path = shutil.which("chromium")
+    if path is None:
+        raise RuntimeError("Debian's chromium is needed: run scripts/install-browser")
+    return path
+
+
 def startup_seconds() -> dict[str, float]:
     """Seconds to a healthy server, and to the home page rendered for a first visitor."""
     from playwright.sync_api import sync_playwright
 
-    chromium = shutil.which("chromium")
-    if chromium is None:
-        raise RuntimeError("Debian's chromium is needed: run scripts/install-browser")
     with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=chromium, args=CHROMIUM_ARGS)
+        browser = p.chromium.launch(executable_path=chromium_path(), args=CHROMIUM_ARGS)
         try:
             start = time.perf_counter()
             with serving() as (url, proc):

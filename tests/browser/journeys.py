@@ -14,16 +14,17 @@ import asyncio
 import io
 import random
 import re
-import shutil
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from cnnexplain.bench_server import CHROMIUM_ARGS
+from browserkit import APP_IDLE, EXCEPTION
+
+from cnnexplain.bench_server import CHROMIUM_ARGS, chromium_path
 from cnnexplain.texts import compare as compare_text
 from cnnexplain.texts import forward as forward_text
 
 TIMEOUT_MS = 300_000  # one action on a machine this busy; a comparison is the slowest
-ERROR_ELEMENTS = '[data-testid="stException"], [data-testid="stAlertContentError"]'
+ERROR_ELEMENTS = f'{EXCEPTION}, [data-testid="stAlertContentError"]'
 
 HOME_READY = "Stage by stage"
 FORWARD_LINK = "Forward pass, step by step"
@@ -84,9 +85,7 @@ class Outcome:
 
 
 async def _idle(page) -> None:
-    await page.wait_for_selector(
-        '[data-testid="stApp"][data-test-script-state="notRunning"]', timeout=TIMEOUT_MS
-    )
+    await page.wait_for_selector(APP_IDLE, timeout=TIMEOUT_MS)
 
 
 async def _open(page, link: str, heading: str | None = None) -> None:
@@ -217,13 +216,6 @@ async def default_answer(browser, url: str) -> str:
         return await page.inner_text("main")
     finally:
         await context.close()
-
-
-def chromium_path() -> str:
-    path = shutil.which("chromium")
-    if path is None:
-        raise RuntimeError("Debian's chromium is needed: run scripts/install-browser")
-    return path
 
 
 def _shot(shots: Path | None, learner: Learner) -> Path | None:

@@ -6,7 +6,7 @@ import io
 import re
 
 import pytest
-from browserkit import ARTIFACTS, screenshot, wait_idle
+from browserkit import no_exceptions, screenshot, wait_idle, whole_page
 from PIL import Image, ImageDraw
 
 pytestmark = pytest.mark.browser
@@ -32,10 +32,6 @@ def two_png() -> bytes:
     return buffer.getvalue()
 
 
-def no_errors(page) -> None:
-    assert page.locator('[data-testid="stException"]').count() == 0
-
-
 def loss_after(page) -> tuple[int, float]:
     match = LOSS_AFTER.search(page.inner_text("main"))
     assert match, "the page shows the loss after the last step"
@@ -48,16 +44,6 @@ def step(page, number: int) -> None:
     wait_idle(page, timeout=120_000)
 
 
-def whole_page_screenshot(page, name: str) -> None:
-    """The whole page, not only the window: Streamlit scrolls inside its own main element."""
-    viewport = page.viewport_size
-    height = page.evaluate("document.querySelector('[data-testid=\"stMain\"]').scrollHeight")
-    page.set_viewport_size({"width": viewport["width"], "height": min(int(height), 16_000)})
-    page.wait_for_timeout(1500)  # the charts redraw at the new size
-    page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
-    page.set_viewport_size(viewport)
-
-
 def test_upload_a_picture_and_watch_the_kernels_learn(server_url, page, tmp_path):
     picture = tmp_path / "two.png"
     picture.write_bytes(two_png())
@@ -68,14 +54,14 @@ def test_upload_a_picture_and_watch_the_kernels_learn(server_url, page, tmp_path
     page.get_by_role("heading", name=PAGE_TITLE).wait_for(timeout=60_000)
     wait_idle(page)
     assert "Press Step" in page.inner_text("main")
-    no_errors(page)
+    no_exceptions(page)
 
     page.get_by_text("upload your own", exact=True).click()
     wait_idle(page)
     page.locator('[data-testid="stFileUploader"] input[type="file"]').set_input_files(picture)
     page.get_by_text("Your picture", exact=True).wait_for(timeout=60_000)
     wait_idle(page)
-    no_errors(page)
+    no_exceptions(page)
     # It is a 2, and the true label says so.
     page.locator('[data-testid="stSelectbox"]').filter(has_text="True label").click()
     page.get_by_role("option", name="2", exact=True).click()
@@ -109,7 +95,7 @@ def test_upload_a_picture_and_watch_the_kernels_learn(server_url, page, tmp_path
     assert number == 3 and third != first
     page.locator(".js-plotly-plot").nth(24).wait_for(timeout=60_000)
     assert page.locator(".js-plotly-plot").count() >= 25
-    no_errors(page)
+    no_exceptions(page)
 
     page.mouse.move(0, 0)  # no tooltip in the pictures
     page.get_by_role("heading", name="Take a step").evaluate(
@@ -117,11 +103,11 @@ def test_upload_a_picture_and_watch_the_kernels_learn(server_url, page, tmp_path
     )
     page.wait_for_timeout(500)
     screenshot(page, "backprop")
-    whole_page_screenshot(page, "backprop-full")
+    whole_page(page, "backprop-full")
 
     page.get_by_role("button", name="Undo", exact=True).click()
     page.get_by_text("Step 3 undone", exact=False).wait_for(timeout=60_000)
     wait_idle(page)
     assert "Steps taken: 2" in page.inner_text("main")
     assert loss_after(page)[0] == 2
-    no_errors(page)
+    no_exceptions(page)

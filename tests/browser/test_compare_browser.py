@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 
 import pytest
-from browserkit import ARTIFACTS, screenshot, wait_idle
+from browserkit import no_exceptions, screenshot, wait_idle, whole_page
 
 from cnnexplain.texts import compare as text
 
@@ -30,17 +30,13 @@ TRAINING_POINTS = """
 """
 
 
-def no_errors(page) -> None:
-    assert page.locator('[data-testid="stException"]').count() == 0
-
-
 def open_page(page, server_url: str) -> None:
     page.goto(server_url)
     wait_idle(page, timeout=180_000)  # the home page trains the default network once
     page.get_by_role("link", name=PAGE_TITLE).click()
     page.get_by_role("heading", name=text.TITLE).wait_for(timeout=60_000)
     wait_idle(page)
-    no_errors(page)
+    no_exceptions(page)
 
 
 def set_epochs(page, epochs: int) -> None:
@@ -54,16 +50,6 @@ def trace_names(page) -> set[str]:
     return {name for names in page.evaluate(PLOTLY_TRACES) for name in names if name}
 
 
-def whole_page(page, name: str) -> None:
-    """The whole page, not only the window: Streamlit scrolls inside its own main element."""
-    viewport = page.viewport_size
-    height = page.evaluate("document.querySelector('[data-testid=\"stMain\"]').scrollHeight")
-    page.set_viewport_size({"width": viewport["width"], "height": min(int(height), 16_000)})
-    page.wait_for_timeout(1500)  # the charts redraw at the new size
-    page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
-    page.set_viewport_size(viewport)
-
-
 def test_train_both_for_two_epochs_and_read_what_the_run_found(server_url, page):
     open_page(page, server_url)
     set_epochs(page, 2)
@@ -71,7 +57,7 @@ def test_train_both_for_two_epochs_and_read_what_the_run_found(server_url, page)
     page.get_by_role("heading", name=text.RESULTS_HEADER).wait_for(timeout=TRAINING)
     page.get_by_role("heading", name=text.WHY_HEADER).wait_for(timeout=60_000)
     wait_idle(page)
-    no_errors(page)
+    no_exceptions(page)
 
     names = trace_names(page)
     for model in ("CNN", "ANN"):
@@ -99,7 +85,7 @@ def test_train_both_for_two_epochs_and_read_what_the_run_found(server_url, page)
     page.get_by_role("button", name=text.STOP, exact=True).click()
     page.get_by_text(text.EFFICIENCY_STOPPED).wait_for(timeout=TRAINING)
     wait_idle(page)
-    no_errors(page)
+    no_exceptions(page)
     assert page.get_by_role("button", name=text.RESUME).is_visible()
     whole_page(page, "compare-efficiency-stopped")
 
@@ -113,12 +99,12 @@ def test_stop_keeps_what_was_learned_and_continue_goes_on(server_url, page):
     grown = page.evaluate(TRAINING_POINTS)
     page.wait_for_function(f"({TRAINING_POINTS})() > {grown}", timeout=60_000)
     assert page.get_by_role("button", name=text.STOP, exact=True).is_visible()
-    no_errors(page)
+    no_exceptions(page)
     page.get_by_role("button", name=text.STOP, exact=True).click()
     page.get_by_role("button", name=text.RESUME).wait_for(timeout=TRAINING)
     page.get_by_role("button", name=text.DOWNLOAD_MODEL.format(model="CNN")).wait_for()
     wait_idle(page)
-    no_errors(page)
+    no_exceptions(page)
     main = page.inner_text("main")
     stopped = STOPPED_AT.search(main)
     assert stopped and int(stopped.group(1)) < 100
@@ -136,7 +122,7 @@ def test_stop_keeps_what_was_learned_and_continue_goes_on(server_url, page):
     page.get_by_role("button", name=text.RESUME).wait_for(timeout=TRAINING)
     page.get_by_role("button", name=text.DOWNLOAD_MODEL.format(model="CNN")).wait_for()
     wait_idle(page)
-    no_errors(page)
+    no_exceptions(page)
     main = page.inner_text("main")
     again = STOPPED_AT.search(main)
     assert again and int(stopped.group(1)) < int(again.group(1)) < 100

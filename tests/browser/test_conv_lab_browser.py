@@ -1,7 +1,7 @@
 """The convolution lab in a real browser: reached from the sidebar, driven by its controls."""
 
 import pytest
-from browserkit import screenshot, wait_idle
+from browserkit import no_exceptions, screenshot, wait_idle
 
 from cnnexplain.kernels import size_formula
 
@@ -63,7 +63,7 @@ def test_lab_follows_padding_stride_and_a_click(server_url, page):
     page.get_by_text("Position 14 of 25").wait_for(timeout=30_000)
     wait_idle(page)
     assert "exactly the value in output row 2, column 3" in page.inner_text("body")
-    assert page.locator('[data-testid="stException"]').count() == 0
+    no_exceptions(page)
 
     screenshot(page, "conv_lab")
 
@@ -77,4 +77,4 @@ def test_lab_says_when_the_kernel_does_not_fit(server_url, page):
     _nudge(page, "Dilation", 3)  # a 5×5 kernel at dilation 4 reaches over 17×17 pixels
     page.get_by_text("the kernel does not fit anywhere").wait_for(timeout=30_000)
     wait_idle(page)
-    assert page.locator('[data-testid="stException"]').count() == 0
+    no_exceptions(page)

@@ -5,7 +5,7 @@ import re
 
 import numpy as np
 import pytest
-from browserkit import ARTIFACTS, screenshot, wait_idle
+from browserkit import ARTIFACTS, no_exceptions, screenshot, wait_idle, whole_page
 from PIL import Image, ImageDraw
 
 from cnnexplain.texts import forward as text
@@ -62,25 +62,6 @@ def scroll_to_top(locator) -> None:
     """Scroll so that the element sits at the top of the window."""
     locator.evaluate("e => e.scrollIntoView({block: 'start'})")
     locator.page.wait_for_timeout(300)
-
-
-def whole_page(page, name: str) -> None:
-    """The whole page in one picture, for test-artifacts only.
-
-    Streamlit scrolls inside the page, so a full-page screenshot shows one window's worth:
-    grow the window instead, then put it back.
-    """
-    size = page.viewport_size
-    page.set_viewport_size({"width": size["width"], "height": 4200})
-    wait_idle(page)
-    page.wait_for_timeout(500)  # let plotly redraw at the new size
-    ARTIFACTS.mkdir(exist_ok=True)
-    page.screenshot(path=str(ARTIFACTS / f"{name}.png"))
-    page.set_viewport_size(size)
-
-
-def no_exceptions(page) -> None:
-    assert page.locator('[data-testid="stException"]').count() == 0
 
 
 def test_a_photo_goes_through_every_stage_to_the_loss(server_url, page):

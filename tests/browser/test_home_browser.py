@@ -1,7 +1,7 @@
 """The home page as a new user meets it, in a real browser."""
 
 import pytest
-from browserkit import screenshot, wait_idle
+from browserkit import no_exceptions, screenshot, wait_idle
 
 from cnnexplain.data import load_digits28
 
@@ -27,7 +27,7 @@ def test_home_shows_the_trained_pipeline_without_errors(server_url, page):
         "probs",
     ):
         assert f"{stage}:" in body, stage
-    assert page.locator('[data-testid="stException"]').count() == 0
+    no_exceptions(page)
     # Every stage draws its numbers as a plotly chart (plotly's code arrives after the page's).
     page.locator(".js-plotly-plot").nth(8).wait_for(timeout=60_000)
     assert page.locator(".js-plotly-plot").count() >= 9
@@ -45,4 +45,4 @@ def test_choosing_another_test_image_shows_its_label(server_url, page):
     expected = f"True label: {data.class_names[int(data.y_test[5])]}"
     page.get_by_text(expected).wait_for(timeout=30_000)
     wait_idle(page)
-    assert page.locator('[data-testid="stException"]').count() == 0
+    no_exceptions(page)

@@ -7,17 +7,17 @@ from __future__ import annotations
 
 import asyncio
 import concurrent.futures
-import os
 
 import pytest
 from browserkit import ARTIFACTS
 from journeys import FORWARD_STAGES, Learner, load_run
 
+from cnnexplain.fuzzing import full_size
+
 pytestmark = pytest.mark.browser
 
-FULL_SIZE = os.environ.get("CNNEXPLAIN_FULL_SIZE") == "1"
-LEARNERS = 24 if FULL_SIZE else 8
-BACKPROP_STEPS = 6 if FULL_SIZE else 2
+LEARNERS = 24 if full_size() else 8
+BACKPROP_STEPS = 6 if full_size() else 2
 THINK_S = 0.5  # seconds a learner reads between two steps, on average
 
 

@@ -1,7 +1,7 @@
 """Navigation: the sidebar lists the pages in teaching order, and a page's own address works."""
 
 import pytest
-from browserkit import wait_idle
+from browserkit import EXCEPTION, no_exceptions, wait_idle
 
 pytestmark = pytest.mark.browser
 
@@ -26,7 +26,7 @@ def test_a_first_visit_to_a_page_address_opens_that_page_inside_the_app(fresh_se
     )
     wait_idle(page)
     assert nav_titles(page) == NAV_TITLES  # app.py's navigation, not a list of file names
-    assert page.locator('[data-testid="stException"]').count() == 0
+    no_exceptions(page)
 
 
 def test_every_page_opens_from_the_sidebar(server_url, page):
@@ -37,5 +37,5 @@ def test_every_page_opens_from_the_sidebar(server_url, page):
         page.locator('[data-testid="stSidebarNavLink"]', has_text=title).click()
         page.wait_for_timeout(300)
         wait_idle(page)
-        assert page.locator('[data-testid="stException"]').count() == 0, title
+        assert page.locator(EXCEPTION).count() == 0, title
         assert page.locator("h1").count() >= 1, title
