@@ -25,7 +25,7 @@ from pathlib import Path
 import torch
 
 from cnnexplain.data import Dataset, load_dataset
-from cnnexplain.export import ModelFileError, export_model, import_model
+from cnnexplain.export import export_model, import_model
 from cnnexplain.models import CNNSpec, MLPSpec, spec_to_dict
 from cnnexplain.store import (
     DEFAULT_DATASET,
@@ -38,6 +38,7 @@ from cnnexplain.store import (
 from cnnexplain.train import TrainConfig, TrainRecord, evaluate
 
 WEIGHTS_DIR = Path(__file__).resolve().parent / "weights"
+_EXPECTED = ("spec", "training", "data_sha256", "weights_sha256")  # what must match to be used
 
 
 def paths(dataset_key: str, folder: Path = WEIGHTS_DIR) -> tuple[Path, Path]:
@@ -97,7 +98,7 @@ def load(
             return None
         model = import_model(weights)
         history = tuple(TrainRecord(**r) for r in about.get("history", ()))
-    except (OSError, ValueError, TypeError, ModelFileError):
+    except (OSError, ValueError, TypeError):  # ModelFileError is a ValueError
         return None
     if model.spec != spec:
         return None
@@ -105,8 +106,6 @@ def load(
     test_loss, test_acc = evaluate(model, data.x_test, data.y_test)
     return TrainedModel(model, spec, dataset_key, True, history, test_loss, test_acc)
 
-
-_EXPECTED = ("spec", "training", "data_sha256", "weights_sha256")
 
 
 def main() -> int:
