@@ -7,7 +7,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 PORT ?= 8501
 
-.PHONY: run test stress lint bench browser clean
+.PHONY: run dev test stress lint bench browser clean
 
 $(VENV)/.runtime: requirements.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -21,6 +21,12 @@ $(VENV)/.dev: $(VENV)/.runtime requirements-dev.txt
 
 run: $(VENV)/.runtime
 	$(VENV)/bin/streamlit run app.py --server.port $(PORT)
+
+# For working on the app: reload a page when its source changes. Polls the project's own files
+# (a few dozen, five times a second) rather than watching folders, which would take in .venv.
+dev: $(VENV)/.runtime
+	$(VENV)/bin/streamlit run app.py --server.port $(PORT) \
+		--server.fileWatcherType poll --server.runOnSave true
 
 browser:
 	scripts/install-browser
