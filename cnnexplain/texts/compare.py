@@ -197,8 +197,8 @@ FIND_CHANCE = (
 )
 FIND_BOTH = "CNN and the ANN"
 FIND_STOPPED = (
-    "Training was stopped part-way (the CNN trained {cnn_epochs:.1f} and the ANN "
-    "{ann_epochs:.1f} of {epochs} epochs), so these are half-learned networks."
+    "Training was stopped part-way (the CNN trained {cnn_epochs} and the ANN "
+    "{ann_epochs} of {epochs} epochs), so these are half-learned networks."
 )
 FIND_SHIFT = (
     "Moved by {level:g} pixels, the same pictures: the CNN got {cnn:.1%} right and the ANN "

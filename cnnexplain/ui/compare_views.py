@@ -513,7 +513,7 @@ def live_training(current: Comparison | None, slot) -> None:
 # 5. What this run found
 
 
-def summary_table(result: ComparisonResult, epochs_done: dict[str, float]) -> pd.DataFrame:
+def summary_table(result: ComparisonResult, epochs_done: dict[str, int | float]) -> pd.DataFrame:
     """One row per network: size, training, and how it does on the held-out pictures."""
     rows = [result.models[name] for name in MODEL_NAMES]
     return pd.DataFrame(
@@ -534,7 +534,8 @@ def summary_table(result: ComparisonResult, epochs_done: dict[str, float]) -> pd
 
 SUMMARY_FORMAT = {
     text.COL_PARAMS: st.column_config.NumberColumn(format="localized"),
-    text.COL_EPOCHS: st.column_config.NumberColumn(format="%.1f"),
+    # No format: whole epochs show as whole numbers, part of one with its tenth (epochs_done).
+    text.COL_EPOCHS: st.column_config.NumberColumn(),
     text.COL_SECONDS: st.column_config.NumberColumn(format="%.1f"),
     text.COL_RATE: st.column_config.NumberColumn(format="localized"),
     text.COL_ACC: st.column_config.NumberColumn(format="percent"),
