@@ -471,7 +471,8 @@ def live_training(current: Comparison | None, slot) -> None:
         return
     with slot.container():
         st.subheader(text.LIVE_HEADER)
-        bar = st.progress(min(1.0, current.run.progress), text=_progress_text(current))
+        # The progress bar shows only while training runs; then `status` says how it ended.
+        progress = st.empty()
         status = st.empty()
         loss_slot, acc_slot = (column.empty() for column in st.columns(2))
         st.caption(text.CURVES_EXPLAIN)
@@ -486,6 +487,7 @@ def live_training(current: Comparison | None, slot) -> None:
 
         draw_curves()
         if current.training.running:
+            bar = progress.progress(min(1.0, current.run.progress), text=_progress_text(current))
             status.caption(text.RUNNING_NOTE)
 
             def on_record(record) -> None:
@@ -495,6 +497,7 @@ def live_training(current: Comparison | None, slot) -> None:
 
             with _holding(current):
                 current.advance_training(on_record)
+                progress.empty()
                 if current.needs_measuring:
                     with st.spinner(text.MEASURING):
                         current.measure()
@@ -750,8 +753,7 @@ def _efficiency(current: Comparison, chance: float) -> None:
         row.button(
             text.RESUME, key="cmp_efficiency_resume", on_click=job.resume, help=text.RESUME_HELP
         )
-    last = job.history[-1] if job.history else None
-    bar = st.progress(last.progress if last else 0.0, text=_efficiency_text(last))
+    progress = st.empty()  # only while the runs go on
     chart, found = st.columns([3, 2])
     chart_slot = chart.empty()
     drawn = {"count": 0}
@@ -764,6 +766,8 @@ def _efficiency(current: Comparison, chance: float) -> None:
 
     draw()
     if job.running:
+        last = job.history[-1] if job.history else None
+        bar = progress.progress(last.progress if last else 0.0, text=_efficiency_text(last))
 
         def on_record(record) -> None:
             bar.progress(record.progress, text=_efficiency_text(record))
