@@ -38,7 +38,7 @@ APPLY = "Build this network"
 APPLIED = "Built: {params:,} parameters."
 SIGMOID_NEEDS_TWO = (
     "A sigmoid output gives one probability, so it fits two classes, and **{dataset}** has "
-    "{classes}. Choose the two-class data set **{two_class}** above, or the softmax output."
+    "{classes}. Choose the two-class data set **{two_class}**, or the softmax output."
 )
 KEPT = "The network you had is kept until this is fixed."
 RESET = "Back to the default network"
