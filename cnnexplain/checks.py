@@ -3,7 +3,8 @@
 The pages limit their widgets, but the library does not count on that: a value from a tampered
 session or from a script is checked here as well. Each check returns the value as a plain
 Python int or float, or raises ValueError with a message that names the setting, says in plain
-words what is allowed and quotes what it got:
+words what is allowed and quotes what it got. The name begins the message, which a page may show
+on its own, so it starts with a capital letter:
 
     "The learning rate must be above 0 and at most 10, got 0.0."
     "Epochs must be a whole number from 1 to 200, got 1.5."

@@ -22,7 +22,7 @@ from typing import Any
 import torch
 from torch import nn
 
-from cnnexplain import checks
+from cnnexplain import checks, ops
 from cnnexplain.ops import ACTIVATIONS
 
 POOLS = ("max", "avg")  # pooling kinds; a block's pool may also be None
@@ -56,7 +56,8 @@ class ArchitectureError(ValueError):
     """An architecture that cannot be built, with the layer at fault and what to change.
 
     `layer` is the layer as users see it ("Conv block 2", "Dense layer 1", "Output"), `problem`
-    the rest of the message.
+    the rest of the message: whole sentences, starting with a capital letter, since a page may
+    show them alone beside the control at fault.
     """
 
     def __init__(self, layer: str, problem: str) -> None:
@@ -85,17 +86,18 @@ def _widths(value: Any, what: str, layer: str) -> tuple[int, ...]:
     """A list or tuple of layer widths as a tuple of ints (hashable), checked."""
     if isinstance(value, str) or not hasattr(value, "__iter__"):
         raise ArchitectureError(
-            layer, f"{what} must be a list of layer widths, got {checks.quoted(value)}."
+            layer,
+            f"The {what} layers must be given as a list of widths, got {checks.quoted(value)}.",
         )
     widths = tuple(value)
     if len(widths) > MAX_DENSE_LAYERS:
         raise ArchitectureError(
             layer,
-            f"{len(widths)} hidden layers is more than the {MAX_DENSE_LAYERS} allowed: "
+            f"At most {MAX_DENSE_LAYERS} hidden layers are allowed, not {len(widths)}: "
             "remove some.",
         )
     return tuple(
-        _whole(w, "the width", 1, MAX_DENSE_WIDTH, f"Dense layer {j}")
+        _whole(w, "The width", 1, MAX_DENSE_WIDTH, f"Dense layer {j}")
         for j, w in enumerate(widths, start=1)
     )
 
@@ -122,19 +124,19 @@ class ConvBlock:
     def __post_init__(self) -> None:
         # A block does not know its position; CNNSpec and spec_from_dict name it "Conv block i".
         layer = "Conv block"
-        _set(self, "filters", _whole(self.filters, "the number of filters", 1, MAX_FILTERS, layer))
-        _set(self, "kernel_size", _whole(self.kernel_size, "the kernel size", 1, MAX_KERNEL, layer))
-        _set(self, "stride", _whole(self.stride, "the stride", 1, MAX_STRIDE, layer))
-        _set(self, "dilation", _whole(self.dilation, "the dilation", 1, MAX_DILATION, layer))
-        _set(self, "padding", _whole(self.padding, "the padding", 0, MAX_PADDING, layer))
-        _choice(self.activation, "activation", ACTIVATIONS, layer)
-        _choice(self.pool, "pooling", (*POOLS, None), layer)
-        _set(self, "pool_size", _whole(self.pool_size, "the pool size", 1, MAX_POOL, layer))
+        _set(self, "filters", _whole(self.filters, "The number of filters", 1, MAX_FILTERS, layer))
+        _set(self, "kernel_size", _whole(self.kernel_size, "The kernel size", 1, MAX_KERNEL, layer))
+        _set(self, "stride", _whole(self.stride, "The stride", 1, MAX_STRIDE, layer))
+        _set(self, "dilation", _whole(self.dilation, "The dilation", 1, MAX_DILATION, layer))
+        _set(self, "padding", _whole(self.padding, "The padding", 0, MAX_PADDING, layer))
+        _choice(self.activation, "Activation", ACTIVATIONS, layer)
+        _choice(self.pool, "Pooling", (*POOLS, None), layer)
+        _set(self, "pool_size", _whole(self.pool_size, "The pool size", 1, MAX_POOL, layer))
         if self.pool_stride is not None:
             _set(
                 self,
                 "pool_stride",
-                _whole(self.pool_stride, "the pool stride", 1, MAX_POOL, layer),
+                _whole(self.pool_stride, "The pool stride", 1, MAX_POOL, layer),
             )
 
     @property
@@ -165,23 +167,23 @@ class CNNSpec:
         blocks = self.conv_blocks
         if isinstance(blocks, ConvBlock) or not hasattr(blocks, "__iter__"):
             raise ArchitectureError(
-                "Conv blocks", f"expected a list of ConvBlock, got {checks.quoted(blocks)}."
+                "Conv blocks", f"Expected a list of ConvBlock, got {checks.quoted(blocks)}."
             )
         blocks = tuple(blocks)
         if not 1 <= len(blocks) <= MAX_CONV_BLOCKS:
             raise ArchitectureError(
                 "Conv blocks",
-                f"a CNN needs from 1 to {MAX_CONV_BLOCKS} conv blocks, got {len(blocks)}: "
+                f"A CNN needs from 1 to {MAX_CONV_BLOCKS} conv blocks, got {len(blocks)}: "
                 + ("add one." if not blocks else "remove some."),
             )
         for i, block in enumerate(blocks, start=1):
             if not isinstance(block, ConvBlock):
                 raise ArchitectureError(
-                    f"Conv block {i}", f"expected a ConvBlock, got {checks.quoted(block)}."
+                    f"Conv block {i}", f"Expected a ConvBlock, got {checks.quoted(block)}."
                 )
         _set(self, "conv_blocks", blocks)
         _set(self, "dense", _widths(self.dense, "dense", "Dense layers"))
-        _choice(self.dense_activation, "dense activation", ACTIVATIONS, "Dense layers")
+        _choice(self.dense_activation, "Dense activation", ACTIVATIONS, "Dense layers")
         _walk(self)  # the shape checks
 
 
@@ -199,7 +201,7 @@ class MLPSpec:
     def __post_init__(self) -> None:
         _check_input(self)
         _set(self, "hidden", _widths(self.hidden, "hidden", "Hidden layers"))
-        _choice(self.activation, "activation", ACTIVATIONS, "Hidden layers")
+        _choice(self.activation, "Activation", ACTIVATIONS, "Hidden layers")
         _walk(self)
 
 
@@ -208,19 +210,19 @@ Spec = CNNSpec | MLPSpec
 
 def _check_input(spec: Spec) -> None:
     """The checks CNNSpec and MLPSpec share: input image and output head."""
-    _set(spec, "in_channels", _whole(spec.in_channels, "channels", 1, MAX_IN_CHANNELS, "Input"))
-    _set(spec, "input_size", _whole(spec.input_size, "the size", 1, MAX_INPUT_SIZE, "Input"))
+    _set(spec, "in_channels", _whole(spec.in_channels, "Channels", 1, MAX_IN_CHANNELS, "Input"))
+    _set(spec, "input_size", _whole(spec.input_size, "The size", 1, MAX_INPUT_SIZE, "Input"))
     _set(
         spec,
         "num_classes",
-        _whole(spec.num_classes, "the number of classes", 2, MAX_CLASSES, "Output"),
+        _whole(spec.num_classes, "The number of classes", 2, MAX_CLASSES, "Output"),
     )
-    _choice(spec.head, "head", HEADS, "Output")
+    _choice(spec.head, "Head", HEADS, "Output")
     if spec.head == "sigmoid" and spec.num_classes != 2:
         raise ArchitectureError(
             "Output",
-            f"a sigmoid head gives one probability, so it fits two classes, not "
-            f"{spec.num_classes}: use the softmax head or set the number of classes to 2.",
+            f"A sigmoid head gives one probability, so it fits two classes, not "
+            f"{spec.num_classes}: use the softmax head, or data with two classes (num_classes=2).",
         )
 
 
@@ -235,9 +237,99 @@ class StageInfo:
     description: str = ""  # one line for a learner
 
 
-def _out_size(size: int, reach: int, stride: int, padding: int = 0) -> int:
-    """Output side of a sliding window: floor((size + 2*padding - reach) / stride) + 1."""
-    return (size + 2 * padding - reach) // stride + 1
+@dataclass(frozen=True)
+class _Resize:
+    """One place where a CNN's feature map changes size, for messages that explain a refusal."""
+
+    block: int  # the conv block, from 1
+    side: int  # the map's side after this step
+    how: str  # the settings that did it: "2×2 max pooling"
+    fixes: tuple[str, ...]  # what keeps the map larger, when it shrank: ("a smaller pool",)
+
+
+def _side(n: int) -> str:
+    return f"{n}×{n}"
+
+
+def _one_of(options: list[str]) -> str:
+    """'a', 'a or b', 'a, b, or c' (and 'a or b, or c': a comma where an option has an 'or')."""
+    if len(options) == 2 and not any(" or " in option for option in options):
+        return " or ".join(options)
+    return ", ".join(options[:-1]) + (", or " if len(options) > 1 else "") + options[-1]
+
+
+def _conv_words(block: ConvBlock) -> str:
+    """The convolution's settings that decide its output size: '3×3 kernel, padding 0'."""
+    words = f"{_side(block.kernel_size)} kernel, padding {block.padding}"
+    if block.dilation > 1:
+        words += f", dilation {block.dilation}"
+    if block.stride > 1:
+        words += f", stride {block.stride}"
+    return words
+
+
+def _pool_words(block: ConvBlock) -> str:
+    words = f"{_side(block.pool_size)} {block.pool} pooling"
+    return words if block.pool_step == block.pool_size else f"{words}, stride {block.pool_step}"
+
+
+def _conv_resize(i: int, block: ConvBlock, before: int, after: int) -> _Resize:
+    """How block i's convolution took the map from `before` to `after` pixels a side."""
+    fixes = []
+    if after < before and block.reach - 1 > 2 * block.padding:
+        fixes.append("more padding")
+    if after < before and block.stride > 1:
+        fixes.append("a smaller stride")
+    return _Resize(i, after, _conv_words(block), tuple(fixes))
+
+
+def _refusal(first: str, i: int, picture: int, resizes: list[_Resize], fixes: list[str]) -> str:
+    """`first`, then the map's sizes on the way to block i and what would keep it larger.
+
+    `fixes` are the changes to block i itself; the blocks before it add theirs.
+    """
+    sentences = [first]
+    if resizes:
+        path = " → ".join(
+            [_side(picture)] + [f"{_side(r.side)} (block {r.block}: {r.how})" for r in resizes]
+        )
+        sentences.append(f"Map sizes on the way: {path}.")
+    advice = f"Use {_one_of(fixes)}"
+    earlier = list(dict.fromkeys(f for r in resizes if r.block < i for f in r.fixes))
+    if earlier:
+        blocks = "block 1" if i == 2 else f"blocks 1-{i - 1}"
+        advice += f"; or keep the map larger in {blocks} ({_one_of(earlier)}), or use fewer blocks"
+    sentences.append(f"{advice}.")
+    return " ".join(sentences)
+
+
+def _kernel_too_large(
+    i: int, block: ConvBlock, picture: int, H: int, resizes: list[_Resize]
+) -> str:
+    """Why block i's kernel does not fit the H×H map that reaches it."""
+    kernel = f"{_side(block.kernel_size)} kernel"
+    if block.dilation > 1:
+        kernel += f" (spanning {_side(block.reach)} with dilation {block.dilation})"
+    padded = (
+        f" ({_side(H + 2 * block.padding)} with padding {block.padding})" if block.padding else ""
+    )
+    where = "The picture is" if i == 1 else f"After block {i - 1} the map is"
+    first = f"{where} {_side(H)}{padded}, too small for block {i}'s {kernel}."
+    smaller = "a smaller kernel or dilation" if block.dilation > 1 else "a smaller kernel"
+    return _refusal(first, i, picture, resizes, [smaller, "more padding"])
+
+
+def _pool_too_large(i: int, block: ConvBlock, picture: int, H: int, resizes: list[_Resize]) -> str:
+    """Why block i's pooling window does not fit the H×H map its convolution made."""
+    first = (
+        f"After block {i}'s convolution the map is {_side(H)}, too small for its "
+        f"{_side(block.pool_size)} {block.pool} pooling window."
+    )
+    fixes = ["a smaller pool or none in this block"]
+    own = [f for r in resizes if r.block == i for f in r.fixes]
+    if own:
+        fixes.append(f"{_one_of(own)} in its convolution")
+    return _refusal(first, i, picture, resizes, fixes)
 
 
 def _dense_stages(
@@ -249,7 +341,7 @@ def _dense_stages(
         if params > MAX_LAYER_PARAMS:
             raise ArchitectureError(
                 f"Dense layer {j}",
-                f"{d_in:,} inputs × {width} neurons is {params:,} parameters, more than the "
+                f"With {d_in:,} inputs, {width} neurons need {params:,} parameters, more than the "
                 f"{MAX_LAYER_PARAMS:,} one layer may have: use fewer neurons"
                 + (
                     ", or shrink the feature maps with more pooling or a larger stride."
@@ -282,7 +374,7 @@ def _dense_stages(
     if params > MAX_LAYER_PARAMS:
         raise ArchitectureError(
             "Output",
-            f"{d_in:,} inputs × {outputs} outputs is {params:,} parameters, more than the "
+            f"With {d_in:,} inputs, {outputs} outputs need {params:,} parameters, more than the "
             f"{MAX_LAYER_PARAMS:,} one layer may have: add a smaller hidden dense layer before it"
             + (
                 ", or shrink the feature maps with more pooling or a larger stride."
@@ -324,27 +416,21 @@ def _walk(spec: Spec) -> list[StageInfo]:
         return stages
 
     H = S
+    resizes: list[_Resize] = []  # every change of the map's side so far, in order
     for i, block in enumerate(spec.conv_blocks, start=1):
         layer = f"Conv block {i}"
-        k, reach, pad = block.kernel_size, block.reach, block.padding
-        if reach > H + 2 * pad:
-            kernel = f"{k}×{k}" + (
-                f" (spanning {reach}×{reach} with dilation {block.dilation})"
-                if block.dilation > 1
-                else ""
-            )
-            padded = f" ({H + 2 * pad}×{H + 2 * pad} with padding {pad})" if pad else ""
-            raise ArchitectureError(
-                layer,
-                f"the feature map is {H}×{H}{padded} here but the kernel is {kernel}: use a "
-                "smaller kernel or dilation, add padding, or remove a pooling layer before it.",
-            )
+        k, pad = block.kernel_size, block.padding
+        if block.reach > H + 2 * pad:
+            raise ArchitectureError(layer, _kernel_too_large(i, block, S, H, resizes))
         params = block.filters * C * k * k + block.filters
         detail = f", dilation {block.dilation}" if block.dilation > 1 else ""
         description = (
             f"{block.filters} kernels of {C}×{k}×{k}, stride {block.stride}, padding {pad}{detail}"
         )
-        H = _out_size(H, reach, block.stride, pad)
+        H_conv = ops.conv2d_output_size(H, k, block.stride, pad, block.dilation)
+        if H_conv != H:
+            resizes.append(_conv_resize(i, block, H, H_conv))
+        H = H_conv
         C = block.filters
         stages.append(StageInfo(f"conv{i}", "conv", (C, H, H), params, description))
         if block.activation != "none":
@@ -360,13 +446,12 @@ def _walk(spec: Spec) -> list[StageInfo]:
         if block.pool is not None:
             size, step = block.pool_size, block.pool_step
             if size > H:
-                raise ArchitectureError(
-                    layer,
-                    f"the feature map is {H}×{H} after the convolution but the {block.pool} "
-                    f"pooling window is {size}×{size}: use a smaller pool, remove the pooling "
-                    "in this block, or keep the map larger (more padding, a smaller stride).",
-                )
-            H = _out_size(H, size, step)
+                raise ArchitectureError(layer, _pool_too_large(i, block, S, H, resizes))
+            # Pooling slides a window like a convolution without padding or dilation.
+            H_pool = ops.conv2d_output_size(H, size, step, 0, 1)
+            if H_pool != H:
+                resizes.append(_Resize(i, H_pool, _pool_words(block), ("a smaller pool",)))
+            H = H_pool
             stages.append(
                 StageInfo(
                     f"{block.pool}pool{i}",
@@ -501,12 +586,12 @@ def mlp_matching_budget(
     the second hidden layer is half as wide as the first. Widths are capped at
     MAX_DENSE_WIDTH, so a very large target is met as closely as that allows.
     """
-    depth = _whole(depth, "the depth", 1, MAX_DENSE_LAYERS, "Hidden layers")
+    depth = _whole(depth, "The depth", 1, MAX_DENSE_LAYERS, "Hidden layers")
     if target_params is None:
         target = count_parameters(cnn_spec)
     else:
         # No upper end: widths are capped, so a huge budget is met as closely as they allow.
-        target = _whole(target_params, "the parameter budget", 1, None, "Hidden layers")
+        target = _whole(target_params, "The parameter budget", 1, None, "Hidden layers")
 
     outputs = 1 if cnn_spec.head == "sigmoid" else cnn_spec.num_classes
     d_in = cnn_spec.in_channels * cnn_spec.input_size**2

@@ -258,7 +258,7 @@ def test_an_impossible_architecture_says_which_layer(model):
     spec = spec_to_dict(SPEC)
     spec["conv_blocks"][0]["kernel_size"] = 40
     assert refused(save(payload(model, spec=json.dumps(spec)))) == (
-        "The architecture in this file cannot be built: Conv block 1: the kernel size must be a "
+        "The architecture in this file cannot be built: Conv block 1: The kernel size must be a "
         "whole number from 1 to 11, got 40."
     )
 

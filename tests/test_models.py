@@ -1,6 +1,7 @@
 """Architecture specs against the torch models they build: shapes, counts, errors, seeding."""
 
 import json
+import re
 
 import numpy as np
 import pytest
@@ -97,7 +98,7 @@ def test_spec_refuses_exactly_the_architectures_torch_cannot_run(settings_):
     except RuntimeError:
         torch_shape = None
     if torch_shape is None or min(torch_shape) < 1:
-        with pytest.raises(ArchitectureError, match=r"^Conv block \d+: the feature map is"):
+        with pytest.raises(ArchitectureError, match=r"^Conv block \d+: .* is \d+×\d+.*, too small"):
             spec_of(settings_)
     else:
         spec = spec_of(settings_)
@@ -228,69 +229,107 @@ def blocks(*kwargs_list: dict) -> tuple[ConvBlock, ...]:
     return tuple(ConvBlock(**kw) for kw in kwargs_list)
 
 
-@pytest.mark.parametrize(
-    ("make", "message"),
-    [
-        (
-            lambda: CNNSpec(input_size=4, conv_blocks=blocks({}, {"kernel_size": 5, "padding": 0})),
-            r"^Conv block 2: the feature map is 2×2 here but the kernel is 5×5: use a smaller "
-            r"kernel or dilation, add padding, or remove a pooling layer",
+# Every way a spec is refused: what makes it, and the message (a regular expression).
+IMPOSSIBLE = [
+    (
+        lambda: CNNSpec(input_size=4, conv_blocks=blocks({}, {"kernel_size": 5, "padding": 0})),
+        r"^Conv block 2: After block 1 the map is 2×2, too small for block 2's 5×5 kernel\. "
+        r"Map sizes on the way: 4×4 → 2×2 \(block 1: 2×2 max pooling\)\. Use a smaller "
+        r"kernel or more padding; or keep the map larger in block 1 \(a smaller pool\), or "
+        r"use fewer blocks\.$",
+    ),
+    (
+        lambda: CNNSpec(input_size=5, conv_blocks=blocks({"dilation": 3, "padding": 0})),
+        r"^Conv block 1: The picture is 5×5, too small for block 1's 3×3 kernel \(spanning "
+        r"7×7 with dilation 3\)\. Use a smaller kernel or dilation, or more padding\.$",
+    ),
+    (
+        lambda: CNNSpec(
+            input_size=8,
+            conv_blocks=blocks({"padding": 0}, {"padding": 0, "pool": None}, {"padding": 0}),
         ),
-        (
-            lambda: CNNSpec(input_size=5, conv_blocks=blocks({"dilation": 3, "padding": 0})),
-            r"^Conv block 1: the feature map is 5×5 here but the kernel is 3×3 \(spanning 7×7 "
-            r"with dilation 3\)",
-        ),
-        (
-            lambda: CNNSpec(
-                input_size=8,
-                conv_blocks=blocks({"padding": 0}, {"padding": 0, "pool": None}, {"padding": 0}),
+        r"^Conv block 3: After block 2 the map is 1×1, too small for block 3's 3×3 kernel\. "
+        r"Map sizes on the way: 8×8 → 6×6 \(block 1: 3×3 kernel, padding 0\) → 3×3 \(block "
+        r"1: 2×2 max pooling\) → 1×1 \(block 2: 3×3 kernel, padding 0\)\. Use a smaller "
+        r"kernel or more padding; or keep the map larger in blocks 1-2 \(more padding or a "
+        r"smaller pool\), or use fewer blocks\.$",
+    ),
+    (
+        lambda: CNNSpec(input_size=2, conv_blocks=blocks({"pool_size": 3})),
+        r"^Conv block 1: After block 1's convolution the map is 2×2, too small for its 3×3 "
+        r"max pooling window\. Use a smaller pool or none in this block\.$",
+    ),
+    (
+        lambda: CNNSpec(head="sigmoid"),
+        r"^Output: A sigmoid head .* not 10: use the softmax head, or data with two classes "
+        r"\(num_classes=2\)\.$",
+    ),
+    (lambda: MLPSpec(num_classes=3, head="sigmoid"), r"^Output: A sigmoid head"),
+    (lambda: CNNSpec(head="tanh"), r"^Output: Head 'tanh' is not available"),
+    (lambda: CNNSpec(num_classes=1), r"^Output: The number of classes must be .* from 2"),
+    (lambda: CNNSpec(input_size=300), r"^Input: The size must be .* from 1 to 256"),
+    (lambda: CNNSpec(in_channels=0), r"^Input: Channels must be"),
+    (
+        lambda: CNNSpec(conv_blocks=blocks(*[{}] * 9)),
+        r"^Conv blocks: A CNN needs from 1 to 8 .* got 9",
+    ),
+    (lambda: CNNSpec(conv_blocks=()), r"^Conv blocks: .* got 0: add one"),
+    (lambda: CNNSpec(conv_blocks=(ConvBlock(), {"filters": 3})), r"^Conv block 2: Expected"),
+    (lambda: ConvBlock(filters=300), r"^Conv block: The number of filters .* 1 to 256"),
+    (lambda: ConvBlock(filters=0), r"^Conv block: The number of filters"),
+    (lambda: ConvBlock(filters=True), r"^Conv block: The number of filters"),
+    (lambda: ConvBlock(kernel_size=2.5), r"^Conv block: The kernel size"),
+    (lambda: ConvBlock(stride=0), r"^Conv block: The stride"),
+    (lambda: ConvBlock(padding=-1), r"^Conv block: The padding"),
+    (lambda: ConvBlock(activation="gelu"), r"^Conv block: Activation 'gelu' is not available"),
+    (lambda: ConvBlock(pool="min"), r"^Conv block: Pooling 'min' is not available"),
+    (lambda: ConvBlock(pool_stride=0), r"^Conv block: The pool stride"),
+    (lambda: CNNSpec(dense=(64, 5000)), r"^Dense layer 2: The width .* 1 to 4096"),
+    (lambda: CNNSpec(dense=64), r"^Dense layers: The dense layers must be given as a list"),
+    (
+        lambda: CNNSpec(dense=(8,) * 9),
+        r"^Dense layers: At most 8 hidden layers are allowed, not 9",
+    ),
+    (lambda: CNNSpec(dense_activation="elu"), r"^Dense layers: Dense activation 'elu'"),
+    (lambda: MLPSpec(hidden=(10, 0)), r"^Dense layer 2: The width"),
+    (
+        lambda: CNNSpec(input_size=256, conv_blocks=blocks({"filters": 64, "pool": None})),
+        r"^Dense layer 1: With 4,194,304 inputs, 64 neurons need 268,435,520 parameters, more "
+        r"than the 10,000,000 .*shrink the feature maps",
+    ),
+    (
+        lambda: MLPSpec(input_size=256, in_channels=3, num_classes=100, hidden=()),
+        r"^Output: With 196,608 inputs, 100 outputs need .* add a smaller hidden dense layer",
+    ),
+    (
+        lambda: CNNSpec(
+            input_size=28,
+            conv_blocks=blocks(
+                {"kernel_size": 5, "padding": 0, "stride": 2, "pool": None},
+                {"padding": 2, "pool_size": 4},
+                {"pool_size": 4},
             ),
-            r"^Conv block 3: the feature map is 1×1 here",
         ),
-        (
-            lambda: CNNSpec(input_size=2, conv_blocks=blocks({"pool_size": 3})),
-            r"^Conv block 1: the feature map is 2×2 after the convolution but the max pooling "
-            r"window is 3×3: use a smaller pool, remove the pooling",
+        r"^Conv block 3: After block 3's convolution the map is 3×3, too small for its 4×4 "
+        r"max pooling window\. Map sizes on the way: 28×28 → 12×12 \(block 1: 5×5 kernel, "
+        r"padding 0, stride 2\) → 14×14 \(block 2: 3×3 kernel, padding 2\) → 3×3 \(block 2: "
+        r"4×4 max pooling\)\. Use a smaller pool or none in this block; or keep the map larger "
+        r"in blocks 1-2 \(more padding, a smaller stride, or a smaller pool\), or use fewer "
+        r"blocks\.$",
+    ),
+    (
+        lambda: CNNSpec(
+            input_size=4, conv_blocks=blocks({"padding": 0, "pool": "avg", "pool_size": 3})
         ),
-        (
-            lambda: CNNSpec(head="sigmoid"),
-            r"^Output: a sigmoid head .* not 10: use the softmax head or set the number of "
-            r"classes to 2",
-        ),
-        (lambda: MLPSpec(num_classes=3, head="sigmoid"), r"^Output: a sigmoid head"),
-        (lambda: CNNSpec(head="tanh"), r"^Output: head 'tanh' is not available"),
-        (lambda: CNNSpec(num_classes=1), r"^Output: the number of classes must be .* from 2"),
-        (lambda: CNNSpec(input_size=300), r"^Input: the size must be .* from 1 to 256"),
-        (lambda: CNNSpec(in_channels=0), r"^Input: channels must be"),
-        (lambda: CNNSpec(conv_blocks=blocks(*[{}] * 9)), r"^Conv blocks: .* from 1 to 8 .* got 9"),
-        (lambda: CNNSpec(conv_blocks=()), r"^Conv blocks: .* got 0: add one"),
-        (lambda: CNNSpec(conv_blocks=(ConvBlock(), {"filters": 3})), r"^Conv block 2: expected"),
-        (lambda: ConvBlock(filters=300), r"^Conv block: the number of filters .* 1 to 256"),
-        (lambda: ConvBlock(filters=0), r"^Conv block: the number of filters"),
-        (lambda: ConvBlock(filters=True), r"^Conv block: the number of filters"),
-        (lambda: ConvBlock(kernel_size=2.5), r"^Conv block: the kernel size"),
-        (lambda: ConvBlock(stride=0), r"^Conv block: the stride"),
-        (lambda: ConvBlock(padding=-1), r"^Conv block: the padding"),
-        (lambda: ConvBlock(activation="gelu"), r"^Conv block: activation 'gelu' is not available"),
-        (lambda: ConvBlock(pool="min"), r"^Conv block: pooling 'min' is not available"),
-        (lambda: ConvBlock(pool_stride=0), r"^Conv block: the pool stride"),
-        (lambda: CNNSpec(dense=(64, 5000)), r"^Dense layer 2: the width .* 1 to 4096"),
-        (lambda: CNNSpec(dense=64), r"^Dense layers: dense must be a list"),
-        (lambda: CNNSpec(dense=(8,) * 9), r"^Dense layers: 9 hidden layers"),
-        (lambda: CNNSpec(dense_activation="elu"), r"^Dense layers: dense activation 'elu'"),
-        (lambda: MLPSpec(hidden=(10, 0)), r"^Dense layer 2: the width"),
-        (
-            lambda: CNNSpec(input_size=256, conv_blocks=blocks({"filters": 64, "pool": None})),
-            r"^Dense layer 1: 4,194,304 inputs × 64 neurons is 268,435,520 parameters, more "
-            r"than the 10,000,000 .*shrink the feature maps",
-        ),
-        (
-            lambda: MLPSpec(input_size=256, in_channels=3, num_classes=100, hidden=()),
-            r"^Output: 196,608 inputs × 100 outputs .* add a smaller hidden dense layer",
-        ),
-    ],
-)
+        r"^Conv block 1: After block 1's convolution the map is 2×2, too small for its 3×3 "
+        r"avg pooling window\. Map sizes on the way: 4×4 → 2×2 \(block 1: 3×3 kernel, padding "
+        r"0\)\. Use a smaller pool or none in this block, or more padding in its convolution\.$",
+    ),
+    (lambda: mlp_matching_budget(CNNSpec(), depth=0), r"^Hidden layers: The depth must be"),
+]
+
+
+@pytest.mark.parametrize(("make", "message"), IMPOSSIBLE)
 def test_impossible_architectures_name_the_layer_and_the_fix(make, message):
     with pytest.raises(ArchitectureError, match=message):
         make()
@@ -308,7 +347,9 @@ def test_layer_parameter_limit_is_the_edge():
     d_in = 3 * 40 * 40
     widest = MAX_LAYER_PARAMS // (d_in + 1)  # (d_in + 1) * widest weights and biases fit
     assert count_parameters(MLPSpec(in_channels=3, input_size=40, hidden=(widest,))) > 0
-    with pytest.raises(ArchitectureError, match=r"^Dense layer 1: 4,800 inputs × 2083 neurons"):
+    with pytest.raises(
+        ArchitectureError, match=r"^Dense layer 1: With 4,800 inputs, 2083 neurons need"
+    ):
         MLPSpec(in_channels=3, input_size=40, hidden=(widest + 1,))
 
 
@@ -437,9 +478,9 @@ def test_spec_from_dict_fills_defaults():
         (
             {"type": "cnn", "conv_blocks": [{}, {"filters": 300}]},
             ArchitectureError,
-            r"^Conv block 2: the number of filters must be a whole number from 1 to 256, got 300",
+            r"^Conv block 2: The number of filters must be a whole number from 1 to 256, got 300",
         ),
-        ({"type": "cnn", "input_size": "28"}, ArchitectureError, r"^Input: the size"),
+        ({"type": "cnn", "input_size": "28"}, ArchitectureError, r"^Input: The size"),
         ({"type": "mlp", "num_classes": 3, "head": "sigmoid"}, ArchitectureError, r"^Output"),
     ],
 )
@@ -505,3 +546,67 @@ def test_clone_is_independent_of_the_original():
     for key, value in state(original).items():
         np.testing.assert_array_equal(value, before[key])
     assert not np.array_equal(state(copy)["conv1.weight"], before["conv1.weight"])
+
+
+@pytest.mark.parametrize(("make", "message"), IMPOSSIBLE)
+def test_every_refusal_reads_as_sentences_on_its_own(make, message):
+    # Pages show `problem` alone, beside the control at fault.
+    with pytest.raises(ArchitectureError) as err:
+        make()
+    problem = err.value.problem
+    assert problem[0].isupper() and problem.endswith("."), problem
+
+
+def torch_side_changes(settings_: dict) -> tuple[list[tuple[int, int]], int | None, int]:
+    """Each (block, new side) as plain torch runs raw settings layer by layer; then the block
+    whose layer torch cannot run (None if none) and the side of the map reaching that layer."""
+    size = settings_["input_size"]
+    x = torch.zeros(1, settings_["in_channels"], size, size)
+    changes = []
+    with torch.no_grad():
+        for i, b in enumerate(settings_["conv_blocks"], start=1):
+            layers = [
+                nn.Conv2d(
+                    x.shape[1],
+                    b["filters"],
+                    b["kernel_size"],
+                    b["stride"],
+                    b["padding"],
+                    b["dilation"],
+                )
+            ]
+            if b["pool"] is not None:
+                pool = nn.MaxPool2d if b["pool"] == "max" else nn.AvgPool2d
+                layers.append(pool(b["pool_size"], b["pool_stride"] or b["pool_size"]))
+            for layer in layers:
+                try:
+                    y = layer(x)
+                except RuntimeError:
+                    return changes, i, x.shape[-1]
+                if y.shape[-1] < 1:
+                    return changes, i, x.shape[-1]
+                if y.shape[-1] != x.shape[-1]:
+                    changes.append((i, y.shape[-1]))
+                x = y
+    return changes, None, x.shape[-1]
+
+
+@settings(max_examples=150, deadline=None)
+@given(spec_settings)
+def test_a_refused_block_is_explained_by_the_map_sizes_torch_computes(settings_):
+    changes, failing, side = torch_side_changes(settings_)
+    assume(failing is not None)
+    with pytest.raises(ArchitectureError) as err:
+        spec_of(settings_)
+    assert err.value.layer == f"Conv block {failing}"
+    problem = err.value.problem
+    stated = re.match(
+        r"^(?:The picture|After block \d+(?:'s convolution)? the map) is (\d+)×", problem
+    )
+    path = re.findall(r"→ (\d+)×\d+ \(block (\d+): ", problem)
+    # A kernel that does not fit names the map reaching its block; a pooling window that does
+    # not fit, the map after its block's convolution: either way, the map torch could not take.
+    assert int(stated.group(1)) == side
+    assert [(int(b), int(n)) for n, b in path] == changes
+    start = settings_["input_size"]
+    assert (f"Map sizes on the way: {start}×{start} → " in problem) == bool(changes)

@@ -469,3 +469,59 @@ def test_the_settings_are_kept_while_the_learner_visits_other_pages():
     assert at.number_input(key="cmp_batch").value == 64
     assert at.number_input(key="cmp_seed").value == 7
     assert at.checkbox(key="cmp_match").value is False
+
+
+# ---------------------------------------------------------------------------------------------
+# What stays on the page once training is over
+
+
+def page_words(at) -> str:
+    boxes = [*at.info, *at.success, *at.warning]
+    return "\n".join([markdown_text(at), *(b.value for b in boxes)])
+
+
+def test_a_finished_run_leaves_no_progress_bar_and_whole_epochs_as_whole_numbers(trained_on_bars):
+    at, _ = trained_on_bars
+    assert not at.exception
+    assert not at.get("progress")
+    assert [s.value for s in at.success if s.value.startswith("Both")] == [
+        text.COMPLETE.format(epochs=2)
+    ]
+    table = next(df.value for df in at.dataframe if text.COL_EPOCHS in df.value.columns)
+    assert table[text.COL_EPOCHS].dtype.kind == "i"
+    assert table[text.COL_EPOCHS].tolist() == [2, 2]
+    # The page stands on its own: it speaks of no article or series the learner has not seen.
+    words = page_words(at)
+    assert text.CURVES_EXPLAIN in words and text.STORY in words
+    assert "series" not in words.lower()
+
+
+def test_finished_data_efficiency_runs_leave_no_progress_bar(trained_on_bars):
+    at, _ = trained_on_bars
+    at.button(key="cmp_efficiency").click().run()
+    assert not at.exception
+    assert at.session_state[STATE_KEY].efficiency.status == COMPLETE
+    assert not at.get("progress")
+
+
+def test_epochs_part_way_are_cut_to_a_tenth_and_whole_ones_are_whole_numbers():
+    data = load_dataset("digits")
+    config = TrainConfig(epochs=2, batch_size=128)  # 12 steps an epoch
+    comparison = Comparison.start(
+        Experiment("digits", config=config), data, "Handwritten digits", report_every=5
+    )
+    with pytest.raises(Interrupted):  # CNN at steps 5, 10, 12; ANN at 5, 10
+        comparison.training.advance(interrupt_after(5))
+    comparison.training.request_stop()
+    epochs = comparison.epochs_done()
+    assert epochs == {CNN: 1, ANN: 0.8}  # 10 of 12 steps is 0.83 of an epoch
+    assert type(epochs[CNN]) is int
+
+    at = app()
+    at.session_state[STATE_KEY] = comparison
+    at.switch_page(PAGE).run()
+    assert not at.exception
+    assert not at.get("progress")
+    shown = summary(at)
+    assert (shown[CNN][text.COL_EPOCHS], shown[ANN][text.COL_EPOCHS]) == (1, 0.8)
+    assert "the CNN trained 1 and the ANN 0.8 of 2 epochs" in info_text(at)

@@ -522,7 +522,7 @@ def test_a_parameter_budget_must_be_a_positive_count(target):
     with pytest.raises(ArchitectureError) as err:
         mlp_matching_budget(CNNSpec(), target_params=target)
     assert str(err.value) == (
-        f"Hidden layers: the parameter budget must be a whole number of at least 1, got {target!r}."
+        f"Hidden layers: The parameter budget must be a whole number of at least 1, got {target!r}."
     )
 
 
@@ -530,7 +530,7 @@ def test_an_architecture_error_quotes_a_huge_value_short():
     with pytest.raises(ArchitectureError) as err:
         ConvBlock(activation="x" * 100_000)
     assert len(str(err.value)) < 250
-    assert str(err.value).startswith("Conv block: activation 'xxxx")
+    assert str(err.value).startswith("Conv block: Activation 'xxxx")
 
 
 # ---------------------------------------------------------------------------------------------

@@ -16,11 +16,10 @@ INTRO = (
     "the same held-out pictures. The page then says what this run found, from its own numbers."
 )
 STORY = (
-    "The series this app follows ends by announcing this comparison: **CNN against ANN**. A "
-    "CNN looks at a picture through small **kernels** (convolution), keeps the strongest "
-    "answers (pooling), repeats, and only then **flattens** what it found for its dense layers. "
-    "An ANN flattens the raw picture at once: every neuron of its first layer has one weight "
-    "for every pixel."
+    "How the two differ: a CNN looks at a picture through small **kernels** (convolution), "
+    "keeps the strongest answers (pooling), repeats, and only then **flattens** what it found "
+    "for its dense layers. An ANN flattens the raw picture at once: every neuron of its first "
+    "layer has one weight for every pixel. This page measures what that difference changes."
 )
 
 # The data
@@ -131,7 +130,7 @@ ACC_AXIS = "accuracy"
 TRAIN_PART = "training"
 HELD_OUT_PART = "held-out"
 CURVES_EXPLAIN = (
-    "The **loss** is the error function of the series: the smaller it is, the more the network "
+    "The **loss** measures how wrong a network's answers are: the smaller it is, the more it "
     "has learned. Thick lines with dots: the held-out pictures, which neither network ever "
     "trains on, measured after each epoch. Thin lines: the training pictures, averaged over the "
     "last few steps. A training loss that keeps falling while the held-out loss stops falling is "
@@ -197,8 +196,8 @@ FIND_CHANCE = (
 )
 FIND_BOTH = "CNN and the ANN"
 FIND_STOPPED = (
-    "Training was stopped part-way (the CNN trained {cnn_epochs:.1f} and the ANN "
-    "{ann_epochs:.1f} of {epochs} epochs), so these are half-learned networks."
+    "Training was stopped part-way (the CNN trained {cnn_epochs} and the ANN "
+    "{ann_epochs} of {epochs} epochs), so these are half-learned networks."
 )
 FIND_SHIFT = (
     "Moved by {level:g} pixels, the same pictures: the CNN got {cnn:.1%} right and the ANN "

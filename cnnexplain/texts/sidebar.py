@@ -22,7 +22,7 @@ POOL_NONE = "none"
 POOL_SIZE = "Pool size"
 DENSE = "Dense layer widths"
 DENSE_HELP = "Neurons in each hidden dense layer after flatten, separated by commas (empty: none)."
-DENSE_BAD = "Dense layer widths: write whole numbers separated by commas, like 64 or 128, 32."
+DENSE_BAD = "Write whole numbers separated by commas, like 64 or 128, 32."
 DENSE_ACTIVATION = "Dense activation"
 HEAD = "Output"
 HEAD_OPTIONS = {
@@ -36,6 +36,12 @@ TRAINED_OPTIONS = {
 }
 APPLY = "Build this network"
 APPLIED = "Built: {params:,} parameters."
-SIGMOID_HINT = "For a sigmoid output, pick a two-class data set such as Zeros and ones."
+SIGMOID_NEEDS_TWO = (
+    "A sigmoid output gives one probability, so it fits two classes, and **{dataset}** has "
+    "{classes}. Choose the two-class data set **{two_class}**, or the softmax output."
+)
 KEPT = "The network you had is kept until this is fixed."
 RESET = "Back to the default network"
+NOT_BUILT = (
+    "**Your new network was not built**, so every page still uses the previous one. {reason}"
+)

@@ -26,7 +26,7 @@ def _right(result: ComparisonResult, name: str) -> int:
 
 
 def accuracy_sentences(
-    result: ComparisonResult, data_title: str, epochs_done: Mapping[str, float], epochs: int
+    result: ComparisonResult, data_title: str, epochs_done: Mapping[str, int | float], epochs: int
 ) -> list[str]:
     """How the two did on the held-out pictures, the gap between them, and how far they trained."""
     cnn, ann = result.models[CNN], result.models[ANN]

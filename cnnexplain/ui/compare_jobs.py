@@ -145,15 +145,22 @@ class Comparison:
             self.robustness = None
 
     @property
-    def steps_per_epoch(self) -> float:
-        return self.run.planned_steps / self.experiment.config.epochs
+    def steps_per_epoch(self) -> int:
+        # Every epoch takes the same number of steps (the last batch may be smaller).
+        return self.run.planned_steps // self.experiment.config.epochs
 
-    def epochs_done(self) -> dict[str, float]:
-        """Epochs each network has trained, with the part of the current one: {"CNN": 2.4, ...}."""
-        return {
-            name: (records[-1].step / self.steps_per_epoch if records else 0.0)
-            for name, records in self.run.history.items()
-        }
+    def epochs_done(self) -> dict[str, int | float]:
+        """Epochs each network has trained: {"CNN": 15, "ANN": 2.4}.
+
+        A whole number of epochs is an int, shown as one ("15", not "15.0"). Part-way through
+        an epoch the part is cut to a tenth, never rounded up: 2.96 epochs is 2.9, never 3.
+        """
+        done: dict[str, int | float] = {}
+        for name, records in self.run.history.items():
+            steps = records[-1].step if records else 0
+            epochs, rest = divmod(steps, self.steps_per_epoch)
+            done[name] = epochs if rest == 0 else (10 * steps // self.steps_per_epoch) / 10
+        return done
 
     def efficiency_sizes_for(self, sizes: Iterable[int] = DEFAULT_SIZES) -> tuple[int, ...]:
         """The training-set sizes `data_efficiency` will use: at most the whole training set."""

@@ -471,7 +471,8 @@ def live_training(current: Comparison | None, slot) -> None:
         return
     with slot.container():
         st.subheader(text.LIVE_HEADER)
-        bar = st.progress(min(1.0, current.run.progress), text=_progress_text(current))
+        # The progress bar shows only while training runs; then `status` says how it ended.
+        progress = st.empty()
         status = st.empty()
         loss_slot, acc_slot = (column.empty() for column in st.columns(2))
         st.caption(text.CURVES_EXPLAIN)
@@ -486,6 +487,7 @@ def live_training(current: Comparison | None, slot) -> None:
 
         draw_curves()
         if current.training.running:
+            bar = progress.progress(min(1.0, current.run.progress), text=_progress_text(current))
             status.caption(text.RUNNING_NOTE)
 
             def on_record(record) -> None:
@@ -495,6 +497,7 @@ def live_training(current: Comparison | None, slot) -> None:
 
             with _holding(current):
                 current.advance_training(on_record)
+                progress.empty()
                 if current.needs_measuring:
                     with st.spinner(text.MEASURING):
                         current.measure()
@@ -513,7 +516,7 @@ def live_training(current: Comparison | None, slot) -> None:
 # 5. What this run found
 
 
-def summary_table(result: ComparisonResult, epochs_done: dict[str, float]) -> pd.DataFrame:
+def summary_table(result: ComparisonResult, epochs_done: dict[str, int | float]) -> pd.DataFrame:
     """One row per network: size, training, and how it does on the held-out pictures."""
     rows = [result.models[name] for name in MODEL_NAMES]
     return pd.DataFrame(
@@ -534,7 +537,8 @@ def summary_table(result: ComparisonResult, epochs_done: dict[str, float]) -> pd
 
 SUMMARY_FORMAT = {
     text.COL_PARAMS: st.column_config.NumberColumn(format="localized"),
-    text.COL_EPOCHS: st.column_config.NumberColumn(format="%.1f"),
+    # No format: whole epochs show as whole numbers, part of one with its tenth (epochs_done).
+    text.COL_EPOCHS: st.column_config.NumberColumn(),
     text.COL_SECONDS: st.column_config.NumberColumn(format="%.1f"),
     text.COL_RATE: st.column_config.NumberColumn(format="localized"),
     text.COL_ACC: st.column_config.NumberColumn(format="percent"),
@@ -749,8 +753,7 @@ def _efficiency(current: Comparison, chance: float) -> None:
         row.button(
             text.RESUME, key="cmp_efficiency_resume", on_click=job.resume, help=text.RESUME_HELP
         )
-    last = job.history[-1] if job.history else None
-    bar = st.progress(last.progress if last else 0.0, text=_efficiency_text(last))
+    progress = st.empty()  # only while the runs go on
     chart, found = st.columns([3, 2])
     chart_slot = chart.empty()
     drawn = {"count": 0}
@@ -763,6 +766,8 @@ def _efficiency(current: Comparison, chance: float) -> None:
 
     draw()
     if job.running:
+        last = job.history[-1] if job.history else None
+        bar = progress.progress(last.progress if last else 0.0, text=_efficiency_text(last))
 
         def on_record(record) -> None:
             bar.progress(record.progress, text=_efficiency_text(record))

@@ -25,6 +25,10 @@ from cnnexplain.ui.entry import require_app_entry
 
 UI_MAX_BLOCKS = min(4, MAX_CONV_BLOCKS)  # more does not fit a 28-pixel picture anyway
 POOL_CHOICES = ("max", "avg", None)
+TWO_CLASS_DATASET = "digits-0-1"  # the built-in data set a sigmoid output can learn
+NETWORK = "Network"  # errors with no control of their own show beside the build button
+# The controls of the errors that are not a conv block's, as the sidebar labels them.
+PLACES = {"Data set": text.DATASET, "Dense layers": text.DENSE, "Output": text.HEAD}
 
 
 def _show_error(layer: str) -> None:
@@ -150,13 +154,28 @@ def architecture_sidebar() -> None:
                 format_func=text.TRAINED_OPTIONS.get,
                 key="arch_trained_choice",
             )
-            _show_error("Network")
+            _show_error(NETWORK)
             submitted = st.form_submit_button(text.APPLY, type="primary")
         if st.button(text.RESET, key="arch_reset"):
             _reset()
         if submitted:
             _apply(dataset_key, blocks, dense_text, dense_activation, head, trained)
         st.caption(text.APPLIED.format(params=count_parameters(session.current_spec())))
+    _refused_notice()
+
+
+def _refused_notice() -> None:
+    """In the main area: the last network asked for was refused, and the previous one is used.
+
+    The sidebar may be closed (it is, at first, on a phone), so the reason is repeated here.
+    """
+    refused = st.session_state[session.ERROR_KEY]
+    if refused is None:
+        return
+    layer, message = refused
+    place = PLACES.get(layer, layer)
+    reason = message if layer == NETWORK else f"{place}: {message}"
+    st.warning(text.NOT_BUILT.format(reason=reason))
 
 
 def _reset() -> None:
@@ -200,12 +219,18 @@ def _apply(
             head=head,
         )
     except ArchitectureError as err:
-        layer = err.layer if err.layer.startswith(("Conv block ", "Output")) else "Network"
-        if err.layer.startswith("Dense"):
-            layer = "Dense layers"
-        message = str(err) if layer == "Network" else err.problem
-        if layer == "Output" and head == "sigmoid":
-            message = f"{message} {text.SIGMOID_HINT}"
+        if err.layer.startswith("Conv block ") or err.layer == "Output":
+            layer, message = err.layer, err.problem
+        elif err.layer.startswith("Dense"):
+            layer, message = "Dense layers", err.problem
+        else:
+            layer, message = NETWORK, str(err)
+        if layer == "Output" and head == "sigmoid" and data.num_classes != 2:
+            message = text.SIGMOID_NEEDS_TWO.format(
+                dataset=DATASETS[dataset_key].title,
+                classes=data.num_classes,
+                two_class=DATASETS[TWO_CLASS_DATASET].title,
+            )
         session.set_error(layer, message)
         st.rerun()
     session.set_architecture(spec, dataset_key, trained)

@@ -5,16 +5,21 @@ from __future__ import annotations
 import re
 
 import pytest
-from browserkit import no_exceptions, screenshot, wait_idle, whole_page
+from browserkit import ARTIFACTS, no_exceptions, screenshot, wait_idle, whole_page
 
+from cnnexplain.models import ArchitectureError, CNNSpec, ConvBlock, count_parameters
+from cnnexplain.store import DEFAULT_SPEC
 from cnnexplain.texts import compare as text
+from cnnexplain.texts import sidebar as sidebar_text
 
 pytestmark = pytest.mark.browser
 
 PAGE_TITLE = "CNN against a plain network"
+PROGRESS_BAR = '[data-testid="stMain"] [data-testid="stProgress"]'
+SIDEBAR = '[data-testid="stSidebar"]'
 TRAINING = 300_000  # ms: the machine is shared, and the first epoch of a CNN is the slowest
 STOPPED_AT = re.compile(r"Training was stopped part-way, at (\d+)%")
-CNN_EPOCHS = re.compile(r"the CNN trained (\d+\.\d) and the ANN")
+CNN_EPOCHS = re.compile(r"the CNN trained (\d+(?:\.\d)?) and the ANN")  # 3, or 2.4 part-way
 PLOTLY_TRACES = """
 () => Array.from(document.querySelectorAll('.js-plotly-plot'))
     .map(plot => (plot.data || []).map(trace => trace.name))
@@ -30,7 +35,41 @@ TRAINING_POINTS = """
 """
 
 
+# st.dataframe draws its cells on a canvas: keep every text drawn, with where it was drawn.
+RECORD_CANVAS_TEXT = """
+(() => {
+    const drawn = (window.drawnText = []);
+    const fillText = CanvasRenderingContext2D.prototype.fillText;
+    CanvasRenderingContext2D.prototype.fillText = function (text, x, y, ...rest) {
+        const at = this.getTransform();
+        drawn.push({text: String(text), x: at.a * x + at.e, y: at.d * y + at.f,
+                    width: this.canvas.width});
+        return fillText.call(this, text, x, y, ...rest);
+    };
+})();
+"""
+
+
+def drawn_column(page, header: str) -> set[str]:
+    """The texts drawn under `header` in the side-by-side table: cells lie between its header's
+    left edge and the next header's, on a canvas as wide as the header's, below it."""
+    # A table is drawn once it is on screen.
+    page.get_by_text(text.SUMMARY_HEADER, exact=True).scroll_into_view_if_needed()
+    page.wait_for_function(
+        "header => window.drawnText.some(d => d.text === header)", arg=header, timeout=30_000
+    )
+    drawn = page.evaluate("window.drawnText")
+    head = next(d for d in drawn if d["text"] == header)
+    same_table = [d for d in drawn if d["width"] == head["width"]]
+    right = min(
+        (d["x"] for d in same_table if d["y"] == head["y"] and d["x"] > head["x"]),
+        default=float("inf"),
+    )
+    return {d["text"] for d in same_table if d["y"] > head["y"] and head["x"] < d["x"] < right}
+
+
 def open_page(page, server_url: str) -> None:
+    page.add_init_script(RECORD_CANVAS_TEXT)
     page.goto(server_url)
     wait_idle(page, timeout=180_000)  # the home page trains the default network once
     page.get_by_role("link", name=PAGE_TITLE).click()
@@ -54,10 +93,17 @@ def test_train_both_for_two_epochs_and_read_what_the_run_found(server_url, page)
     open_page(page, server_url)
     set_epochs(page, 2)
     page.get_by_role("button", name=text.RUN).click()
+    progress = page.locator(PROGRESS_BAR)
+    progress.first.wait_for(timeout=60_000)  # while both networks learn
+    assert progress.first.inner_text().startswith("CNN: epoch ")
     page.get_by_role("heading", name=text.RESULTS_HEADER).wait_for(timeout=TRAINING)
     page.get_by_role("heading", name=text.WHY_HEADER).wait_for(timeout=60_000)
     wait_idle(page)
     no_exceptions(page)
+    # Done: one line says so, and the progress bar and its text are gone.
+    assert progress.count() == 0
+    assert "CNN: epoch " not in page.inner_text("main")
+    assert drawn_column(page, text.COL_EPOCHS) == {"2"}  # not "2.0"
 
     names = trace_names(page)
     for model in ("CNN", "ANN"):
@@ -110,6 +156,8 @@ def test_stop_keeps_what_was_learned_and_continue_goes_on(server_url, page):
     assert stopped and int(stopped.group(1)) < 100
     epochs = CNN_EPOCHS.search(main)
     assert epochs, "the findings say how far each network trained"
+    shown = drawn_column(page, text.COL_EPOCHS)
+    assert shown and all(re.fullmatch(r"\d+(\.\d)?", figure) for figure in shown), shown
     assert page.get_by_role("heading", name=text.RESULTS_HEADER).is_visible()
     whole_page(page, "compare-stopped")
 
@@ -127,3 +175,39 @@ def test_stop_keeps_what_was_learned_and_continue_goes_on(server_url, page):
     again = STOPPED_AT.search(main)
     assert again and int(stopped.group(1)) < int(again.group(1)) < 100
     assert float(CNN_EPOCHS.search(main).group(1)) > float(epochs.group(1))
+
+
+def test_a_network_refused_in_the_sidebar_is_named_on_the_page_which_keeps_the_old_one(
+    server_url, page
+):
+    open_page(page, server_url)
+    sidebar = page.locator(SIDEBAR)
+    blocks = sidebar.get_by_role("spinbutton", name=sidebar_text.BLOCKS)
+    blocks.fill("3")
+    blocks.press("Enter")
+    wait_idle(page)
+    for i in (1, 2):
+        block = sidebar.get_by_test_id("stExpander").filter(has_text=sidebar_text.BLOCK.format(i=i))
+        block.locator("summary").click()
+        size = block.get_by_role("spinbutton", name=sidebar_text.POOL_SIZE)
+        size.fill("4")
+        size.press("Tab")
+    sidebar.get_by_role("button", name=sidebar_text.APPLY).click()
+    page.get_by_text(re.compile("^Your new network was not built")).first.wait_for(timeout=60_000)
+    wait_idle(page)
+    no_exceptions(page)
+
+    with pytest.raises(ArchitectureError) as refused:
+        CNNSpec(conv_blocks=(ConvBlock(8, pool_size=4), ConvBlock(16, pool_size=4), ConvBlock()))
+    reason = refused.value.problem
+    assert "28×28 → 7×7 (block 1: 4×4 max pooling) → 1×1 (block 2: 4×4 max pooling)" in reason
+    main = page.inner_text("main")
+    assert f"Conv block 3: {reason}" in main
+    # The comparison goes on with the network in use, the default one.
+    assert f"{count_parameters(DEFAULT_SPEC):,} parameters." in main
+    block3 = sidebar.get_by_test_id("stExpander").filter(has_text=sidebar_text.BLOCK.format(i=3))
+    assert reason in block3.get_by_test_id("stAlert").inner_text()
+    block3.scroll_into_view_if_needed()
+    page.mouse.move(0, 0)
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / "sidebar-refused.png"))  # the window, 1400 px wide
