@@ -8,15 +8,21 @@
    each layer's hyper-parameters exactly as the forward trace does), then the `ops` backward
    functions stage by stage, from dL/dlogits down to the input, keeping the gradient arriving
    at every stage's output and leaving through its input;
-3. the check that the numpy parameter gradients equal autograd's (`grad_max_abs_diff`);
+3. the check that the numpy parameter gradients equal autograd's (`grad_relative_error`);
 4. the update with the `optim` numpy arithmetic, and the same update by `torch.optim` started
-   from the same optimizer state (`update_max_abs_diff`);
+   from the same optimizer state (`update_relative_error`);
 5. the loss on the same batch with the new weights.
 
+All of it is computed in float64, from the model's weights cast up exactly. Training runs in
+float32, which is plenty to learn with, but float32 cannot explain a step on a picture the
+network is sure of: softmax minus one-hot, p - 1, loses its digits as p comes within 1e-7 of 1
+(and is 0 beyond), and every gradient behind it is off by percents or by all of it. In float64
+those gradients, and autograd's (also in float64) they are checked against, keep their digits.
+
 The model passed in is never changed: the step runs on a private copy and returns the new
-weights as numpy arrays (`StepRecord.params_after`, named as in `model.named_parameters()`), with
-the optimizer state to pass to the next step. A page keeps its own history of weights and loads
-the ones it shows with `load_params`.
+weights as numpy arrays of the model's dtype (`StepRecord.params_after`, named as in
+`model.named_parameters()`), with the optimizer state to pass to the next step. A page keeps its
+own history of weights and loads the ones it shows with `load_params`.
 """
 
 from __future__ import annotations
@@ -38,9 +44,12 @@ from cnnexplain.optim import MAX_LR
 from cnnexplain.trace import backward_stage, replay_stage
 
 # Examples in one inspected step. The record keeps every stage's input, output and gradients
-# for each example, about 0.3 MB per example for the default network: 256 of them is already
-# some 80 MB per step in a learner's session.
+# for each example in float64, about 0.5 MB per example for the default network: 256 of them is
+# already some 140 MB per step in a learner's session.
 MAX_STEP_EXAMPLES = 256
+
+# The dtype of every number an inspected step computes and explains (see the module docstring).
+INSPECTED_DTYPE = torch.float64
 
 _PARAM_STAGES = ("conv", "dense", "logits")  # stages whose weight and bias are parameters
 
@@ -93,8 +102,8 @@ class OptimizerSettings:
 class StageGrad:
     """One stage of the model on the way back: its forward values and the gradients through it.
 
-    Arrays keep the batch dimension N; the shapes are those of the stage's input and output:
-    (N, C, H, W) for feature maps, (N, D) for vectors.
+    Arrays are float64 and keep the batch dimension N; the shapes are those of the stage's input
+    and output: (N, C, H, W) for feature maps, (N, D) for vectors.
     """
 
     name: str  # the model's child name: "conv1", "relu1", "maxpool1", "flatten", "logits", ...
@@ -114,11 +123,13 @@ class StepRecord:
     """Everything one optimizer step did on one batch of N examples.
 
     Parameter dicts are keyed like `model.named_parameters()`: "conv1.weight", "logits.bias", ...
+    Every number is float64 except the weights and optimizer state the step leaves behind
+    (params_before, params_after, opt_state), which have the model's dtype.
     """
 
     settings: OptimizerSettings  # the optimizer and its hyper-parameters
     labels: np.ndarray  # (N,) the true classes
-    loss_before: float  # torch's mean loss on the batch before the step
+    loss_before: float  # torch's mean loss on the batch before the step, in float64
     loss_after: float  # the same loss with params_after (inf or nan when the step diverged)
     logits: np.ndarray  # (N, K), or (N, 1) for a sigmoid head: torch's raw scores
     probs: np.ndarray  # (N, K) class probabilities; [1 - p, p] per row for a sigmoid head
@@ -126,12 +137,16 @@ class StepRecord:
     stage_grads: list[StageGrad]  # every child of the model, in forward order
     grads: dict[str, np.ndarray]  # dL/d parameter from the `ops` backward functions
     torch_grads: dict[str, np.ndarray]  # the same from torch autograd
-    grad_max_abs_diff: float  # largest |grads - torch_grads| over every parameter
-    params_before: dict[str, np.ndarray]  # the weights the step started from
-    params_after: dict[str, np.ndarray]  # the weights after the numpy update
+    # Largest over the parameters of max|grads - torch_grads| / max|torch_grads| of that
+    # parameter (see `relative_error`).
+    grad_relative_error: float
+    params_before: dict[str, np.ndarray]  # the weights the step started from (model's dtype)
+    params_after: dict[str, np.ndarray]  # the numpy update, rounded to the model's dtype
     opt_state: dict[str, optim.SGDState | optim.AdamState]  # pass to the next step
     opt_terms: dict[str, optim.SGDStepTerms | optim.AdamStepTerms]  # the update's arithmetic
-    update_max_abs_diff: float  # largest |params_after - torch.optim's update|
+    # Largest over the parameters of max|our change - torch.optim's change| / max|torch.optim's
+    # change| of that parameter, both updates taken in float64 from the same weights and state.
+    update_relative_error: float
     diverged: bool  # loss_after or some weight in params_after is inf or nan
 
     @property
@@ -225,20 +240,38 @@ def _loss(logits: torch.Tensor, labels: torch.Tensor, head: str) -> torch.Tensor
     return F.cross_entropy(logits, labels)
 
 
-def _max_abs_diff(a: Mapping[str, np.ndarray], b: Mapping[str, np.ndarray]) -> float:
-    """Largest |a - b| over every array, counting equal infinities (or two NaNs) as agreeing."""
-    worst = 0.0
+def relative_error(ours: np.ndarray, reference: np.ndarray) -> float:
+    """max|ours - reference| / the largest magnitude in either array, 0 when they are equal.
+
+    Comparing with the largest value, not value by value, judges every entry on the scale of the
+    whole array: an entry that is 0 in one and 1e-20 in the other does not count as 100% wrong.
+    Equal infinities (or two NaNs) count as agreeing; a NaN on one side only gives NaN, and a
+    difference where both arrays are otherwise all zero gives inf.
+    """
+    ours = np.asarray(ours, dtype=np.float64)
+    reference = np.asarray(reference, dtype=np.float64)
     with np.errstate(invalid="ignore", over="ignore"):
-        for name, left in a.items():
-            right = b[name]
-            diff = np.abs(left.astype(np.float64) - right.astype(np.float64))
-            agree = (left == right) | (np.isnan(left) & np.isnan(right))
-            diff[agree] = 0.0
-            largest = float(np.max(diff, initial=0.0))  # nan where only one side is nan
-            if math.isnan(largest):
-                return math.nan
-            worst = max(worst, largest)
-    return worst
+        diff = np.abs(ours - reference)
+        diff[(ours == reference) | (np.isnan(ours) & np.isnan(reference))] = 0.0
+        largest_diff = float(np.max(diff, initial=0.0))
+    if math.isnan(largest_diff) or largest_diff == 0.0:
+        return largest_diff
+    finite = np.isfinite(ours) & np.isfinite(reference)
+    scale = max(
+        float(np.max(np.abs(ours[finite]), initial=0.0)),
+        float(np.max(np.abs(reference[finite]), initial=0.0)),
+    )
+    return largest_diff / scale if scale > 0 else math.inf
+
+
+def _worst_relative_error(
+    ours: Mapping[str, np.ndarray], reference: Mapping[str, np.ndarray]
+) -> float:
+    """The largest `relative_error` of any named array: NaN if any is NaN."""
+    errors = [relative_error(ours[name], reference[name]) for name in reference]
+    if any(math.isnan(e) for e in errors):
+        return math.nan
+    return max(errors, default=0.0)
 
 
 def _load_torch_state(
@@ -262,9 +295,26 @@ def _load_torch_state(
                 "exp_avg_sq": torch.as_tensor(s.v, dtype=p.dtype).clone(),
             }
         elif s.momentum_buffer is not None:
-            state[index] = {"momentum_buffer": torch.as_tensor(s.momentum_buffer).clone()}
+            state[index] = {
+                "momentum_buffer": torch.as_tensor(s.momentum_buffer, dtype=p.dtype).clone()
+            }
     state_dict["state"] = state
     optimizer.load_state_dict(state_dict)
+
+
+def _rounded_state(
+    state: optim.SGDState | optim.AdamState, dtype: np.dtype
+) -> optim.SGDState | optim.AdamState:
+    """The optimizer state with its arrays rounded to `dtype` (inf where they overflow it)."""
+    with np.errstate(over="ignore"):
+        if isinstance(state, optim.AdamState):
+            return optim.AdamState(
+                step=state.step, m=state.m.astype(dtype), v=state.v.astype(dtype)
+            )
+        buffer = state.momentum_buffer
+        return optim.SGDState(
+            step=state.step, momentum_buffer=None if buffer is None else buffer.astype(dtype)
+        )
 
 
 def inspected_step(
@@ -278,20 +328,33 @@ def inspected_step(
 
     Inputs:
         model: an nn.Sequential from models.build_cnn or build_mlp (it needs `.spec`); only
-            read, never changed. Its parameter dtype (float32, or float64 after .double()) is
-            the dtype of every array in the record.
-        x: (N, C, H, W) inputs, converted to the model's dtype.
+            read, never changed. Its parameters' dtype (float32 as trained, or float64) is the
+            dtype of the weights and optimizer state the step leaves behind.
+        x: (N, C, H, W) inputs, converted to the model's dtype: the pictures the model is given.
         y: (N,) integer labels, from 0 to K - 1 (0 or 1 for a sigmoid head).
         settings: the optimizer; plain SGD with lr 0.01 when None.
         opt_state: `StepRecord.opt_state` of the previous step, or None for the first step.
 
-    Returns a StepRecord. The update uses torch autograd's gradients, the ones torch training
-    would apply, so a history of steps is the history torch would produce: Adam divides each
-    gradient by its own running size, so a gradient within rounding of 0 can change sign between
-    two float32 sums of the same terms and move its weight by up to 2 * lr. The `ops` gradients
-    are the ones explained, and `grad_max_abs_diff` says how far they are from autograd's.
-    When the step diverges (see `divergence_message`) the record still holds every number;
-    keep `params_before` rather than `params_after`.
+    Every number in between is float64: the weights, the batch and the optimizer state are cast
+    up (exactly), torch autograd and torch.optim run on a float64 copy of the model, and the
+    numpy replay, its gradients and the optimizer's arithmetic (`opt_terms`) on float64 arrays.
+    `grad_relative_error` and `update_relative_error` say how closely the two agree.
+
+    What the step leaves behind is what training keeps: the new weights (`params_after`) and the
+    optimizer state (`opt_state`: the momentum buffer, Adam's m and v) are rounded once to the
+    model's dtype, as torch.optim holds them for a float32 model. So the state carried from step
+    to step has one dtype whatever path it took; the next step casts it up exactly and shows the
+    value it really starts from (its m_{t-1} is this step's m_t rounded to float32); a
+    StepHistory keeps arrays the size of the model's, which its byte budget counts; and
+    `loss_after`, the float64 loss of the rounded weights the learner now has, equals the next
+    step's `loss_before` on the same batch.
+
+    The update uses torch autograd's gradients, the reference: Adam divides each gradient by its
+    own running size, so a gradient within rounding of 0 can change sign between two sums of the
+    same terms and move its weight by up to 2 * lr; following autograd keeps every weight where
+    torch.optim puts it. The `ops` gradients are the ones explained, and `grad_relative_error`
+    says how far they are from autograd's. When the step diverges (see `divergence_message`)
+    the record still holds every number; keep `params_before` rather than `params_after`.
 
     Raises ValueError for a batch, labels or optimizer state that do not fit the model.
     """
@@ -303,12 +366,16 @@ def inspected_step(
         raise ValueError("The model has no .spec: build it with models.build_cnn or build_mlp.")
     _check_opt_state(opt_state, settings.kind)
 
-    work = clone_model(model)  # the step's private copy: autograd and torch.optim write to it
+    params_before = params_of(model)  # in the model's dtype: what the history keeps
+    kept_dtype = next(iter(params_before.values())).dtype
+    x, labels = _check_batch(x, y, spec, next(model.parameters()).dtype)
+    x = x.astype(np.float64)  # exact, and the step's own writable array
+    # The step's private float64 copy: autograd and torch.optim write to it. Casting up is exact,
+    # so it computes with the very weights the model holds.
+    work = clone_model(model).to(INSPECTED_DTYPE)
     named = dict(work.named_parameters())
     names = list(named)
     params = list(named.values())
-    x, labels = _check_batch(x, y, spec, params[0].dtype)
-    params_before = params_of(work)
 
     # (1) torch: forward, loss, autograd.
     for p in params:
@@ -355,22 +422,29 @@ def inspected_step(
     grads = {name: grads[name] for name in names}  # in the model's parameter order
 
     # (3) the two gradients agree.
-    grad_max_abs_diff = _max_abs_diff(grads, torch_grads)
+    grad_relative_error = _worst_relative_error(grads, torch_grads)
 
-    # (4) the numpy update, and torch.optim's from the same state and gradients.
+    # (4) the numpy update, and torch.optim's from the same state and gradients. optim casts
+    # the kept state up to the dtype of the weights it is given.
     kwargs = settings.optimizer_kwargs()
-    params_after, new_state, terms = optim.optimizer_step(
-        settings.kind, params_before, torch_grads, opt_state, **kwargs
+    exact_before = {name: p.astype(np.float64) for name, p in params_before.items()}
+    exact_after, exact_state, terms = optim.optimizer_step(
+        settings.kind, exact_before, torch_grads, opt_state, **kwargs
     )
     optimizer = optim.torch_optimizer(settings.kind, params, **kwargs)
     _load_torch_state(optimizer, params, names, opt_state)
     for p, g in zip(params, torch_grads_t, strict=True):
         p.grad = g
     optimizer.step()
-    torch_after = {name: p.detach().numpy() for name, p in named.items()}
-    update_max_abs_diff = _max_abs_diff(params_after, torch_after)
+    with np.errstate(invalid="ignore", over="ignore"):
+        ours_change = {n: exact_after[n] - exact_before[n] for n in names}
+        torch_change = {n: named[n].detach().numpy() - exact_before[n] for n in names}
+    update_relative_error = _worst_relative_error(ours_change, torch_change)
 
-    # (5) the loss on the same batch with the new weights.
+    # (5) keep what training keeps, and the loss on the same batch with those weights.
+    with np.errstate(over="ignore"):
+        params_after = {name: p.astype(kept_dtype) for name, p in exact_after.items()}
+    new_state = {name: _rounded_state(s, kept_dtype) for name, s in exact_state.items()}
     load_params(work, params_after)
     with torch.no_grad():
         loss_after = float(_loss(work(x_t), labels_t, spec.head))
@@ -389,12 +463,12 @@ def inspected_step(
         stage_grads=stage_grads,
         grads=grads,
         torch_grads=torch_grads,
-        grad_max_abs_diff=grad_max_abs_diff,
+        grad_relative_error=grad_relative_error,
         params_before=params_before,
         params_after=params_after,
         opt_state=new_state,
         opt_terms=terms,
-        update_max_abs_diff=update_max_abs_diff,
+        update_relative_error=update_relative_error,
         diverged=diverged,
     )
 

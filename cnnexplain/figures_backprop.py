@@ -38,7 +38,7 @@ def tile(blocks: np.ndarray, columns: int) -> tuple[np.ndarray, np.ndarray]:
     and in empty places; where[r, c] = (k, row, col) says which block and which of its cells
     is there (-1 in gaps), for hover text.
     """
-    blocks = np.asarray(blocks, dtype=np.float32)  # the network's own precision: exact, and small
+    blocks = np.asarray(blocks, dtype=np.float32)  # more digits than a hover shows, half the bytes
     if blocks.ndim != 3:
         raise ValueError(f"tile needs blocks of shape (K, h, w), got {blocks.shape}.")
     K, h, w = blocks.shape

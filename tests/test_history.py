@@ -108,7 +108,8 @@ def test_undo_then_step_again_is_the_run_torch_optim_takes():
         step(history, model, settings, x, y)
     history.undo()
     step(history, model, settings, x, y)
-    # Three Adam steps of torch.optim, started from the same weights.
+    # Three Adam steps of torch.optim in float32, started from the same weights: the history's
+    # float64 steps, each kept in float32, follow them to float32 rounding.
     for p in reference.parameters():
         p.requires_grad_(True)
     adam = optim.torch_optimizer("adam", reference.parameters(), **settings.optimizer_kwargs())
@@ -188,6 +189,11 @@ def test_adam_state_counts_towards_the_bytes():
     weights = sum(p.nbytes for p in history.current.params.values())
     assert history.current.nbytes == 3 * weights  # weights, m and v
     assert history.undo_bytes == weights  # the start: weights only
+    # The step computes in float64 but keeps weights and state in the model's float32, so a
+    # state costs what the byte budget assumes.
+    for name, p in history.current.params.items():
+        state = history.current.opt_state[name]
+        assert p.dtype == state.m.dtype == state.v.dtype == np.float32, name
 
 
 def test_a_diverging_step_is_refused_and_the_last_good_state_stays():

@@ -1,6 +1,7 @@
 """The numpy optimizer steps against torch.optim, step after step."""
 
 import warnings
+from functools import partial
 
 import numpy as np
 import pytest
@@ -524,3 +525,26 @@ def test_optimizer_step_names_the_parameter_that_does_not_fit():
         ValueError, match=r"Parameter 'conv1\.weight': The SGD state must be an SGDState"
     ):
         optimizer_step("momentum", params, params, adam_states, lr=0.1)
+
+
+@pytest.mark.parametrize("kind", ["momentum", "adam"])
+def test_a_float32_state_continues_a_float64_step_cast_up_exactly(kind):
+    # An inspected step computes in float64, from the float32 state the step before it kept.
+    rng = np.random.default_rng(0)
+    param, grad = rng.standard_normal(SHAPE), rng.standard_normal(SHAPE)
+    kept = rng.standard_normal((2, *SHAPE)).astype(np.float32)
+    kept[1] = np.abs(kept[1])  # Adam's v is never negative
+
+    def state(dtype):
+        if kind == "adam":
+            return {"w": AdamState(step=3, m=kept[0].astype(dtype), v=kept[1].astype(dtype))}
+        return {"w": SGDState(step=3, momentum_buffer=kept[0].astype(dtype))}
+
+    options = {"lr": 0.05, "momentum": 0.9} if kind == "momentum" else {"lr": 0.05}
+    step = partial(optimizer_step, kind, {"w": param}, {"w": grad}, **options)
+    from_kept, new_state, terms = step(state(np.float32))
+    from_cast_up, _, _ = step(state(np.float64))
+    np.testing.assert_array_equal(from_kept["w"], from_cast_up["w"])
+    assert terms["w"].update.dtype == np.float64
+    arrays = ("m", "v") if kind == "adam" else ("momentum_buffer",)
+    assert all(getattr(new_state["w"], a).dtype == np.float64 for a in arrays)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 
 import numpy as np
 import pytest
@@ -19,6 +20,7 @@ from cnnexplain.backprop import (
 from cnnexplain.data import batches, load_digits28
 from cnnexplain.models import clone_model
 from cnnexplain.store import DEFAULT_SPEC
+from cnnexplain.texts import backprop as bp_text
 from cnnexplain.ui import resources
 
 PAGE = "pages/backprop.py"
@@ -91,6 +93,16 @@ def torch_optimizer(kind: str, params, lr: float) -> torch.optim.Optimizer:
     return torch.optim.SGD(params, lr=lr)
 
 
+def keep_float32(model: torch.nn.Module, optimizer: torch.optim.Optimizer) -> None:
+    """Round a float64 model's weights and its optimizer's state to float32 values, in place."""
+    with torch.no_grad():
+        for p in model.parameters():
+            p.copy_(p.float())
+            for key, value in optimizer.state[p].items():
+                if key != "step" and torch.is_tensor(value):
+                    value.copy_(value.float())
+
+
 def torch_steps(
     kind: str,
     lr: float,
@@ -101,23 +113,28 @@ def torch_steps(
 ):
     """[(loss before, loss after)] of `steps` torch.optim steps from `start`, and the model.
 
-    `start` is the shared default model unless given; it is copied, never changed.
+    Each step as the page takes it: torch.optim in float64, then the weights and optimizer
+    state rounded to float32, what training keeps; the losses are float64 losses of the
+    weights kept. `start` is the shared default model unless given; it is copied, never changed.
+    The model returned is float32.
     """
-    model = clone_model(shared_model() if start is None else start)
+    model = clone_model(shared_model() if start is None else start).double()
     for p in model.parameters():
         p.requires_grad_(True)
     optimizer = torch_optimizer(kind, model.parameters(), lr)
-    x_t, y_t = torch.from_numpy(np.array(x)), torch.from_numpy(np.array(y))
+    x_t = torch.from_numpy(np.array(x, dtype=np.float64))
+    y_t = torch.from_numpy(np.array(y))
     losses = []
     for _ in range(steps):
         optimizer.zero_grad()
         loss = F.cross_entropy(model(x_t), y_t)
         loss.backward()
         optimizer.step()
+        keep_float32(model, optimizer)
         with torch.no_grad():
             after = F.cross_entropy(model(x_t), y_t).item()
         losses.append((loss.item(), after))
-    return losses, model
+    return losses, model.float()
 
 
 def test_before_any_step_the_page_says_what_to_do():
@@ -172,7 +189,8 @@ def test_a_batch_from_the_training_set_steps_like_torch(digits):
     assert f"true label **{digits.class_names[y[6]]}**" in markdown_text(at)
     relu1 = record.stage("relu1")
     shown = decode(chart(at, "bp_relu1_dx")["data"][0]["z"])
-    np.testing.assert_array_equal(shown[:28, :28], relu1.dx[6, 0])
+    # Maps travel to the browser as float32, more digits than the hover's six.
+    np.testing.assert_array_equal(shown[:28, :28], relu1.dx[6, 0].astype(np.float32))
 
 
 def test_undo_and_reset_restore_the_exact_weights(digits):
@@ -340,9 +358,12 @@ def test_one_kernel_weight_is_written_out_with_its_update(digits):
     metrics = {m.label: m.value for m in at.metric}
     assert metrics["This weight before the step"] == f"{before:.6g}"
     assert metrics["This weight after the step"] == f"{after:.6g}"
-    assert after == np.float32(before - np.float32(0.001) * grads[index])
+    # Computed in float64 from the float32 weight, kept rounded to float32.
+    new = record.opt_terms["conv2.weight"].new_param[index]
+    assert new == float(before) - 0.001 * record.torch_grads["conv2.weight"][index]
+    assert after == np.float32(new)
     sgd = next(latex.value for latex in at.latex if "w_{\\text{new}} = w - \\eta" in latex.value)
-    assert f"{before:.6g}" in sgd and f"{after:.6g}" in sgd
+    assert f"{before:.6g}" in sgd and f"{new:.6g}" in sgd
 
 
 def test_every_kernel_before_and_after_is_drawn_from_the_record(digits):
@@ -456,3 +477,32 @@ def test_the_settings_are_kept_while_the_learner_visits_other_pages():
     assert at.radio(key="bp_optimizer").value == "momentum"
     assert at.select_slider(key="bp_lr").value == 0.01
     assert at.number_input(key="bp_n").value == 3
+
+
+def test_the_picture_the_network_is_surest_of_shows_its_true_numbers(digits):
+    at = backprop_page()
+    # The surest picture of the test split: its loss is about 1e-10, which float32 rounds to 0.
+    exact = clone_model(shared_model()).double()
+    with torch.no_grad():
+        logits = exact(torch.from_numpy(digits.x_test.astype(np.float64)))
+        losses = F.cross_entropy(logits, torch.tensor(digits.y_test), reduction="none").numpy()
+    index = int(np.argmin(losses))
+    label = int(digits.y_test[index])
+    at.number_input(key="input_sample_index").set_value(index).run()
+    at.selectbox(key=f"input_label:digits:{index}").set_value(label).run()
+    click(at, "bp_step")
+    before, _ = shown_losses(at)
+    assert 0 < losses[index] < 1e-9
+    assert before == pytest.approx(losses[index], rel=1e-5)
+    # The gradient at the true logit, written out, is p - 1: float64 keeps its digits.
+    record = at.session_state["bp_state"].last.record
+    p_true = torch.softmax(logits[index], dim=0)[label].item()
+    assert record.dlogits[0, label] == pytest.approx(p_true - 1, rel=1e-5)
+    mantissa, exponent = f"{record.dlogits[0, label]:.6g}".split("e")
+    written = "\n".join(latex.value for latex in at.latex)
+    assert f"= {mantissa}\\times 10^{{{int(exponent)}}}" in written
+    # The page says how closely the gradients agree with autograd, and why in float64.
+    words = markdown_text(at)
+    assert bp_text.WHY_FLOAT64 in words
+    agree = re.search(r"agree to (\d+) significant digits", words)
+    assert agree is not None and int(agree.group(1)) >= 10

@@ -9,6 +9,8 @@ sidebar builds is drawn.
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 import plotly.graph_objects as go
 import streamlit as st
@@ -225,15 +227,25 @@ def _conv_stage(stage: StageGrad, n: int, first: bool) -> None:
     )
 
 
+def _agreeing_digits(relative_error: float) -> int:
+    """Significant digits two results share, from their relative error (float64 holds ~16)."""
+    if not math.isfinite(relative_error):
+        return 0
+    if relative_error == 0:
+        return 16
+    return max(0, min(16, math.floor(-math.log10(relative_error))))
+
+
 def show_backward(record: StepRecord, n: int, class_names: tuple[str, ...], head: str) -> None:
     """From the loss back to the first convolution, one bordered box per stage."""
     st.write(text.BACKWARD_INTRO)
     st.caption(
         text.CHECKED.format(
-            grad=max(record.grad_max_abs_diff, 1e-12),
-            update=max(record.update_max_abs_diff, 1e-12),
+            grad_digits=_agreeing_digits(record.grad_relative_error),
+            update_digits=_agreeing_digits(record.update_relative_error),
         )
     )
+    st.caption(text.WHY_FLOAT64)
     _loss_to_logits(record, n, class_names, head)
     first_conv = next(s.name for s in record.stage_grads if s.kind == "conv")
     for stage in reversed(record.stage_grads):
