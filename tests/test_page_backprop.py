@@ -303,7 +303,7 @@ def test_changing_optimizer_and_learning_rate_keeps_the_history(digits):
     assert [(s.kind, s.lr) for s in steps] == [("sgd", 0.001), ("sgd", 0.001), ("adam", 0.0005)]
     assert len(decode(chart(at, "bp_loss_curve")["data"][0]["y"])) == 3
     # The weight section now writes out Adam's arithmetic.
-    assert "m_t = \\beta_1 m_{t-1}" in "\n".join(latex.value for latex in at.latex)
+    assert "m_t &= \\beta_1 m_{t-1}" in "\n".join(latex.value for latex in at.latex)
 
 
 def test_a_new_network_in_the_sidebar_starts_the_steps_over(digits):

@@ -210,9 +210,11 @@ DENSE_EXPLAIN = (
     "passed back to input d adds up every weight that used it, times its output's gradient."
 )
 DENSE_TEX = (
-    r"\frac{\partial L}{\partial W_{md}} = \sum_n \delta_{n,m}\, x_{n,d} \qquad "
-    r"\frac{\partial L}{\partial b_m} = \sum_n \delta_{n,m} \qquad "
-    r"\frac{\partial L}{\partial x_{n,d}} = \sum_m W_{md}\, \delta_{n,m}"
+    r"\begin{aligned} "
+    r"\frac{\partial L}{\partial W_{md}} &= \sum_n \delta_{n,m}\, x_{n,d} \\ "
+    r"\frac{\partial L}{\partial b_m} &= \sum_n \delta_{n,m} \\ "
+    r"\frac{\partial L}{\partial x_{n,d}} &= \sum_m W_{md}\, \delta_{n,m} "
+    r"\end{aligned}"
 )
 DENSE_W_TITLE = "∂L/∂W of {name} ({rows} outputs × {cols} inputs)"
 DENSE_B_TITLE = "∂L/∂b of {name}"
@@ -305,7 +307,13 @@ TERMS_COLUMNS = {
 }
 PADDING = "padding"
 TERMS_TOP = "The {k} largest terms (of {count}):"
-TERMS_SUM_TEX = r"\frac{{\partial L}}{{\partial w}} = {terms} + \dots = {total}"
+# The sum is written one term a line (each a product of two numbers), then its total, so that
+# it fits the page; TERMS_SUM_JOIN goes between two terms.
+TERMS_SUM_TEX = (
+    r"\begin{{aligned}} \frac{{\partial L}}{{\partial w}} &= {terms} + \dots \\ "
+    r"&= {total} \end{{aligned}}"
+)
+TERMS_SUM_JOIN = r" \\ &\quad + "
 TERMS_REST = (
     "The {k} largest terms add up to {top}; the other {rest} terms add up to {others}; {zero} "
     "of all the terms are exactly 0, where the activation or the pooling let no gradient "
@@ -313,27 +321,38 @@ TERMS_REST = (
 )
 UPDATE_HEADER = "The optimizer's arithmetic for this weight"
 SGD_TEX = r"w_{{\text{{new}}}} = w - \eta\, g = {w} - {lr} \times {g} = {new}"
+# The optimizers' arithmetic is written as aligned lines, the formula first and then its
+# numbers, so that it fits a page 1024 pixels wide even when the numbers need powers of ten.
 MOMENTUM_TEX = (
-    r"b_t = \mu\, b_{{t-1}} + g = {mu} \times {b_prev} + {g} = {b} \\ "
-    r"w_{{\text{{new}}}} = w - \eta\, b_t = {w} - {lr} \times {b} = {new}"
+    r"\begin{{aligned}} b_t &= \mu\, b_{{t-1}} + g = {mu} \times {b_prev} + {g} \\ "
+    r"&= {b} \\[1ex] "
+    r"w_{{\text{{new}}}} &= w - \eta\, b_t = {w} - {lr} \times {b} \\ "
+    r"&= {new} \end{{aligned}}"
 )
 MOMENTUM_FIRST = "On its first step momentum has no previous direction yet, so b is just g."
 MOMENTUM_FIRST_TEX = (
-    r"b_1 = g = {g} \\ "
-    r"w_{{\text{{new}}}} = w - \eta\, b_1 = {w} - {lr} \times {b} = {new}"
+    r"\begin{{aligned}} b_1 &= g = {g} \\[1ex] "
+    r"w_{{\text{{new}}}} &= w - \eta\, b_1 = {w} - {lr} \times {b} \\ "
+    r"&= {new} \end{{aligned}}"
 )
 ADAM_TEX = (
-    r"m_t = \beta_1 m_{{t-1}} + (1 - \beta_1)\, g = {beta1} \times {m_prev} + {one_b1} \times "
-    r"{g} = {m} \\ "
-    r"v_t = \beta_2 v_{{t-1}} + (1 - \beta_2)\, g^2 = {beta2} \times {v_prev} + {one_b2} "
-    r"\times {g}^2 = {v} \\ "
-    r"\hat m = \frac{{m_t}}{{1 - \beta_1^{{\,t}}}} = \frac{{{m}}}{{1 - {beta1}^{{{t}}}}} = "
-    r"{m_hat} \qquad "
-    r"\hat v = \frac{{v_t}}{{1 - \beta_2^{{\,t}}}} = \frac{{{v}}}{{1 - {beta2}^{{{t}}}}} = "
-    r"{v_hat} \\ "
-    r"\Delta w = -\eta \frac{{\hat m}}{{\sqrt{{\hat v}} + \varepsilon}} = -{lr} \times "
-    r"\frac{{{m_hat}}}{{\sqrt{{{v_hat}}} + {eps}}} = {update} \\ "
-    r"w_{{\text{{new}}}} = w + \Delta w = {w} + {update} = {new}"
+    r"\begin{{aligned}} "
+    r"m_t &= \beta_1 m_{{t-1}} + (1 - \beta_1)\, g \\ "
+    r"&= {beta1} \times {m_prev} + {one_b1} \times {g} \\ "
+    r"&= {m} \\[1ex] "
+    r"v_t &= \beta_2 v_{{t-1}} + (1 - \beta_2)\, g^2 \\ "
+    r"&= {beta2} \times {v_prev} + {one_b2} \times {g}^2 \\ "
+    r"&= {v} \\[1ex] "
+    r"\hat m &= \frac{{m_t}}{{1 - \beta_1^{{\,t}}}} = \frac{{{m}}}{{1 - {beta1}^{{{t}}}}} = "
+    r"{m_hat} \\[1ex] "
+    r"\hat v &= \frac{{v_t}}{{1 - \beta_2^{{\,t}}}} = \frac{{{v}}}{{1 - {beta2}^{{{t}}}}} = "
+    r"{v_hat} \\[1ex] "
+    r"\Delta w &= -\eta \frac{{\hat m}}{{\sqrt{{\hat v}} + \varepsilon}} \\ "
+    r"&= -{lr} \times \frac{{{m_hat}}}{{\sqrt{{{v_hat}}} + {eps}}} \\ "
+    r"&= {update} \\[1ex] "
+    r"w_{{\text{{new}}}} &= w + \Delta w = {w} + {update_term} \\ "
+    r"&= {new} "
+    r"\end{{aligned}}"
 )
 ADAM_NOTE = (
     "Adam divides by the size of the recent gradients, so every weight moves by about the "

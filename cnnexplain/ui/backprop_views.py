@@ -51,19 +51,6 @@ def number(value: float) -> str:
     return f"{value:.6g}"
 
 
-def tex(value: float, paren: bool = False) -> str:
-    """A number for LaTeX, 6 significant digits; in brackets when negative and `paren`."""
-    if math.isnan(value):
-        return r"\text{NaN}"
-    if math.isinf(value):
-        return r"\infty" if value > 0 else r"-\infty"
-    s = f"{value:.6g}"
-    if "e" in s:
-        mantissa, exponent = s.split("e")
-        s = rf"{mantissa}\times 10^{{{int(exponent)}}}"
-    return rf"\left({s}\right)" if paren and value < 0 else s
-
-
 def clamped(key: str, low: int, high: int, default: int) -> None:
     """Keep a widget's remembered value inside its current range (the network may change)."""
     value = st.session_state.get(key, default)
