@@ -73,7 +73,9 @@ OPTIMIZER_HELP = {
 LR = "Learning rate (how big a step)"
 LR_HELP = (
     "Each step moves a weight by about the learning rate times its gradient. Too small: the "
-    "loss hardly moves. Too large: the step overshoots and the loss can blow up."
+    "loss hardly moves. Too large: the step overshoots and the loss can blow up. A step that "
+    "makes the loss explode is kept, so that you can see it, and stops a run; one that makes "
+    "it infinite is refused."
 )
 SWITCHED = (
     "Your last steps used {previous}. {current} starts with an empty memory (no running "
@@ -119,6 +121,10 @@ DIVERGED = (
 )
 DIVERGED_DETAIL = "Step {number} would have taken the loss from {before} to {after}."
 RUN_STOPPED = "The run stopped after {done} of {total} steps."
+RUN_STOPPED_EXPLODED = (
+    "The run stopped after {done} of {total} steps: the last one made the loss explode (see below)."
+)
+UNDO_EXPLODED = "Undo this step"
 SETTINGS_REFUSED = "These optimizer settings cannot be used:"
 STEP_REFUSED = "The step could not be taken, and the weights stay as they were:"
 
@@ -134,16 +140,39 @@ CURVE_CAPTION = (
 CURVE_NAMES = ("before the step", "after the step")
 CURVE_X = "step"
 CURVE_Y = "loss"
-OVERSHOOT = (
-    "The loss went up, from {before} to {after}: the step overshot. The gradient only says "
-    "which way is downhill where the weights are now; a step this long jumps across the "
-    "valley and lands higher up the other side. Undo, and try a smaller learning rate."
-)
-ALREADY_RIGHT = (
-    "The network is already sure of the right answer here, so the loss is almost 0, every "
-    "gradient is tiny and the step changes almost nothing. Choose another true label, another "
-    "picture, or the untrained network in the sidebar to watch it learn."
-)
+# What the last step did, chosen by backprop.step_outcome; placeholders: {before}, {after} (the
+# loss), {change} (the largest change of any weight), {lr}, and for "exploded" {bound}, the loss
+# above which a step that more than doubles it counts as exploding: {multiple} times {chance}.
+OUTCOME = {
+    "fell": "The loss went down, from {before} to {after}: the step went downhill.",
+    "rose": (
+        "The loss went up, from {before} to {after}: the step overshot. The gradient only says "
+        "which way is downhill where the weights are now; a step this long jumps across the "
+        "valley and lands higher up the other side. Undo, and try a smaller learning rate."
+    ),
+    "exploded": (
+        "The loss exploded, from {before} to {after} in one step: the step overshot so far "
+        "that the loss is now above {bound:.3g}, {multiple:g} times the loss of a network that "
+        "only guesses ({chance:.3g}). From weights thrown this far, training seldom finds its way "
+        "back (ReLUs can switch off for good, and then every gradient is 0). The step is kept "
+        "so that you can see what it did; undo it, and try a learning rate smaller than {lr:g}."
+    ),
+    "sure": (
+        "The network is already sure of the right answer here, so the loss is almost 0, every "
+        "gradient is tiny and the step changed almost nothing: no weight moved by more than "
+        "{change}. Choose another true label, another picture, or the untrained network in the "
+        "sidebar to watch it learn."
+    ),
+    "tiny": (
+        "The step changed almost nothing: no weight moved by more than {change}, a tiny part of "
+        "its size, and the loss stayed at about {after}. The gradients times the learning rate "
+        "{lr:g} are too small here: try a larger learning rate."
+    ),
+    "steady": (
+        "The loss stayed at {after}, although a weight moved by as much as {change}: the "
+        "network's answers on these pictures did not change."
+    ),
+}
 NO_STEP = (
     "Press **Step**: the page then shows the gradient at every stage, going backwards from the "
     "loss to the first kernels, and how every kernel changed."
