@@ -560,20 +560,122 @@ def kernel_weight_gradient_terms(
     )
 
 
+_DIVERGED_WHAT = {
+    "nan": "The loss became undefined (not a number)",
+    "inf": "The loss became infinite",
+    "weights": "Some weights became infinite or undefined",
+}
+
+
 def divergence_message(record: StepRecord) -> str | None:
     """A plain-words explanation when the step diverged, else None."""
     if not record.diverged:
         return None
-    if math.isnan(record.loss_after):
-        what = "The loss became undefined (not a number)"
-    elif math.isinf(record.loss_after):
-        what = "The loss became infinite"
-    else:
-        what = "Some weights became infinite or undefined"
+    what = _DIVERGED_WHAT[step_outcome(record).kind]
     return (
         f"{what}: the learning rate {record.settings.lr:g} is so large that the step overshot, "
         "and the weights grew past the largest numbers the computer can hold. The model went "
         "back to its last good weights; try a smaller learning rate."
+    )
+
+
+# A step explodes when the loss more than doubles and ends above several times the loss of a
+# network that gives every class the same probability (log K): the weights jumped far past
+# anywhere the gradient pointed, often into a region where ReLUs die and training cannot return.
+EXPLOSION_GROWTH = 2.0
+EXPLOSION_CHANCE_MULTIPLE = 3.0
+# A step changes almost nothing when no weight moves by more than this fraction of the largest
+# weight of its parameter, and the loss by no more than this fraction of itself.
+TINY_WEIGHT_CHANGE = 1e-4
+TINY_LOSS_CHANGE = 1e-3
+# A mean loss below this means every example's true class has probability above about 0.99.
+SURE_LOSS = 0.01
+
+DIVERGED_OUTCOMES = ("nan", "inf", "weights")  # refused: the model keeps its last good weights
+# What a step did, most alarming first; `step_outcome` returns the first that applies.
+STEP_OUTCOMES = DIVERGED_OUTCOMES + ("exploded", "sure", "tiny", "rose", "fell", "steady")
+
+
+@dataclass(frozen=True)
+class StepOutcome:
+    """What one step did to the loss and to the weights, in the terms a page explains it with.
+
+    kind is one of STEP_OUTCOMES:
+        "nan", "inf": the loss after the step became undefined, or infinite;
+        "weights": the loss is finite but some weight became infinite or undefined;
+        "exploded": the loss more than doubled (EXPLOSION_GROWTH) and ended above
+            EXPLOSION_CHANCE_MULTIPLE times `chance_loss`;
+        "sure": the step changed almost nothing (see TINY_WEIGHT_CHANGE) because the network is
+            already sure of the right answers (loss before below SURE_LOSS);
+        "tiny": the step changed almost nothing although the loss is not small;
+        "rose", "fell", "steady": the loss went up, down, or stayed exactly the same.
+    """
+
+    kind: str
+    loss_before: float  # mean loss on the batch before the step
+    loss_after: float  # the same after the step
+    largest_change: float  # largest |w_after - w_before| of any weight (nan if one is not finite)
+    relative_change: float  # largest, over the parameters, of max |change| / max |w_before|
+    chance_loss: float  # log K: the loss when every one of the K classes gets 1/K
+
+    @property
+    def kept(self) -> bool:
+        """Whether the history keeps the step (a diverged one is refused)."""
+        return self.kind not in DIVERGED_OUTCOMES
+
+    @property
+    def stops_run(self) -> bool:
+        """Whether a run of several steps should stop at this one."""
+        return self.kind in DIVERGED_OUTCOMES or self.kind == "exploded"
+
+    @property
+    def explosion_bound(self) -> float:
+        """The loss above which a step that more than doubles it counts as an explosion."""
+        return EXPLOSION_CHANCE_MULTIPLE * self.chance_loss
+
+
+def step_outcome(record: StepRecord) -> StepOutcome:
+    """Classify what `record`'s step did, from its loss before and after and its weight change.
+
+    A diverged record gives "nan", "inf" or "weights", as `divergence_message` explains; every
+    other step is judged on what it did, not on where it started: a network that was sure of the
+    answer can still be thrown far by a large learning rate.
+    """
+    before, after = float(record.loss_before), float(record.loss_after)
+    changes, relatives = [0.0], [0.0]
+    with np.errstate(invalid="ignore", over="ignore"):
+        for name, start in record.params_before.items():
+            change = float(np.max(np.abs(record.params_after[name] - start), initial=0.0))
+            scale = float(np.max(np.abs(start), initial=0.0))
+            changes.append(change)
+            # A parameter that was all zeros and moved has changed without bound.
+            relatives.append(change / scale if scale > 0 else (math.inf if change else 0.0))
+    largest, relative = float(np.max(changes)), float(np.max(relatives))  # nan propagates
+    classes = record.probs.shape[1]  # 2 for a sigmoid head: class 0 or class 1
+    chance = math.log(classes)
+    if math.isnan(after):
+        kind = "nan"
+    elif math.isinf(after):
+        kind = "inf"
+    elif record.diverged:
+        kind = "weights"
+    elif after > EXPLOSION_GROWTH * before and after > EXPLOSION_CHANCE_MULTIPLE * chance:
+        kind = "exploded"
+    elif relative < TINY_WEIGHT_CHANGE and abs(after - before) <= TINY_LOSS_CHANGE * before:
+        kind = "sure" if before < SURE_LOSS else "tiny"
+    elif after > before:
+        kind = "rose"
+    elif after < before:
+        kind = "fell"
+    else:
+        kind = "steady"
+    return StepOutcome(
+        kind=kind,
+        loss_before=before,
+        loss_after=after,
+        largest_change=largest,
+        relative_change=relative,
+        chance_loss=chance,
     )
 
 

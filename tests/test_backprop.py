@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import math
 
 import numpy as np
@@ -11,7 +12,10 @@ import torch.nn.functional as F
 
 from cnnexplain import ops, optim, pretrained
 from cnnexplain.backprop import (
+    EXPLOSION_CHANCE_MULTIPLE,
+    EXPLOSION_GROWTH,
     MAX_LR,
+    TINY_WEIGHT_CHANGE,
     OptimizerSettings,
     StepRecord,
     bench_backprop_step,
@@ -21,6 +25,7 @@ from cnnexplain.backprop import (
     load_params,
     local_gradient,
     relative_error,
+    step_outcome,
 )
 from cnnexplain.data import load_digits28
 from cnnexplain.models import CNNSpec, ConvBlock, MLPSpec, build_cnn, build_mlp, clone_model
@@ -692,3 +697,113 @@ def test_relative_error_is_judged_on_the_scale_of_the_whole_array():
     assert relative_error([np.nan, 1.0], [np.nan, 1.0]) == 0.0
     assert math.isnan(relative_error([np.nan, 1.0], [0.0, 1.0]))
     assert relative_error([np.inf], [0.0]) == math.inf
+# --- what a step did
+
+
+def _moved(record: StepRecord, by: float, **changes) -> StepRecord:
+    """`record` with every weight after the step moved `by` from before it, and `changes`."""
+    after = {name: p + np.float32(by) for name, p in record.params_before.items()}
+    return dataclasses.replace(record, params_after=after, **changes)
+
+
+@pytest.fixture(scope="module")
+def small_step() -> StepRecord:
+    """A plain step of the untrained default network on 16 random pictures: the loss falls."""
+    spec = ARCHITECTURES["default"]
+    x, y = _batch(spec, 16, seed=7)
+    return inspected_step(_build(spec), x, y, OptimizerSettings("sgd", lr=0.01))
+
+
+def test_a_step_that_lowers_the_loss_fell_and_its_changes_are_measured(small_step):
+    outcome = step_outcome(small_step)
+    assert outcome.kind == "fell"
+    assert outcome.kept and not outcome.stops_run
+    assert outcome.loss_before == small_step.loss_before
+    assert outcome.loss_after == small_step.loss_after < small_step.loss_before
+    assert outcome.chance_loss == pytest.approx(math.log(10))
+    changes = {
+        name: np.abs(small_step.params_after[name] - before).max()
+        for name, before in small_step.params_before.items()
+    }
+    assert outcome.largest_change == pytest.approx(max(changes.values()), rel=1e-12)
+    relative = max(
+        changes[name] / np.abs(before).max() for name, before in small_step.params_before.items()
+    )
+    assert outcome.relative_change == pytest.approx(relative, rel=1e-6)
+
+
+def test_a_step_that_changes_almost_nothing_is_sure_or_tiny_by_the_loss(small_step):
+    # A tenth of the change that counts as almost nothing for the smallest parameter.
+    scale = min(float(np.abs(p).max()) for p in small_step.params_before.values())
+    hardly = scale * TINY_WEIGHT_CHANGE / 10
+    # A network already sure of the answers: the loss is almost 0.
+    sure = step_outcome(_moved(small_step, hardly, loss_before=4e-6, loss_after=4e-6))
+    assert sure.kind == "sure" and sure.kept and not sure.stops_run
+    # A large loss that the step hardly moved: the learning rate was too small.
+    tiny = step_outcome(_moved(small_step, hardly, loss_before=2.3, loss_after=2.3 - 1e-5))
+    assert tiny.kind == "tiny"
+    # The loss changed by more than a rounding: then it is no longer "almost nothing".
+    assert step_outcome(_moved(small_step, hardly, loss_before=2.3, loss_after=2.2)).kind == "fell"
+
+
+def test_a_sure_network_that_a_step_throws_far_is_not_called_sure(small_step):
+    # Adam at learning rate 10 moves every weight by about 10, whatever the loss was.
+    far = _moved(small_step, 9.4, loss_before=4e-4, loss_after=4e-4)
+    assert step_outcome(far).kind == "steady"
+    assert step_outcome(dataclasses.replace(far, loss_after=2e-4)).kind == "fell"
+    assert step_outcome(dataclasses.replace(far, loss_after=5e-4)).kind == "rose"
+    assert step_outcome(dataclasses.replace(far, loss_after=230.0)).kind == "exploded"
+
+
+def test_a_loss_that_more_than_doubles_past_the_bound_exploded(small_step):
+    bound = EXPLOSION_CHANCE_MULTIPLE * math.log(10)
+    exploded = step_outcome(dataclasses.replace(small_step, loss_before=230.0, loss_after=1602.0))
+    assert exploded.kind == "exploded"
+    assert exploded.kept and exploded.stops_run
+    assert exploded.explosion_bound == pytest.approx(bound)
+    cases = [
+        (2.3, 1.05 * bound, "exploded"),  # from a guess to far worse than guessing
+        (2.3, 0.95 * bound, "rose"),  # more than doubled, but not past the bound
+        (0.000468, 0.46, "rose"),  # a thousandfold, and still below a guess
+        (0.6 * bound, 1.1 * bound, "rose"),  # past the bound, but not doubled
+    ]
+    for before, after, kind in cases:
+        replaced = dataclasses.replace(small_step, loss_before=before, loss_after=after)
+        assert step_outcome(replaced).kind == kind, (before, after)
+
+
+def test_a_real_step_at_the_largest_learning_rate_explodes():
+    spec = ARCHITECTURES["default"]
+    x, y = _batch(spec, 16, seed=7)
+    record = inspected_step(_build(spec), x, y, OptimizerSettings("sgd", lr=MAX_LR))
+    outcome = step_outcome(record)
+    assert not record.diverged and outcome.kind == "exploded"
+    assert outcome.loss_after > EXPLOSION_GROWTH * outcome.loss_before
+    assert outcome.loss_after > outcome.explosion_bound
+
+
+def test_the_bound_follows_the_number_of_classes():
+    spec = ARCHITECTURES["sigmoid_head"]
+    x, y = _batch(spec, 8, seed=0)
+    record = inspected_step(_build(spec), x, y)
+    assert step_outcome(record).chance_loss == pytest.approx(math.log(2))
+
+
+def test_a_diverged_step_is_refused_and_stops_a_run(small_step):
+    spec = MLPSpec(input_size=8, hidden=(16,), num_classes=3)
+    x, y = _batch(spec, 8, seed=0)
+    model = _build(spec)
+    with torch.no_grad():
+        model.logits.weight.mul_(1e3)  # as above: the kept float32 weights overflow
+    overflow = inspected_step(model, x * 1e36, y, OptimizerSettings("sgd", lr=MAX_LR))
+    outcome = step_outcome(overflow)
+    assert outcome.kind == ("nan" if math.isnan(overflow.loss_after) else "inf")
+    assert not outcome.kept and outcome.stops_run
+    for loss, kind in ((math.nan, "nan"), (math.inf, "inf")):
+        replaced = dataclasses.replace(small_step, loss_after=loss, diverged=True)
+        assert step_outcome(replaced).kind == kind
+    broken = dict(small_step.params_after)
+    broken["conv1.weight"] = np.full_like(broken["conv1.weight"], np.inf)
+    weights = step_outcome(dataclasses.replace(small_step, params_after=broken, diverged=True))
+    assert weights.kind == "weights" and not weights.kept
+    assert math.isinf(weights.largest_change)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import re
 
@@ -12,10 +13,14 @@ import torch.nn.functional as F
 from pagekit import app, decode, markdown_text
 
 from cnnexplain.backprop import (
+    EXPLOSION_CHANCE_MULTIPLE,
+    EXPLOSION_GROWTH,
+    MAX_LR,
     OptimizerSettings,
     divergence_message,
     inspected_step,
     params_of,
+    step_outcome,
 )
 from cnnexplain.data import batches, load_digits28
 from cnnexplain.models import clone_model
@@ -243,6 +248,11 @@ def test_a_diverging_learning_rate_is_caught_and_rolled_back(digits):
     at.select_slider(key="bp_lr").set_value(10.0)
     at.number_input(key="bp_n").set_value(20).run()
     click(at, "bp_run")
+    # A step that makes the loss explode is kept but stops the run: run on until one overflows.
+    for _ in range(20):
+        if at.error:
+            break
+        click(at, "bp_run")
     (error,) = at.error
     assert "overshot" in error.value and "last good weights" in error.value
     assert "The run stopped after" in error.value
@@ -321,7 +331,7 @@ def test_changing_optimizer_and_learning_rate_keeps_the_history(digits):
     assert [(s.kind, s.lr) for s in steps] == [("sgd", 0.001), ("sgd", 0.001), ("adam", 0.0005)]
     assert len(decode(chart(at, "bp_loss_curve")["data"][0]["y"])) == 3
     # The weight section now writes out Adam's arithmetic.
-    assert "m_t = \\beta_1 m_{t-1}" in "\n".join(latex.value for latex in at.latex)
+    assert "m_t &= \\beta_1 m_{t-1}" in "\n".join(latex.value for latex in at.latex)
 
 
 def test_a_new_network_in_the_sidebar_starts_the_steps_over(digits):
@@ -506,3 +516,112 @@ def test_the_picture_the_network_is_surest_of_shows_its_true_numbers(digits):
     assert bp_text.WHY_FLOAT64 in words
     agree = re.search(r"agree to (\d+) significant digits", words)
     assert agree is not None and int(agree.group(1)) >= 10
+# --- what the step did, said from what it did
+
+
+def all_text(at) -> str:
+    """Every sentence on the page: markdown, captions and the coloured boxes."""
+    boxes = [*at.info, *at.warning, *at.error, *at.success]
+    return "\n".join([markdown_text(at), *(box.value for box in boxes)])
+
+
+def test_at_the_largest_learning_rate_a_run_stops_where_the_loss_explodes(digits):
+    at = backprop_page()
+    start = params_of(shared_model())
+    at.radio(key="bp_source").set_value("batch").run()  # 16 training pictures it knows well
+    at.radio(key="bp_optimizer").set_value("adam")
+    at.select_slider(key="bp_lr").set_value(MAX_LR)
+    at.number_input(key="bp_n").set_value(10).run()
+    click(at, "bp_run")
+    state = at.session_state["bp_state"]
+    steps = history(at).step_count
+    assert 1 <= steps < 10  # stopped early
+    assert state.last.outcome.kind == "exploded"
+    before, after = shown_losses(at)
+    assert after > EXPLOSION_GROWTH * before
+    assert after > EXPLOSION_CHANCE_MULTIPLE * np.log(10)
+    # The exploding step is kept: the model holds its weights, and undo can take it back.
+    assert_same_params(user_params(at), state.last.record.params_after)
+    assert not at.error
+    warnings = [w.value for w in at.warning]
+    assert f"The run stopped after {steps} of 10 steps" in warnings[0]
+    (exploded,) = [w for w in warnings if w.startswith("The loss exploded")]
+    assert f"from {before:.6g} to {after:.6g} in one step" in exploded
+    assert "smaller than 10" in exploded
+    assert "already sure" not in all_text(at)
+    assert not at.button(key="bp_undo").disabled
+    assert at.button(key="bp_undo_exploded").label == "Undo this step"
+    # The button beside the warning takes the step back.
+    click(at, "bp_undo_exploded")
+    assert history(at).step_count == steps - 1
+    assert any(f"Step {steps} undone" in info.value for info in at.info)
+    if steps == 1:
+        assert_same_params(user_params(at), start)
+    assert not [w for w in at.warning if w.value.startswith("The loss exploded")]
+
+
+def test_a_step_from_a_sure_network_is_described_by_what_it_did(digits):
+    at = backprop_page()  # the first test picture, with its true label: the network is sure
+    click(at, "bp_step")
+    assert history(at).steps[-1].loss_before < 1e-3
+    assert any("already sure of the right answer" in info.value for info in at.info)
+    assert "no weight moved by more than" in all_text(at)
+    # A batch the network is as sure of, at learning rate 10: the loss goes up a thousandfold.
+    at.radio(key="bp_source").set_value("batch")
+    at.select_slider(key="bp_lr").set_value(MAX_LR).run()
+    click(at, "bp_step")
+    assert at.session_state["bp_state"].last.outcome.kind == "rose"
+    before, after = shown_losses(at)
+    assert before < 1e-2 < after  # sure before, unsure after
+    assert any(
+        w.value.startswith(f"The loss went up, from {before:.6g} to {after:.6g}: the step overshot")
+        for w in at.warning
+    )
+    assert "already sure" not in all_text(at)
+    # The next step blows it up: a single step is kept and explained too.
+    click(at, "bp_step")
+    assert any(w.value.startswith("The loss exploded") for w in at.warning)
+    assert at.button(key="bp_undo_exploded")
+    assert "The run stopped" not in all_text(at)
+
+
+def test_a_step_that_lowers_the_loss_says_so(digits):
+    at = backprop_page()
+    wrong_label_picture(at, digits)
+    click(at, "bp_step")
+    before, after = shown_losses(at)
+    assert after < before
+    assert f"The loss went down, from {before:.6g} to {after:.6g}" in markdown_text(at)
+    assert not at.warning
+
+
+@pytest.mark.parametrize(
+    ("changes", "kind", "words", "box"),
+    [
+        (
+            {"loss_before": 2.3, "loss_after": 2.3 - 1e-6},
+            "tiny",
+            "try a larger learning rate",
+            "info",
+        ),
+        ({"loss_before": 3e-6, "loss_after": 3e-6}, "sure", "already sure", "info"),
+        ({"loss_before": 0.5, "loss_after": 0.8}, "rose", "the step overshot", "warning"),
+        ({"loss_before": 0.5, "loss_after": 500.0}, "exploded", "The loss exploded", "warning"),
+    ],
+)
+def test_each_outcome_has_its_own_words(digits, changes, kind, words, box):
+    at = backprop_page()
+    wrong_label_picture(at, digits)
+    click(at, "bp_step")
+    state = at.session_state["bp_state"]
+    record = state.last.record
+    if kind in ("tiny", "sure"):  # weights that hardly moved
+        changes = changes | {"params_after": record.params_before}
+    state.last = dataclasses.replace(
+        state.last, outcome=step_outcome(dataclasses.replace(record, **changes))
+    )
+    at.run()
+    assert state.last.outcome.kind == kind
+    assert any(words in element.value for element in getattr(at, box)), words
+    # Only an explosion gets its own undo button beside the warning.
+    assert ("bp_undo_exploded" in {b.key for b in at.button}) == (kind == "exploded")

@@ -73,7 +73,9 @@ OPTIMIZER_HELP = {
 LR = "Learning rate (how big a step)"
 LR_HELP = (
     "Each step moves a weight by about the learning rate times its gradient. Too small: the "
-    "loss hardly moves. Too large: the step overshoots and the loss can blow up."
+    "loss hardly moves. Too large: the step overshoots and the loss can blow up. A step that "
+    "makes the loss explode is kept, so that you can see it, and stops a run; one that makes "
+    "it infinite is refused."
 )
 SWITCHED = (
     "Your last steps used {previous}. {current} starts with an empty memory (no running "
@@ -119,6 +121,10 @@ DIVERGED = (
 )
 DIVERGED_DETAIL = "Step {number} would have taken the loss from {before} to {after}."
 RUN_STOPPED = "The run stopped after {done} of {total} steps."
+RUN_STOPPED_EXPLODED = (
+    "The run stopped after {done} of {total} steps: the last one made the loss explode (see below)."
+)
+UNDO_EXPLODED = "Undo this step"
 SETTINGS_REFUSED = "These optimizer settings cannot be used:"
 STEP_REFUSED = "The step could not be taken, and the weights stay as they were:"
 
@@ -134,16 +140,39 @@ CURVE_CAPTION = (
 CURVE_NAMES = ("before the step", "after the step")
 CURVE_X = "step"
 CURVE_Y = "loss"
-OVERSHOOT = (
-    "The loss went up, from {before} to {after}: the step overshot. The gradient only says "
-    "which way is downhill where the weights are now; a step this long jumps across the "
-    "valley and lands higher up the other side. Undo, and try a smaller learning rate."
-)
-ALREADY_RIGHT = (
-    "The network is already sure of the right answer here, so the loss is almost 0, every "
-    "gradient is tiny and the step changes almost nothing. Choose another true label, another "
-    "picture, or the untrained network in the sidebar to watch it learn."
-)
+# What the last step did, chosen by backprop.step_outcome; placeholders: {before}, {after} (the
+# loss), {change} (the largest change of any weight), {lr}, and for "exploded" {bound}, the loss
+# above which a step that more than doubles it counts as exploding: {multiple} times {chance}.
+OUTCOME = {
+    "fell": "The loss went down, from {before} to {after}: the step went downhill.",
+    "rose": (
+        "The loss went up, from {before} to {after}: the step overshot. The gradient only says "
+        "which way is downhill where the weights are now; a step this long jumps across the "
+        "valley and lands higher up the other side. Undo, and try a smaller learning rate."
+    ),
+    "exploded": (
+        "The loss exploded, from {before} to {after} in one step: the step overshot so far "
+        "that the loss is now above {bound:.3g}, {multiple:g} times the loss of a network that "
+        "only guesses ({chance:.3g}). From weights thrown this far, training seldom finds its way "
+        "back (ReLUs can switch off for good, and then every gradient is 0). The step is kept "
+        "so that you can see what it did; undo it, and try a learning rate smaller than {lr:g}."
+    ),
+    "sure": (
+        "The network is already sure of the right answer here, so the loss is almost 0, every "
+        "gradient is tiny and the step changed almost nothing: no weight moved by more than "
+        "{change}. Choose another true label, another picture, or the untrained network in the "
+        "sidebar to watch it learn."
+    ),
+    "tiny": (
+        "The step changed almost nothing: no weight moved by more than {change}, a tiny part of "
+        "its size, and the loss stayed at about {after}. The gradients times the learning rate "
+        "{lr:g} are too small here: try a larger learning rate."
+    ),
+    "steady": (
+        "The loss stayed at {after}, although a weight moved by as much as {change}: the "
+        "network's answers on these pictures did not change."
+    ),
+}
 NO_STEP = (
     "Press **Step**: the page then shows the gradient at every stage, going backwards from the "
     "loss to the first kernels, and how every kernel changed."
@@ -211,9 +240,11 @@ DENSE_EXPLAIN = (
     "passed back to input d adds up every weight that used it, times its output's gradient."
 )
 DENSE_TEX = (
-    r"\frac{\partial L}{\partial W_{md}} = \sum_n \delta_{n,m}\, x_{n,d} \qquad "
-    r"\frac{\partial L}{\partial b_m} = \sum_n \delta_{n,m} \qquad "
-    r"\frac{\partial L}{\partial x_{n,d}} = \sum_m W_{md}\, \delta_{n,m}"
+    r"\begin{aligned} "
+    r"\frac{\partial L}{\partial W_{md}} &= \sum_n \delta_{n,m}\, x_{n,d} \\ "
+    r"\frac{\partial L}{\partial b_m} &= \sum_n \delta_{n,m} \\ "
+    r"\frac{\partial L}{\partial x_{n,d}} &= \sum_m W_{md}\, \delta_{n,m} "
+    r"\end{aligned}"
 )
 DENSE_W_TITLE = "∂L/∂W of {name} ({rows} outputs × {cols} inputs)"
 DENSE_B_TITLE = "∂L/∂b of {name}"
@@ -306,7 +337,13 @@ TERMS_COLUMNS = {
 }
 PADDING = "padding"
 TERMS_TOP = "The {k} largest terms (of {count}):"
-TERMS_SUM_TEX = r"\frac{{\partial L}}{{\partial w}} = {terms} + \dots = {total}"
+# The sum is written one term a line (each a product of two numbers), then its total, so that
+# it fits the page; TERMS_SUM_JOIN goes between two terms.
+TERMS_SUM_TEX = (
+    r"\begin{{aligned}} \frac{{\partial L}}{{\partial w}} &= {terms} + \dots \\ "
+    r"&= {total} \end{{aligned}}"
+)
+TERMS_SUM_JOIN = r" \\ &\quad + "
 TERMS_REST = (
     "The {k} largest terms add up to {top}; the other {rest} terms add up to {others}; {zero} "
     "of all the terms are exactly 0, where the activation or the pooling let no gradient "
@@ -314,27 +351,38 @@ TERMS_REST = (
 )
 UPDATE_HEADER = "The optimizer's arithmetic for this weight"
 SGD_TEX = r"w_{{\text{{new}}}} = w - \eta\, g = {w} - {lr} \times {g} = {new}"
+# The optimizers' arithmetic is written as aligned lines, the formula first and then its
+# numbers, so that it fits a page 1024 pixels wide even when the numbers need powers of ten.
 MOMENTUM_TEX = (
-    r"b_t = \mu\, b_{{t-1}} + g = {mu} \times {b_prev} + {g} = {b} \\ "
-    r"w_{{\text{{new}}}} = w - \eta\, b_t = {w} - {lr} \times {b} = {new}"
+    r"\begin{{aligned}} b_t &= \mu\, b_{{t-1}} + g = {mu} \times {b_prev} + {g} \\ "
+    r"&= {b} \\[1ex] "
+    r"w_{{\text{{new}}}} &= w - \eta\, b_t = {w} - {lr} \times {b} \\ "
+    r"&= {new} \end{{aligned}}"
 )
 MOMENTUM_FIRST = "On its first step momentum has no previous direction yet, so b is just g."
 MOMENTUM_FIRST_TEX = (
-    r"b_1 = g = {g} \\ "
-    r"w_{{\text{{new}}}} = w - \eta\, b_1 = {w} - {lr} \times {b} = {new}"
+    r"\begin{{aligned}} b_1 &= g = {g} \\[1ex] "
+    r"w_{{\text{{new}}}} &= w - \eta\, b_1 = {w} - {lr} \times {b} \\ "
+    r"&= {new} \end{{aligned}}"
 )
 ADAM_TEX = (
-    r"m_t = \beta_1 m_{{t-1}} + (1 - \beta_1)\, g = {beta1} \times {m_prev} + {one_b1} \times "
-    r"{g} = {m} \\ "
-    r"v_t = \beta_2 v_{{t-1}} + (1 - \beta_2)\, g^2 = {beta2} \times {v_prev} + {one_b2} "
-    r"\times {g}^2 = {v} \\ "
-    r"\hat m = \frac{{m_t}}{{1 - \beta_1^{{\,t}}}} = \frac{{{m}}}{{1 - {beta1}^{{{t}}}}} = "
-    r"{m_hat} \qquad "
-    r"\hat v = \frac{{v_t}}{{1 - \beta_2^{{\,t}}}} = \frac{{{v}}}{{1 - {beta2}^{{{t}}}}} = "
-    r"{v_hat} \\ "
-    r"\Delta w = -\eta \frac{{\hat m}}{{\sqrt{{\hat v}} + \varepsilon}} = -{lr} \times "
-    r"\frac{{{m_hat}}}{{\sqrt{{{v_hat}}} + {eps}}} = {update} \\ "
-    r"w_{{\text{{new}}}} = w + \Delta w = {w} + {update} = {new}"
+    r"\begin{{aligned}} "
+    r"m_t &= \beta_1 m_{{t-1}} + (1 - \beta_1)\, g \\ "
+    r"&= {beta1} \times {m_prev} + {one_b1} \times {g} \\ "
+    r"&= {m} \\[1ex] "
+    r"v_t &= \beta_2 v_{{t-1}} + (1 - \beta_2)\, g^2 \\ "
+    r"&= {beta2} \times {v_prev} + {one_b2} \times {g}^2 \\ "
+    r"&= {v} \\[1ex] "
+    r"\hat m &= \frac{{m_t}}{{1 - \beta_1^{{\,t}}}} = \frac{{{m}}}{{1 - {beta1}^{{{t}}}}} = "
+    r"{m_hat} \\[1ex] "
+    r"\hat v &= \frac{{v_t}}{{1 - \beta_2^{{\,t}}}} = \frac{{{v}}}{{1 - {beta2}^{{{t}}}}} = "
+    r"{v_hat} \\[1ex] "
+    r"\Delta w &= -\eta \frac{{\hat m}}{{\sqrt{{\hat v}} + \varepsilon}} \\ "
+    r"&= -{lr} \times \frac{{{m_hat}}}{{\sqrt{{{v_hat}}} + {eps}}} \\ "
+    r"&= {update} \\[1ex] "
+    r"w_{{\text{{new}}}} &= w + \Delta w = {w} + {update_term} \\ "
+    r"&= {new} "
+    r"\end{{aligned}}"
 )
 ADAM_NOTE = (
     "Adam divides by the size of the recent gradients, so every weight moves by about the "

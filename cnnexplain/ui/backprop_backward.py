@@ -19,7 +19,8 @@ from cnnexplain import figures_backprop as bpfig
 from cnnexplain.backprop import StageGrad, StepRecord, local_gradient
 from cnnexplain.figures import THEME, symmetric_range
 from cnnexplain.texts import backprop as text
-from cnnexplain.ui.backprop_views import clamped, tex
+from cnnexplain.ui.backprop_formulas import sigmoid_tex, softmax_true_tex
+from cnnexplain.ui.backprop_views import clamped
 
 HALF_PX = 460  # half of the page's width, for a map grid drawn in one of two columns
 
@@ -75,21 +76,17 @@ def _loss_to_logits(record: StepRecord, n: int, class_names: tuple[str, ...], he
         if head == "sigmoid":
             st.write(text.SIGMOID_GRADIENT)
             p = float(record.probs[n, 1])
-            st.latex(
-                text.SIGMOID_TEX.format(
-                    p=tex(p), y=label, n=N, grad=tex(float(record.dlogits[n, 0]))
-                )
-            )
+            st.latex(sigmoid_tex(p, label, N, float(record.dlogits[n, 0])))
             return
         st.write(text.SOFTMAX_GRADIENT)
         st.latex(text.SOFTMAX_TEX)
         st.latex(
-            text.SOFTMAX_TRUE_TEX.format(
-                k=label,
-                label=class_names[label],
-                p=tex(float(record.probs[n, label])),
-                n=N,
-                grad=tex(float(record.dlogits[n, label])),
+            softmax_true_tex(
+                label,
+                class_names[label],
+                float(record.probs[n, label]),
+                N,
+                float(record.dlogits[n, label]),
             )
         )
         onehot = np.zeros(record.probs.shape[1])

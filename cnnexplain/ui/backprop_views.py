@@ -9,7 +9,6 @@ of a step lives beside this module: `backprop_backward` (the gradient stage by s
 
 from __future__ import annotations
 
-import math
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -19,12 +18,15 @@ from torch import nn
 
 from cnnexplain import figures_backprop as bpfig
 from cnnexplain.backprop import (
+    EXPLOSION_CHANCE_MULTIPLE,
     MAX_LR,
     OptimizerSettings,
+    StepOutcome,
     StepRecord,
     inspected_step,
     load_params,
     params_of,
+    step_outcome,
 )
 from cnnexplain.data import Dataset, batches
 from cnnexplain.history import OptState, StepHistory
@@ -51,19 +53,6 @@ def number(value: float) -> str:
     return f"{value:.6g}"
 
 
-def tex(value: float, paren: bool = False) -> str:
-    """A number for LaTeX, 6 significant digits; in brackets when negative and `paren`."""
-    if math.isnan(value):
-        return r"\text{NaN}"
-    if math.isinf(value):
-        return r"\infty" if value > 0 else r"-\infty"
-    s = f"{value:.6g}"
-    if "e" in s:
-        mantissa, exponent = s.split("e")
-        s = rf"{mantissa}\times 10^{{{int(exponent)}}}"
-    return rf"\left({s}\right)" if paren and value < 0 else s
-
-
 def clamped(key: str, low: int, high: int, default: int) -> None:
     """Keep a widget's remembered value inside its current range (the network may change)."""
     value = st.session_state.get(key, default)
@@ -77,6 +66,7 @@ class LastStep:
     record: StepRecord  # everything the step computed
     state_in: OptState | None  # the optimizer state it started from (None: a fresh optimizer)
     number: int  # its number in the history
+    outcome: StepOutcome  # what it did to the loss and the weights, as the page says it
 
 
 @dataclass
@@ -87,7 +77,7 @@ class Stepper:
     model: nn.Module  # the user's own copy; loaded with history.current before every step
     history: StepHistory
     last: LastStep | None = None  # None before the first step and after undo or reset
-    # (kind, words) to show once: "info", "error", or "refused" (a library message, as text)
+    # (kind, words) to show once: "info", "warning", "error", or "refused" (a library message)
     notices: list[tuple[str, str]] = field(default_factory=list)
 
 
@@ -208,19 +198,13 @@ def optimizer_picker(history: StepHistory) -> OptimizerSettings:
 # --- stepping
 
 
-def divergence_words(record: StepRecord) -> str:
+def divergence_words(outcome: StepOutcome, lr: float) -> str:
     """What went wrong in a diverged step and why, as `backprop.divergence_message` says it.
 
     The page's own words (from the texts module, so that they can be translated), for the same
-    three cases: the loss became NaN, the loss became infinite, or only some weights did.
+    three outcomes: the loss became NaN, the loss became infinite, or only some weights did.
     """
-    if math.isnan(record.loss_after):
-        what = text.DIVERGED_WHAT["nan"]
-    elif math.isinf(record.loss_after):
-        what = text.DIVERGED_WHAT["inf"]
-    else:
-        what = text.DIVERGED_WHAT["weights"]
-    return text.DIVERGED.format(what=what, lr=record.settings.lr)
+    return text.DIVERGED.format(what=text.DIVERGED_WHAT[outcome.kind], lr=lr)
 
 
 def take_steps(
@@ -233,8 +217,9 @@ def take_steps(
     """`count` inspected steps from the current weights, each pushed to the history.
 
     A step that diverges is refused by the history (the weights stay the last good ones), its
-    explanation is queued as a notice, and the run stops there. So does a step the library
-    refuses (a batch or settings out of range), with its message.
+    explanation is queued as a notice, and the run stops there. A step that makes the loss
+    explode is kept (the page shows it and offers to undo it) and stops the run after it. So
+    does a step the library refuses (a batch or settings out of range), with its message.
     """
     history = state.history
     for done in range(count):
@@ -245,9 +230,10 @@ def take_steps(
         except ValueError as err:
             state.notices.append(("refused", str(err)))
             break
+        outcome = step_outcome(record)
         if not history.push(record).accepted:
             words = [
-                divergence_words(record),
+                divergence_words(outcome, settings.lr),
                 text.DIVERGED_DETAIL.format(
                     number=history.step_count + 1,
                     before=number(record.loss_before),
@@ -258,10 +244,27 @@ def take_steps(
                 words.append(text.RUN_STOPPED.format(done=done, total=count))
             state.notices.append(("error", " ".join(words)))
             break
-        state.last = LastStep(record=record, state_in=state_in, number=history.step_count)
+        state.last = LastStep(
+            record=record, state_in=state_in, number=history.step_count, outcome=outcome
+        )
         if report is not None:
             report(done + 1)
+        if outcome.stops_run and done + 1 < count:
+            state.notices.append(
+                ("warning", text.RUN_STOPPED_EXPLODED.format(done=done + 1, total=count))
+            )
+            break
     load_params(state.model, history.current.params_copy())
+
+
+def undo_step(state: Stepper) -> None:
+    """Back to the weights and optimizer memory before the last step, if there is one."""
+    history = state.history
+    undone = history.step_count
+    if history.undo():
+        load_params(state.model, history.current.params_copy())
+        state.last = None
+        state.notices.append(("info", text.UNDONE.format(number=undone)))
 
 
 def step_controls(state: Stepper, batch: Batch, settings: OptimizerSettings) -> None:
@@ -300,11 +303,7 @@ def step_controls(state: Stepper, batch: Batch, settings: OptimizerSettings) -> 
             ),
         )
     elif undo:
-        undone = history.step_count
-        if history.undo():
-            load_params(state.model, history.current.params_copy())
-            state.last = None
-            state.notices.append(("info", text.UNDONE.format(number=undone)))
+        undo_step(state)
     elif reset:
         history.reset()
         load_params(state.model, history.current.params_copy())
@@ -320,7 +319,7 @@ def show_notices(state: Stepper) -> None:
         if kind == "refused":
             problem(text.STEP_REFUSED, words)
         else:
-            (st.error if kind == "error" else st.info)(words)
+            {"error": st.error, "warning": st.warning}.get(kind, st.info)(words)
     state.notices.clear()
 
 
@@ -344,8 +343,46 @@ def show_status(history: StepHistory) -> None:
 # --- the loss
 
 
+def outcome_words(outcome: StepOutcome, lr: float) -> str:
+    """What a kept step did, in the page's words."""
+    return text.OUTCOME[outcome.kind].format(
+        before=number(outcome.loss_before),
+        after=number(outcome.loss_after),
+        change=number(outcome.largest_change),
+        lr=lr,
+        bound=outcome.explosion_bound,
+        multiple=EXPLOSION_CHANCE_MULTIPLE,
+        chance=outcome.chance_loss,
+    )
+
+
+def show_outcome(state: Stepper) -> None:
+    """What the last step did; after an explosion, with a button that takes the step back."""
+    last = state.last
+    if last is None:
+        st.caption(text.AFTER_UNDO)
+        return
+    kind = last.outcome.kind
+    words = outcome_words(last.outcome, last.record.settings.lr)
+    if kind == "exploded":
+        st.warning(words)
+        st.button(
+            text.UNDO_EXPLODED,
+            key="bp_undo_exploded",
+            on_click=undo_step,
+            args=(state,),
+            disabled=not state.history.can_undo,
+        )
+    elif kind == "rose":
+        st.warning(words)
+    elif kind in ("sure", "tiny"):
+        st.info(words)
+    else:
+        st.caption(words)
+
+
 def show_loss(state: Stepper) -> None:
-    """The loss before and after the last step, and the curve over every step so far."""
+    """The loss before and after the last step, what the step did, and the loss curve so far."""
     steps = state.history.steps
     if not steps:
         st.info(text.NO_STEP)
@@ -364,6 +401,7 @@ def show_loss(state: Stepper) -> None:
             n=entry.batch_size, optimizer=text.OPTIMIZER_NAMES[entry.kind], lr=entry.lr
         )
     )
+    show_outcome(state)
     st.plotly_chart(
         bpfig.loss_curve(
             [e.number for e in steps],
@@ -376,14 +414,6 @@ def show_loss(state: Stepper) -> None:
         key="bp_loss_curve",
     )
     st.caption(text.CURVE_CAPTION)
-    if entry.loss_after > max(10 * entry.loss_before, 1.0):
-        st.warning(
-            text.OVERSHOOT.format(before=number(entry.loss_before), after=number(entry.loss_after))
-        )
-    if state.last is None:
-        st.caption(text.AFTER_UNDO)
-    elif state.last.record.loss_before < 1e-3:
-        st.info(text.ALREADY_RIGHT)
 
 
 def show_model_line(entry: TrainedModel, dataset_title: str) -> None:

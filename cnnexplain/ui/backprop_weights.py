@@ -15,7 +15,8 @@ from cnnexplain import figures_backprop as bpfig
 from cnnexplain.backprop import KernelWeightGradient, StepRecord, kernel_weight_gradient_terms
 from cnnexplain.optim import AdamStepTerms, SGDStepTerms
 from cnnexplain.texts import backprop as text
-from cnnexplain.ui.backprop_views import LastStep, clamped, number, tex
+from cnnexplain.ui.backprop_formulas import adam_tex, momentum_tex, sgd_tex, terms_sum_tex
+from cnnexplain.ui.backprop_views import LastStep, clamped, number
 
 TOP_TERMS = 8  # terms of a kernel weight's gradient listed one by one
 SUM_TERMS = 3  # terms written into the sum itself
@@ -83,53 +84,37 @@ def _terms_table(terms: KernelWeightGradient, height: int, width: int) -> pd.Dat
 def _update_arithmetic(last: LastStep, name: str, index: tuple[int, ...]) -> None:
     terms = last.record.opt_terms[name]
     w, g, new = (float(a[index]) for a in (terms.param, terms.grad, terms.new_param))
-    lr = tex(terms.lr)
     if isinstance(terms, AdamStepTerms):
         previous = None if last.state_in is None else last.state_in[name]
-        m_prev = 0.0 if previous is None else float(previous.m[index])
-        v_prev = 0.0 if previous is None else float(previous.v[index])
         st.latex(
-            text.ADAM_TEX.format(
-                beta1=tex(terms.beta1),
-                beta2=tex(terms.beta2),
-                one_b1=tex(1 - terms.beta1),
-                one_b2=tex(1 - terms.beta2),
-                m_prev=tex(m_prev, True),
-                v_prev=tex(v_prev, True),
-                g=tex(g, True),
-                m=tex(float(terms.m[index])),
-                v=tex(float(terms.v[index])),
+            adam_tex(
+                w=w,
+                g=g,
+                new=new,
+                lr=terms.lr,
+                beta1=terms.beta1,
+                beta2=terms.beta2,
+                eps=terms.eps,
                 t=terms.step,
-                m_hat=tex(float(terms.m_hat[index])),
-                v_hat=tex(float(terms.v_hat[index])),
-                eps=tex(terms.eps),
-                lr=lr,
-                update=tex(float(terms.update[index]), True),
-                w=tex(w),
-                new=tex(new),
+                m_prev=0.0 if previous is None else float(previous.m[index]),
+                v_prev=0.0 if previous is None else float(previous.v[index]),
+                m=float(terms.m[index]),
+                v=float(terms.v[index]),
+                m_hat=float(terms.m_hat[index]),
+                v_hat=float(terms.v_hat[index]),
+                update=float(terms.update[index]),
             )
         )
         st.caption(text.ADAM_NOTE)
     elif isinstance(terms, SGDStepTerms) and terms.momentum_buffer is not None:
-        b = tex(float(terms.momentum_buffer[index]), True)
         previous = None if last.state_in is None else last.state_in[name].momentum_buffer
-        if previous is None:
-            st.latex(text.MOMENTUM_FIRST_TEX.format(g=tex(g), w=tex(w), lr=lr, b=b, new=tex(new)))
+        b_prev = None if previous is None else float(previous[index])
+        b = float(terms.momentum_buffer[index])
+        st.latex(momentum_tex(w, terms.lr, g, b, new, terms.momentum, b_prev))
+        if b_prev is None:
             st.caption(text.MOMENTUM_FIRST)
-        else:
-            st.latex(
-                text.MOMENTUM_TEX.format(
-                    mu=tex(terms.momentum),
-                    b_prev=tex(float(previous[index]), True),
-                    g=tex(g, True),
-                    b=b,
-                    w=tex(w),
-                    lr=lr,
-                    new=tex(new),
-                )
-            )
     else:
-        st.latex(text.SGD_TEX.format(w=tex(w), lr=lr, g=tex(g, True), new=tex(new)))
+        st.latex(sgd_tex(w, terms.lr, g, new))
     before_col, after_col = st.columns(2)
     before_col.metric(text.WEIGHT_BEFORE, number(w))
     # Neither direction is better for one weight: the change in grey, not green or red.
@@ -163,12 +148,11 @@ def show_kernel_weight(last: LastStep, n: int) -> None:
     st.dataframe(_terms_table(terms, height, width), hide_index=True)
     flat = terms.products.ravel().astype(np.float64)
     order = np.argsort(-np.abs(flat), kind="stable")
-    shown = " + ".join(
-        rf"{tex(float(terms.inputs.ravel()[k]), True)} \times "
-        rf"{tex(float(terms.upstream.ravel()[k]), True)}"
+    shown = [
+        (float(terms.inputs.ravel()[k]), float(terms.upstream.ravel()[k]))
         for k in order[:SUM_TERMS]
-    )
-    st.latex(text.TERMS_SUM_TEX.format(terms=shown, total=tex(terms.total)))
+    ]
+    st.latex(terms_sum_tex(shown, terms.total))
     top = flat[order[:TOP_TERMS]].sum()
     st.caption(
         text.TERMS_REST.format(

@@ -22,6 +22,94 @@ def no_exceptions(page) -> None:
     assert page.locator(EXCEPTION).count() == 0
 
 
+def no_formula_errors(page) -> None:
+    """Every formula on the page renders.
+
+    KaTeX does not raise on a formula it cannot parse: it shows the source in red, in an element
+    of class katex-error whose title holds the parse error.
+    """
+    errors = page.locator(".katex-error")
+    titles = [errors.nth(i).get_attribute("title") for i in range(errors.count())]
+    assert not titles, titles
+
+
+# For each display formula: its LaTeX source, how far its content reaches past its own box
+# (overflow), whether that box scrolls sideways, and how far the box itself reaches past the
+# Markdown block that holds it (clipped: that block hides what passes its edge).
+_FORMULA_WIDTHS = """
+() => Array.from(document.querySelectorAll('.katex-display')).map(display => {
+    const source = display.querySelector('annotation');
+    const block = display.closest('[data-testid="stMarkdownContainer"]') || display.parentElement;
+    return {
+        formula: (source ? source.textContent : display.textContent).trim().slice(0, 120),
+        overflow: display.scrollWidth - display.clientWidth,
+        scrolls: ['auto', 'scroll'].includes(getComputedStyle(display).overflowX),
+        clipped: display.getBoundingClientRect().right - block.getBoundingClientRect().right,
+    };
+})
+"""
+
+
+def formulas_past_the_edge(page, tolerance_px: float = 4) -> list[dict]:
+    """The display formulas wider than the room they have, as {formula, overflow, scrolls,
+    clipped}; [] when every one fits.
+
+    A formula with `scrolls` true and `clipped` 0 can still be read to its end by scrolling it
+    sideways, but Streamlit shows a scrollbar only while the pointer is over it, so its end looks
+    cut off. KaTeX's aligned lines reach a pixel or two past their box with nothing drawn there:
+    `tolerance_px` allows for that.
+    """
+    return [
+        f
+        for f in page.evaluate(_FORMULA_WIDTHS)
+        if f["overflow"] > tolerance_px or f["clipped"] > tolerance_px
+    ]
+
+
+def no_hidden_formula_ends(page) -> None:
+    """Every display formula can be read to its end: it fits, or it scrolls sideways."""
+    hidden = [f for f in formulas_past_the_edge(page) if not f["scrolls"] or f["clipped"] > 4]
+    assert not hidden, hidden
+
+
+# Every plotly chart Streamlit placed on the page, drawn or not: the plot inside its container
+# (null until plotly has drawn it), its traces and its size. Charts hidden with their tab or
+# expander have no box and are left out.
+_CHARTS = """
+() => Array.from(document.querySelectorAll('[data-testid="stPlotlyChart"]'))
+    .filter(chart => chart.getClientRects().length > 0)
+    .map(chart => {
+        const plot = chart.querySelector('.js-plotly-plot');
+        const box = (plot || chart).getBoundingClientRect();
+        return {
+            id: chart.closest('[class*="st-key-"]')?.className.match(/st-key-(\\S+)/)?.[1] || '',
+            drawn: Boolean(plot),
+            traces: plot && plot.data ? plot.data.length : 0,
+            width: Math.round(box.width),
+            height: Math.round(box.height),
+        };
+    })
+"""
+
+
+def charts_drawn(page, timeout: int = 60_000) -> list[dict]:
+    """Wait until plotly has drawn every chart on the page; returns them as {id, drawn, traces,
+    width, height} (plotly's code arrives after the page's)."""
+    page.wait_for_function(
+        """() => Array.from(document.querySelectorAll('[data-testid="stPlotlyChart"]'))
+            .filter(chart => chart.getClientRects().length > 0)
+            .every(chart => chart.querySelector('.js-plotly-plot'))""",
+        timeout=timeout,
+    )
+    return page.evaluate(_CHARTS)
+
+
+def no_empty_charts(page) -> None:
+    """Every chart on the page is drawn, with at least one trace, in a box of some size."""
+    empty = [c for c in charts_drawn(page) if not c["traces"] or c["width"] < 1 or c["height"] < 1]
+    assert not empty, empty
+
+
 def whole_page(page, name: str) -> None:
     """The whole page in test-artifacts, not only the window.
 

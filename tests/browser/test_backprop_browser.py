@@ -6,7 +6,7 @@ import io
 import re
 
 import pytest
-from browserkit import no_exceptions, screenshot, wait_idle, whole_page
+from browserkit import no_exceptions, no_formula_errors, screenshot, wait_idle, whole_page
 from PIL import Image, ImageDraw
 
 pytestmark = pytest.mark.browser
@@ -96,6 +96,7 @@ def test_upload_a_picture_and_watch_the_kernels_learn(server_url, page, tmp_path
     page.locator(".js-plotly-plot").nth(24).wait_for(timeout=60_000)
     assert page.locator(".js-plotly-plot").count() >= 25
     no_exceptions(page)
+    no_formula_errors(page)
 
     page.mouse.move(0, 0)  # no tooltip in the pictures
     page.get_by_role("heading", name="Take a step").evaluate(

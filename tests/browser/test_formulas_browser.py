@@ -1,0 +1,159 @@
+"""Formulas and charts as the browser draws them: KaTeX renders every formula, none loses its
+end, and no chart is empty, on every page and after steps with each optimizer."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from browserkit import (
+    ROOT,
+    charts_drawn,
+    formulas_past_the_edge,
+    no_empty_charts,
+    no_exceptions,
+    no_formula_errors,
+    no_hidden_formula_ends,
+    wait_idle,
+    whole_page,
+)
+
+from cnnexplain.texts import backprop as text
+
+pytestmark = pytest.mark.browser
+
+BACKPROP = "Backpropagation, step by step"
+WIDTHS = (1400, 1024)
+# The pages app.py puts in the navigation, by the titles the sidebar shows.
+PAGE_TITLES = re.findall(r'st\.Page\(\s*"[^"]+",\s*title="([^"]+)"', (ROOT / "app.py").read_text())
+
+
+def all_is_well(page) -> None:
+    no_exceptions(page)
+    no_formula_errors(page)
+    no_hidden_formula_ends(page)
+    no_empty_charts(page)
+
+
+def open_backprop(page, url: str) -> None:
+    page.goto(url)
+    wait_idle(page, timeout=180_000)
+    page.get_by_role("link", name=BACKPROP).click()
+    page.get_by_role("heading", name=text.TITLE).wait_for(timeout=60_000)
+    wait_idle(page)
+
+
+def choose(page, label: str) -> None:
+    """Click a radio option or a select box option by its exact label."""
+    page.get_by_text(label, exact=True).click()
+    wait_idle(page)
+
+
+def steps_taken(page) -> int:
+    found = re.search(r"Steps taken: (\d+)", page.inner_text("main"))
+    return int(found.group(1)) if found else 0
+
+
+def step(page) -> None:
+    number = steps_taken(page) + 1
+    page.get_by_role("button", name=text.STEP, exact=True).click()
+    page.get_by_text(text.LOSS_AFTER.format(number=number), exact=True).wait_for(timeout=120_000)
+    wait_idle(page, timeout=120_000)
+
+
+def largest_learning_rate(page) -> None:
+    slider = page.get_by_role("slider")
+    slider.focus()
+    slider.press("End")
+    page.get_by_test_id("stSliderThumbValue").get_by_text("10", exact=True).wait_for(timeout=30_000)
+    wait_idle(page)
+
+
+def formula_shot(page, source: str, name: str) -> None:
+    """A picture of the display formula whose LaTeX contains `source`, in test-artifacts."""
+    formula = page.locator(".katex-display").filter(has=page.locator("annotation", has_text=source))
+    formula.first.scroll_into_view_if_needed()
+    formula.first.screenshot(path=str(ROOT / "test-artifacts" / f"{name}.png"))
+
+
+def test_the_navigation_lists_the_pages_of_app_py():
+    assert len(PAGE_TITLES) == 5 and BACKPROP in PAGE_TITLES
+
+
+def test_every_page_draws_its_formulas_and_charts(server_url, page):
+    page.goto(server_url)
+    wait_idle(page, timeout=180_000)
+    for title in PAGE_TITLES:
+        page.locator('[data-testid="stSidebarNavLink"]', has_text=title).click()
+        page.wait_for_timeout(300)
+        wait_idle(page)
+        page.locator("h1").first.wait_for(timeout=60_000)
+        all_is_well(page)
+
+
+def test_each_optimizer_writes_out_its_arithmetic_in_formulas_that_fit(server_url, page):
+    open_backprop(page, server_url)
+    # The page's own picture, which the network is sure of: gradients of about 1e-6, written
+    # with powers of ten, and for Adam squared.
+    shown = {}
+    for kind in ("sgd", "momentum", "adam"):
+        choose(page, text.OPTIMIZER_NAMES[kind])
+        step(page)
+        step(page)  # the second step starts from the memory the first one left
+        all_is_well(page)
+        shown[kind] = "\n".join(
+            page.eval_on_selector_all(
+                ".katex-display annotation", "notes => notes.map(note => note.textContent)"
+            )
+        )
+        for width in WIDTHS:
+            page.set_viewport_size({"width": width, "height": 1000})
+            page.wait_for_timeout(500)
+            assert formulas_past_the_edge(page) == [], (kind, width)
+        page.set_viewport_size({"width": WIDTHS[0], "height": 1000})
+    assert r"\mu\, b_{t-1}" in shown["momentum"]  # momentum's second step, with its memory
+    assert r"\times 10^{" in shown["adam"] and r"\right)^2" in shown["adam"]
+    formula_shot(page, "m_t", "formula-adam")
+    formula_shot(page, r"\partial w} &=", "formula-kernel-weight-sum")
+    page.set_viewport_size({"width": 1024, "height": 1000})
+    formula_shot(page, "m_t", "formula-adam-1024")
+    page.set_viewport_size({"width": 1400, "height": 1000})
+    page.mouse.move(0, 0)
+    whole_page(page, "backprop-adam")
+
+
+def test_a_loss_that_explodes_stops_the_run_and_offers_to_undo(server_url, page):
+    open_backprop(page, server_url)
+    choose(page, text.SOURCES["batch"])  # 16 pictures the trained network knows well
+    choose(page, text.OPTIMIZER_NAMES["adam"])
+    largest_learning_rate(page)
+    page.get_by_role("button", name=text.RUN).click()
+    page.get_by_text("The run stopped after", exact=False).wait_for(timeout=300_000)
+    wait_idle(page)
+    main = page.inner_text("main")
+    assert steps_taken(page) < 10
+    assert "The loss exploded" in main
+    assert "already sure" not in main
+    undo = page.get_by_role("button", name=text.UNDO_EXPLODED)
+    assert undo.is_enabled()
+    all_is_well(page)  # numbers in the billions, written with powers of ten
+    for width in WIDTHS:
+        page.set_viewport_size({"width": width, "height": 1000})
+        page.wait_for_timeout(500)
+        assert formulas_past_the_edge(page) == [], width
+    page.set_viewport_size({"width": WIDTHS[0], "height": 1000})
+    assert len(charts_drawn(page)) >= 20
+    page.mouse.move(0, 0)
+    page.get_by_role("heading", name=text.STEP_HEADER).evaluate(
+        "heading => heading.scrollIntoView({block: 'start'})"
+    )
+    page.wait_for_timeout(500)
+    page.screenshot(path=str(ROOT / "test-artifacts" / "backprop-exploded.png"))
+
+    taken = steps_taken(page)
+    undo.click()
+    page.get_by_text(f"Step {taken} undone", exact=False).wait_for(timeout=60_000)
+    wait_idle(page)
+    assert steps_taken(page) == taken - 1
+    assert "The loss exploded" not in page.inner_text("main")
+    all_is_well(page)
