@@ -456,3 +456,37 @@ def test_the_settings_are_kept_while_the_learner_visits_other_pages():
     assert at.radio(key="bp_optimizer").value == "momentum"
     assert at.select_slider(key="bp_lr").value == 0.01
     assert at.number_input(key="bp_n").value == 3
+
+
+def test_an_own_picture_is_not_stepped_until_the_learner_gives_its_label():
+    import io
+
+    from PIL import Image, ImageDraw
+
+    from cnnexplain.texts import backprop as text
+
+    paper = Image.new("L", (300, 240), color=230)
+    ImageDraw.Draw(paper).line([(100, 50), (210, 50), (140, 200)], fill=20, width=18)
+    png = io.BytesIO()
+    paper.save(png, format="PNG")
+    at = backprop_page()
+    at.radio(key="input_source").set_value("upload").run()
+    at.file_uploader(key="input_upload").set_value(("seven.png", png.getvalue(), "image/png"))
+    at.run()
+    assert not at.exception
+    label = next(s for s in at.selectbox if s.label == "True label")
+    assert label.value is None
+    assert text.PICTURE_NEEDS_LABEL in [i.value for i in at.info]
+    assert not [b for b in at.button if b.key == "bp_step"]  # nothing to press yet
+    label.set_value(7).run()
+    click(at, "bp_step")
+    record = at.session_state["bp_state"].last.record
+    assert record.labels.tolist() == [7]
+    x = at.session_state["input_uploaded"]["x"]
+    with torch.no_grad():
+        expected = F.cross_entropy(shared_model()(torch.from_numpy(x[None])), torch.tensor([7]))
+    assert shown_losses(at)[0] == pytest.approx(expected.item(), rel=1e-4)
+    # The forward page knows the label too: it is the picture's, not the page's.
+    at.switch_page("pages/forward.py").run()
+    assert next(s for s in at.selectbox if s.label == "True label").value == 7
+    assert "The true label is **7**" in markdown_text(at)

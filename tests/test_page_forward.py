@@ -13,6 +13,7 @@ from PIL import Image, ImageDraw
 from cnnexplain.images import ImageError, load_image
 from cnnexplain.store import DEFAULT_SPEC
 from cnnexplain.texts import forward as text
+from cnnexplain.texts import inputs as text_inputs
 from cnnexplain.ui import conv_view, resources
 
 DEFAULT_STEPS = [
@@ -530,3 +531,100 @@ def test_the_picture_and_its_label_are_kept_while_the_learner_visits_other_pages
     assert at.radio(key="input_source").value == "upload"
     assert label_box(at).value == 3
     assert np.array_equal(at.session_state["input_uploaded"]["x"], picture)
+
+
+# --------------------------------------------------------------------------------------------
+# The learner's own picture has no label until the learner says what it shows
+
+
+def summary_line(at) -> str:
+    return next(m.value for m in at.markdown if m.value.startswith("The network says"))
+
+
+def test_an_own_picture_shows_the_answer_and_asks_for_its_label_before_any_loss():
+    at = upload(forward_page(), SEVEN, "seven.png")
+    model = shared_model()
+    logits = torch.from_numpy(torch_stage(model, NETWORK_X, "logits"))
+    probs = torch.softmax(logits, 0)
+    predicted = int(torch.argmax(probs))
+    p = float(probs[predicted])
+    assert label_box(at).value is None  # not 0: only the learner knows what it shows
+    assert summary_line(at) == text.PREDICTION.format(predicted=predicted, p=p)
+    assert text.ASK_LABEL in [i.value for i in at.info]
+    assert "loss" not in summary_line(at) and "true label is" not in markdown_text(at)
+    # Where the label would travel along, the page says that it waits for it.
+    go(at, "flatten")
+    assert text.LABEL_WAITS in markdown_text(at)
+    assert "travels beside the numbers" not in markdown_text(at)
+    assert not [c for c in at.get("plotly_chart") if c.proto.id.endswith("_label")]
+    go(at, "loss")
+    waits = text.LOSS_WAITS.format(predicted=predicted, p=p)
+    assert waits in [i.value for i in at.info]
+    assert "Cross-entropy" not in markdown_text(at) and "loss function" not in markdown_text(at)
+    assert not at.warning and [s.value for s in at.success if "loss" in s.value] == []
+
+    label_box(at).set_value(7).run()
+    expected = F.cross_entropy(logits[None], torch.tensor([7])).item()
+    found = find(r"True label \*\*7\*\*: loss = −log\((\S+)\) = \*\*(\S+)\*\*", at)
+    assert number(found.group(2)) == pytest.approx(expected, abs=6e-5)  # written to 4 places
+    assert "The true label is **7**" in summary_line(at)
+    loss = float(re.search(r"The loss is \*\*(\S+)\*\*", summary_line(at)).group(1))
+    assert loss == pytest.approx(expected, abs=6e-5)
+    assert text.ASK_LABEL not in [i.value for i in at.info]
+    go(at, "flatten")
+    assert "(0, 0, 0, 0, 0, 0, 0, 1, 0, 0)" in markdown_text(at)  # now the label travels along
+
+
+def test_the_label_of_an_own_picture_is_kept_and_a_new_picture_asks_again():
+    at = upload(forward_page(), SEVEN, "seven.png")
+    at.switch_page("pages/home.py").run()
+    at.switch_page("pages/forward.py").run()
+    assert label_box(at).value is None  # still asked for, never a made-up 0
+    label_box(at).set_value(7).run()
+    # The same picture cleaned up differently still shows a 7.
+    at.checkbox(key="input_digit_style").uncheck().run()
+    assert label_box(at).value == 7 and "The true label is **7**" in summary_line(at)
+    at.switch_page("pages/conv_lab.py").run()
+    at.switch_page("pages/forward.py").run()
+    assert label_box(at).value == 7
+    # Another picture: the page asks again.
+    at.file_uploader(key="input_upload").set_value(
+        ("zero.png", drawn_digit_png("zero"), "image/png")
+    ).run()
+    assert label_box(at).value is None and text.ASK_LABEL in [i.value for i in at.info]
+    # A test image keeps its known label.
+    data = resources.dataset("digits")
+    at.radio(key="input_source").set_value("sample").run()
+    at.number_input(key="input_sample_index").set_value(5).run()
+    assert label_box(at).value == int(data.y_test[5])
+    assert f"The true label is **{int(data.y_test[5])}**" in summary_line(at)
+    # Under another data set the classes mean other things: the same upload is asked again.
+    at.radio(key="input_source").set_value("upload").run()
+    assert label_box(at).value is None  # the zero was never labelled
+    label_box(at).set_value(0).run()
+    at.selectbox(key="arch_dataset_choice").set_value("digits-0-1").run()
+    at.radio(key="arch_trained_choice").set_value(False)
+    at.button(key=BUILD).click().run()
+    assert not at.exception and at.session_state["arch_dataset"] == "digits-0-1"
+    assert label_box(at).value is None and text.ASK_LABEL in [i.value for i in at.info]
+
+
+def test_a_drawing_is_asked_for_its_label_like_an_upload():
+    import base64
+
+    at = forward_page()
+    at.radio(key="input_source").set_value("draw").run()
+    assert any(text_inputs.DRAW_EMPTY in i.value for i in at.info)
+    assert label_box(at).value == int(resources.dataset("digits").y_test[0])  # the test image
+    drawing = Image.new("RGBA", (280, 280), (0, 0, 0, 255))
+    ImageDraw.Draw(drawing).line([(80, 60), (200, 60), (120, 230)], fill="white", width=22)
+    png = io.BytesIO()
+    drawing.save(png, format="PNG")
+    url = "data:image/png;base64," + base64.b64encode(png.getvalue()).decode()
+    at.session_state["input_canvas"] = {"drawing": {"raw": {"objects": []}, "data": url}}
+    at.run()
+    assert not at.exception
+    assert any(c.value == text_inputs.ORIGINAL for c in at.caption)  # the drawing is in use
+    assert label_box(at).value is None and text.ASK_LABEL in [i.value for i in at.info]
+    label_box(at).set_value(7).run()
+    assert "The true label is **7**" in summary_line(at)

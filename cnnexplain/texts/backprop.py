@@ -359,3 +359,9 @@ HOVER_KERNEL = ("filter", "channel", "row", "col", "value")
 HOVER_POSITION = (None, "output row", "output col", "value")
 HOVER_MATRIX = ("output", "input", "value")
 HOVER_GRADIENT = "gradient"
+
+# --- the learner's own picture, before its label is chosen
+PICTURE_NEEDS_LABEL = (
+    "What does your picture show? Choose its **True label** above. A step learns from the "
+    "picture and its label, so Step and everything below wait for it."
+)

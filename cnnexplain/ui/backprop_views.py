@@ -131,6 +131,9 @@ def batch_picker(data: Dataset) -> Batch:
     if source == "picture":
         chosen = input_picker(data)
         show_input(chosen, data)
+        if chosen.label is None:  # a step learns from a label only the learner knows
+            st.info(text.PICTURE_NEEDS_LABEL)
+            st.stop()
         return Batch(x=np.array(chosen.x[None], dtype=np.float32), y=np.array([chosen.label]))
     left, right = st.columns(2)
     with left:

@@ -67,7 +67,8 @@ def vector_with_label(
 ):
     """A stage's vector as bars, with the label's one-hot code travelling beside it.
 
-    `band` shades a run of places (first, last): the part of the list one map became.
+    `band` shades a run of places (first, last): the part of the list one map became. Before the
+    learner has said what their picture shows, the label's place says that it waits for it.
     """
     wide, narrow = st.columns([5, 1])
     with wide:
@@ -76,6 +77,10 @@ def vector_with_label(
             key=key,
             clickable=clickable,
         )
+    if result.label is None:
+        narrow.caption(text.ONEHOT_WAITING)
+        st.caption(text.LABEL_WAITS)
+        return event
     with narrow:
         st.plotly_chart(
             _onehot_figure(result.label, tuple(data.class_names), text.ONEHOT_TITLE),

@@ -62,18 +62,27 @@ def model_status(entry: TrainedModel, data: Dataset) -> None:
 
 
 def summary(result: Trace, data: Dataset) -> None:
-    """The answer, the label, the loss, and how closely numpy and PyTorch agree."""
+    """The answer, the label, the loss, and how closely numpy and PyTorch agree.
+
+    Without a label (the learner's own picture, before they say what it shows) there is no
+    right or wrong and no loss yet: the answer, and a request for the label.
+    """
     names = data.class_names
-    verdict = text.RIGHT if result.predicted == result.label else text.WRONG
-    st.markdown(
-        text.SUMMARY.format(
-            predicted=names[result.predicted],
-            p=float(result.probs[result.predicted]),
-            label=names[result.label],
-            verdict=verdict,
-            loss=result.loss,
+    predicted, p = names[result.predicted], float(result.probs[result.predicted])
+    if result.label is None:
+        st.markdown(text.PREDICTION.format(predicted=predicted, p=p))
+        st.info(text.ASK_LABEL)
+    else:
+        verdict = text.RIGHT if result.predicted == result.label else text.WRONG
+        st.markdown(
+            text.SUMMARY.format(
+                predicted=predicted,
+                p=p,
+                label=names[result.label],
+                verdict=verdict,
+                loss=result.loss,
+            )
         )
-    )
     st.caption(text.REPLAY_AGREES.format(diff=result.max_abs_diff))
 
 

@@ -74,13 +74,22 @@ def test_a_photo_goes_through_every_stage_to_the_loss(server_url, page):
     page.get_by_text("Your picture", exact=True).wait_for(timeout=60_000)
     wait_idle(page)
     no_exceptions(page)
+    # Only the learner knows what the photo shows: the page gives the answer and asks.
+    ask = page.locator('[data-testid="stAlert"]').filter(has_text="What does your picture show?")
+    ask.wait_for(timeout=60_000)
+    body = page.inner_text("body")
+    assert "The network says 7" in body
+    assert "The loss is" not in body and "The true label is" not in body
+    whole_page(page, "forward-upload-no-label")
     page.locator('[data-testid="stSelectbox"]').filter(has_text="True label").click()
     page.get_by_role("option", name="7", exact=True).click()
     page.get_by_text("The true label is 7").wait_for(timeout=60_000)
     wait_idle(page)
     body = page.inner_text("body")
     assert "The network says 7" in body and "the answer is right" in body
+    assert "The loss is" in body and ask.count() == 0
     assert page.locator('[data-testid="stAlert"]').filter(has_text="is trained").count() == 1
+    whole_page(page, "forward-upload-labelled")
 
     stage_heading(page, 1, "input").wait_for(timeout=60_000)
     for n, name in enumerate(STEPS[1:], start=2):
