@@ -98,12 +98,16 @@ INPUT_NUMBERS = (
 )
 
 # Convolution
-CONV_FILTER = "Output channel (filter)"
-CONV_FILTER_HELP = "Each filter has its own kernel and makes its own output map."
-PLAY = "▶ Play: slide the kernel along this row"
+CONV_FILTER = "Filter"
+CONV_FILTER_HELP = (
+    "Each filter has its own kernel and makes its own output map (output channel): pick which "
+    "one to follow."
+)
+PLAY = "▶ Play this row"
 PLAY_HELP = (
-    "Moves the kernel one step at a time along the chosen row and writes the output map as it "
-    "goes. Press any other control to stop."
+    "Slides the kernel one step at a time along the chosen row, from the first column, and "
+    "writes the output map as it goes; the numbers below then show where it stopped. Press any "
+    "other control to stop."
 )
 CONV_INPUT_HEADER = "**What this stage receives ({name})**, the kernel's window in red"
 CONV_OUTPUT_HEADER = "**Output map {f} of {name}**: the red square is where the result lands"
@@ -134,8 +138,8 @@ CONV_ACTIVATED = (
 )
 PLAY_LINE = "Row {i}, column {j}: sum of products {total} + bias {bias} = **{result}**"
 PLAY_DONE = (
-    "The kernel slid along row {i} ({frames} positions); the rows above it were already "
-    "written. Every position of every row is computed the same way."
+    "The kernel slid along row {i} ({frames} positions) and stopped at column {j}: the "
+    "numbers below are worked out there. Every position of every row is computed the same way."
 )
 
 # Activation

@@ -13,6 +13,7 @@ import plotly.graph_objects as go
 import streamlit as st
 
 from cnnexplain import figures_detail as fd
+from cnnexplain import ops
 from cnnexplain.data import DATASETS, Dataset
 from cnnexplain.figures import THEME
 from cnnexplain.models import CNNSpec, stage_shapes
@@ -199,17 +200,16 @@ def stage_stepper(result: Trace) -> Step:
     st.session_state[STEP_KEY] = index
     st.session_state[STEP_NAME_KEY] = names[index]
     st.session_state[STAGE_KEY] = names[index]
-    back, choice, forward = st.columns([1, 4, 1], vertical_alignment="bottom")
-    with back:
+    # One row in which the buttons take the width of their words and the list the rest: in
+    # fixed columns a narrow window cut the buttons' words short.
+    with st.container(horizontal=True, vertical_alignment="bottom", wrap=False):
         st.button(
             text.PREV,
             key="fwd_prev",
             on_click=_move,
             args=(-1, names),
             disabled=index == 0,
-            width="stretch",
         )
-    with choice:
         st.selectbox(
             text.STAGE,
             names,
@@ -218,14 +218,12 @@ def stage_stepper(result: Trace) -> Step:
             on_change=_chosen,
             args=(names,),
         )
-    with forward:
         st.button(
             text.NEXT,
             key="fwd_next",
             on_click=_move,
             args=(1, names),
             disabled=index == len(names) - 1,
-            width="stretch",
             type="primary",
         )
     return steps[index]
@@ -297,14 +295,14 @@ def _show_activation(
     """What the activation did to every number, with the smallest and largest as examples."""
     kind = stage.hparams["activation"]
     x, y = before.numpy_out, stage.numpy_out
-    low = int(np.argmin(x))
-    high = int(np.argmax(x))
+    low = np.unravel_index(int(np.argmin(x)), x.shape)
+    high = ops.strongest_index(x)
 
-    def where(k: int) -> str:
+    def where(index: tuple[int, ...]) -> str:
         if x.ndim == 3:
-            c, r, col = np.unravel_index(k, x.shape)
-            return text.AT_CELL.format(c=int(c), r=int(r), col=int(col))
-        return text.AT_NEURON.format(m=k)
+            c, r, col = (int(v) for v in index)
+            return text.AT_CELL.format(c=c, r=r, col=col)
+        return text.AT_NEURON.format(m=int(index[0]))
 
     if kind == "relu":
         zeroed = int(np.count_nonzero(x < 0))
@@ -314,11 +312,11 @@ def _show_activation(
     st.markdown(
         text.ACT_EXAMPLES.format(
             kind=kind,
-            low=num(float(x.flat[low])),
-            low_after=num(float(y.flat[low])),
+            low=num(float(x[low])),
+            low_after=num(float(y[low])),
             low_at=where(low),
-            high=num(float(x.flat[high])),
-            high_after=num(float(y.flat[high])),
+            high=num(float(x[high])),
+            high_after=num(float(y[high])),
             high_at=where(high),
         )
     )
