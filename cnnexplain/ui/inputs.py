@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass
-from typing import NamedTuple
+from typing import NamedTuple, NoReturn
 
 import numpy as np
 import streamlit as st
@@ -23,8 +23,9 @@ from streamlit_drawable_canvas import st_canvas
 from cnnexplain.data import Dataset
 from cnnexplain.images import MAX_UPLOAD_MB, ImageError, load_image, to_display
 from cnnexplain.texts import inputs as text
-from cnnexplain.ui.widgets import recall, remember
+from cnnexplain.ui.widgets import MEMORY_KEY, recall, remember
 
+KEY_PREFIX = "input_"  # every widget of the picker has a key that starts so
 SOURCE_KEY = "input_source"
 UPLOADED_KEY = "input_uploaded"  # the last good upload: {"wanted", "x", "preview", "name"}
 CANVAS_PX = 280
@@ -182,6 +183,22 @@ def _label_picker(data: Dataset, key: str, known: int | None) -> int | None:
     )
     remember(key, label)
     return None if label is None else int(label)
+
+
+def stop_until_labelled(message: str, drawn: tuple[str, ...] = ()) -> NoReturn:
+    """Ask for the label with `message` and end the page here until the learner gives it.
+
+    st.stop() keeps the state of every widget the page does not reach, and the browser then
+    draws each one afresh at its first option when it comes back (a learning rate of 0.0001
+    where the learner had chosen 0.01). So the remembered widgets not drawn in this run (all but
+    the picker's and `drawn`, the keys of widgets drawn before it) forget that state, and come
+    back with their remembered value (widgets.recall).
+    """
+    st.info(message)
+    for key in st.session_state.get(MEMORY_KEY, {}):
+        if not key.startswith(KEY_PREFIX) and key not in drawn:
+            st.session_state.pop(key, None)
+    st.stop()
 
 
 def _first_sample(data: Dataset) -> tuple[np.ndarray, int, str]:
