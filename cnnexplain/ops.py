@@ -676,3 +676,23 @@ def sigmoid_binary_cross_entropy(logits: np.ndarray, y: np.ndarray) -> tuple[flo
     losses = np.maximum(logits, 0) - logits * y + np.log1p(np.exp(-np.abs(logits)))
     dlogits = (sigmoid(logits) - y) / N
     return float(losses.mean()), dlogits.astype(logits.dtype, copy=False)
+
+
+# --------------------------------------------------------------------------------------------
+# Where to start explaining a stage
+# --------------------------------------------------------------------------------------------
+
+
+def strongest_index(out: np.ndarray) -> tuple[int, ...]:
+    """Index of the largest value of one stage's output: (c, row, col) of maps (C, H, W), (m,)
+    of a vector (D,).
+
+    The explanation helpers above start there: it is where the layer found most of what it
+    looks for, so the window (or the neuron's sum) holds numbers that matter. Anywhere else may
+    be a map that ReLU turned all to 0, whose every window reads "the largest of 0, 0, 0, 0 is
+    0". Ties go to the first in flatten order. Raises ValueError for an empty output.
+    """
+    out = np.asarray(out)
+    if out.size == 0:
+        raise ValueError(f"strongest_index: the output is empty (shape {out.shape})")
+    return tuple(int(k) for k in np.unravel_index(int(np.argmax(out)), out.shape))

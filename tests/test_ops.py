@@ -746,3 +746,28 @@ def test_bench_conv_vs_torch_reports_medians_and_their_ratio() -> None:
     assert set(result) == {"ops_ms", "torch_ms", "ratio"}
     assert result["ops_ms"] > 0 and result["torch_ms"] > 0
     assert result["ratio"] == pytest.approx(result["ops_ms"] / result["torch_ms"])
+
+
+# --------------------------------------------------------------------------------------------
+# Where to start explaining a stage
+# --------------------------------------------------------------------------------------------
+
+
+def test_strongest_index_is_torch_s_argmax_and_never_a_dead_window() -> None:
+    rng = rng_for(21)
+    x = rng.standard_normal((1, 3, 8, 8))
+    x[0, 0] = -np.abs(x[0, 0])  # a map that ReLU turns all to 0, as a filter that found nothing
+    relu, _ = ops.relu_forward(x)
+    out, _ = ops.maxpool2d_forward(relu, 2, 2)  # (1, 3, 4, 4)
+    c, i, j = ops.strongest_index(out[0])
+    assert ops.flat_index(c, i, j, out[0].shape) == int(torch.argmax(torch.from_numpy(out[0])))
+    window = ops.pool_window(relu[0], c, i, j, 2, 2)
+    assert window.result == out.max() > 0
+    # What a fixed start at the first cell of channel 0 explains: nothing.
+    assert not ops.pool_window(relu[0], 0, 0, 0, 2, 2).values.any()
+
+    vector = rng.standard_normal(7)
+    assert ops.strongest_index(vector) == (int(torch.argmax(torch.from_numpy(vector))),)
+    assert ops.strongest_index(np.array([[0.0, 2.0], [2.0, 1.0]])) == (0, 1)  # ties: the first
+    with pytest.raises(ValueError, match=r"the output is empty \(shape \(0, 3\)\)"):
+        ops.strongest_index(np.zeros((0, 3)))

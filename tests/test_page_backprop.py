@@ -625,3 +625,43 @@ def test_each_outcome_has_its_own_words(digits, changes, kind, words, box):
     assert any(words in element.value for element in getattr(at, box)), words
     # Only an explosion gets its own undo button beside the warning.
     assert ("bp_undo_exploded" in {b.key for b in at.button}) == (kind == "exploded")
+def test_an_own_picture_is_not_stepped_until_the_learner_gives_its_label():
+    import io
+
+    from PIL import Image, ImageDraw
+
+    from cnnexplain.texts import backprop as text
+
+    paper = Image.new("L", (300, 240), color=230)
+    ImageDraw.Draw(paper).line([(100, 50), (210, 50), (140, 200)], fill=20, width=18)
+    png = io.BytesIO()
+    paper.save(png, format="PNG")
+    at = backprop_page()
+    at.select_slider(key="bp_lr").set_value(0.01)
+    at.number_input(key="bp_n").set_value(3).run()
+    at.radio(key="input_source").set_value("upload").run()
+    at.file_uploader(key="input_upload").set_value(("seven.png", png.getvalue(), "image/png"))
+    at.run()
+    assert not at.exception
+    label = next(s for s in at.selectbox if s.label == "True label")
+    assert label.value is None
+    assert text.PICTURE_NEEDS_LABEL in [i.value for i in at.info]
+    assert not [b for b in at.button if b.key == "bp_step"]  # nothing to press yet
+    label.set_value(7).run()
+    # The settings below the picture come back as the learner left them, in the browser too:
+    # it draws a widget at the value the server sends with it, else at its first option.
+    lr, n = at.select_slider(key="bp_lr"), at.number_input(key="bp_n")
+    assert (lr.value, n.value) == (0.01, 3)
+    assert lr.proto.set_value and list(lr.proto.raw_value) == ["0.01"]
+    assert n.proto.set_value and n.proto.value == 3
+    click(at, "bp_step")
+    record = at.session_state["bp_state"].last.record
+    assert record.labels.tolist() == [7] and record.settings.lr == 0.01
+    x = at.session_state["input_uploaded"]["x"]
+    with torch.no_grad():
+        expected = F.cross_entropy(shared_model()(torch.from_numpy(x[None])), torch.tensor([7]))
+    assert shown_losses(at)[0] == pytest.approx(expected.item(), rel=1e-4)
+    # The forward page knows the label too: it is the picture's, not the page's.
+    at.switch_page("pages/forward.py").run()
+    assert next(s for s in at.selectbox if s.label == "True label").value == 7
+    assert "The true label is **7**" in markdown_text(at)

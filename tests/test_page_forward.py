@@ -13,6 +13,7 @@ from PIL import Image, ImageDraw
 from cnnexplain.images import ImageError, load_image
 from cnnexplain.store import DEFAULT_SPEC
 from cnnexplain.texts import forward as text
+from cnnexplain.texts import inputs as text_inputs
 from cnnexplain.ui import conv_view, resources
 
 DEFAULT_STEPS = [
@@ -199,6 +200,7 @@ def test_the_convolution_number_is_torch_s_at_the_chosen_place():
 
 def test_a_click_on_the_output_map_moves_the_kernel_there():
     at = go(forward_page(), "conv1")
+    at.number_input(key="fwd_conv_f_conv1").set_value(0).run()
     point = {"customdata": [0, 4, 11, 0.0], "x": 11.5, "y": 4.5}
     at.session_state["fwd_conv_click_conv1"] = {"selection": {"points": [point]}}
     at.run()
@@ -210,16 +212,26 @@ def test_a_click_on_the_output_map_moves_the_kernel_there():
 
 def test_play_slides_the_kernel_along_the_row_and_writes_the_map(monkeypatch):
     monkeypatch.setattr(conv_view, "PLAY_DELAY_S", 0.0)
+    frames = []  # the output map of every frame, as the animation drew it
+    partial_map = conv_view.fd.partial_map
+
+    def recorded(values, done):
+        frames.append(partial_map(values, done))
+        return frames[-1]
+
+    monkeypatch.setattr(conv_view.fd, "partial_map", recorded)
     at = go(forward_page(), "conv1")
     at.number_input(key="fwd_conv_f_conv1").set_value(2)
     at.number_input(key="fwd_conv_i_conv1").set_value(10).run()
     at.button(key="fwd_play").click().run()
     assert not at.exception
-    assert text.PLAY_DONE.format(i=10, frames=28) in markdown_text(at)
+    assert text.PLAY_DONE.format(i=10, frames=28, j=27) in markdown_text(at)
     conv1 = torch_stage(shared_model(), np.asarray(resources.dataset("digits").x_test[0]), "conv1")
-    written = heat_z(chart_named(at, "conv1 · channel 2"))
-    np.testing.assert_allclose(written[:11], conv1[2, :11], atol=1e-6)  # rows 0..10 written
-    assert np.isnan(written[11:]).all()  # the rows below are still empty
+    assert len(frames) == 28
+    for j, written in enumerate(frames):
+        np.testing.assert_allclose(written[:10], conv1[2, :10], atol=1e-6)  # rows above: done
+        np.testing.assert_allclose(written[10, : j + 1], conv1[2, 10, : j + 1], atol=1e-6)
+        assert np.isnan(written[10, j + 1 :]).all() and np.isnan(written[11:]).all()
 
 
 def test_the_pool_winner_is_the_largest_in_its_window():
@@ -339,7 +351,8 @@ def test_a_bad_upload_is_explained_and_the_previous_picture_stays(content, name)
     # The page still works: the stage view is there and its numbers are the picture's.
     assert at.session_state["fwd_step_name"] == "conv1"
     conv1 = torch_stage(shared_model(), NETWORK_X, "conv1")
-    np.testing.assert_allclose(heat_z(chart_named(at, "conv1 · channel 0")), conv1[0], atol=1e-6)
+    f = at.number_input(key="fwd_conv_f_conv1").value
+    np.testing.assert_allclose(heat_z(chart_named(at, f"conv1 · channel {f}")), conv1[f], atol=1e-6)
 
 
 def test_two_learners_do_not_change_each_other_or_the_shared_model():
@@ -530,3 +543,195 @@ def test_the_picture_and_its_label_are_kept_while_the_learner_visits_other_pages
     assert at.radio(key="input_source").value == "upload"
     assert label_box(at).value == 3
     assert np.array_equal(at.session_state["input_uploaded"]["x"], picture)
+
+
+# --------------------------------------------------------------------------------------------
+# The learner's own picture has no label until the learner says what it shows
+
+
+def summary_line(at) -> str:
+    return next(m.value for m in at.markdown if m.value.startswith("The network says"))
+
+
+def test_an_own_picture_shows_the_answer_and_asks_for_its_label_before_any_loss():
+    at = upload(forward_page(), SEVEN, "seven.png")
+    model = shared_model()
+    logits = torch.from_numpy(torch_stage(model, NETWORK_X, "logits"))
+    probs = torch.softmax(logits, 0)
+    predicted = int(torch.argmax(probs))
+    p = float(probs[predicted])
+    assert label_box(at).value is None  # not 0: only the learner knows what it shows
+    assert summary_line(at) == text.PREDICTION.format(predicted=predicted, p=p)
+    assert text.ASK_LABEL in [i.value for i in at.info]
+    assert "loss" not in summary_line(at) and "true label is" not in markdown_text(at)
+    # Where the label would travel along, the page says that it waits for it.
+    go(at, "flatten")
+    assert text.LABEL_WAITS in markdown_text(at)
+    assert "travels beside the numbers" not in markdown_text(at)
+    assert not [c for c in at.get("plotly_chart") if c.proto.id.endswith("_label")]
+    go(at, "loss")
+    waits = text.LOSS_WAITS.format(predicted=predicted, p=p)
+    assert waits in [i.value for i in at.info]
+    assert "Cross-entropy" not in markdown_text(at) and "loss function" not in markdown_text(at)
+    assert not at.warning and [s.value for s in at.success if "loss" in s.value] == []
+
+    label_box(at).set_value(7).run()
+    expected = F.cross_entropy(logits[None], torch.tensor([7])).item()
+    found = find(r"True label \*\*7\*\*: loss = −log\((\S+)\) = \*\*(\S+)\*\*", at)
+    assert number(found.group(2)) == pytest.approx(expected, abs=6e-5)  # written to 4 places
+    assert "The true label is **7**" in summary_line(at)
+    loss = float(re.search(r"The loss is \*\*(\S+)\*\*", summary_line(at)).group(1))
+    assert loss == pytest.approx(expected, abs=6e-5)
+    assert text.ASK_LABEL not in [i.value for i in at.info]
+    go(at, "flatten")
+    assert "(0, 0, 0, 0, 0, 0, 0, 1, 0, 0)" in markdown_text(at)  # now the label travels along
+
+
+def test_the_label_of_an_own_picture_is_kept_and_a_new_picture_asks_again():
+    at = upload(forward_page(), SEVEN, "seven.png")
+    at.switch_page("pages/home.py").run()
+    at.switch_page("pages/forward.py").run()
+    assert label_box(at).value is None  # still asked for, never a made-up 0
+    label_box(at).set_value(7).run()
+    # The same picture cleaned up differently still shows a 7.
+    at.checkbox(key="input_digit_style").uncheck().run()
+    assert label_box(at).value == 7 and "The true label is **7**" in summary_line(at)
+    at.switch_page("pages/conv_lab.py").run()
+    at.switch_page("pages/forward.py").run()
+    assert label_box(at).value == 7
+    # Another picture: the page asks again.
+    at.file_uploader(key="input_upload").set_value(
+        ("zero.png", drawn_digit_png("zero"), "image/png")
+    ).run()
+    assert label_box(at).value is None and text.ASK_LABEL in [i.value for i in at.info]
+    # A test image keeps its known label.
+    data = resources.dataset("digits")
+    at.radio(key="input_source").set_value("sample").run()
+    at.number_input(key="input_sample_index").set_value(5).run()
+    assert label_box(at).value == int(data.y_test[5])
+    assert f"The true label is **{int(data.y_test[5])}**" in summary_line(at)
+    # Under another data set the classes mean other things: the same upload is asked again.
+    at.radio(key="input_source").set_value("upload").run()
+    assert label_box(at).value is None  # the zero was never labelled
+    label_box(at).set_value(0).run()
+    at.selectbox(key="arch_dataset_choice").set_value("digits-0-1").run()
+    at.radio(key="arch_trained_choice").set_value(False)
+    at.button(key=BUILD).click().run()
+    assert not at.exception and at.session_state["arch_dataset"] == "digits-0-1"
+    assert label_box(at).value is None and text.ASK_LABEL in [i.value for i in at.info]
+
+
+def test_a_drawing_is_asked_for_its_label_like_an_upload():
+    import base64
+
+    at = forward_page()
+    at.radio(key="input_source").set_value("draw").run()
+    assert any(text_inputs.DRAW_EMPTY in i.value for i in at.info)
+    assert label_box(at).value == int(resources.dataset("digits").y_test[0])  # the test image
+    drawing = Image.new("RGBA", (280, 280), (0, 0, 0, 255))
+    ImageDraw.Draw(drawing).line([(80, 60), (200, 60), (120, 230)], fill="white", width=22)
+    png = io.BytesIO()
+    drawing.save(png, format="PNG")
+    url = "data:image/png;base64," + base64.b64encode(png.getvalue()).decode()
+    at.session_state["input_canvas"] = {"drawing": {"raw": {"objects": []}, "data": url}}
+    at.run()
+    assert not at.exception
+    assert any(c.value == text_inputs.ORIGINAL for c in at.caption)  # the drawing is in use
+    assert label_box(at).value is None and text.ASK_LABEL in [i.value for i in at.info]
+    label_box(at).set_value(7).run()
+    assert "The true label is **7**" in summary_line(at)
+
+
+# --------------------------------------------------------------------------------------------
+# One chosen cell: what the figures mark is what the numbers explain
+
+
+def red_boxes(chart: dict) -> list[tuple[int, int, int, int]]:
+    """(first row, first col, last row, last col) of each red outline in a one-unit-cell figure."""
+    from cnnexplain.figures import THEME
+
+    return [
+        (
+            round(shape["y0"]),
+            round(shape["x0"]),
+            round(shape["y1"]) - 1,
+            round(shape["x1"]) - 1,
+        )
+        for shape in chart["layout"].get("shapes", [])
+        if shape["type"] == "rect" and shape["line"]["color"] == THEME["box"]
+    ]
+
+
+def conv1_cell_agrees(at, x: np.ndarray) -> tuple[int, int, int]:
+    """The conv1 cell the widgets, the two figures and the arithmetic show: one and the same."""
+    f, i, j = (at.number_input(key=f"fwd_conv_{k}_conv1").value for k in "fij")
+    # The output map marks (i, j); on the input (1 padded row and column, so padded
+    # coordinates start at 0) the 3×3 window starts at row i and column j.
+    assert red_boxes(chart_named(at, f"conv1 · channel {f}")) == [(i, j, i, j)]
+    assert red_boxes(chart_named(at, "input · channel 0")) == [(i, j, i + 2, j + 2)]
+    found = find(
+        rf"Sum (\S+) \+ bias (\S+) = \*\*(\S+)\*\*\. "
+        rf"This number is written at row {i}, column {j} of map {f} of conv1",
+        at,
+    )
+    conv1 = torch_stage(shared_model(), x, "conv1")
+    assert number(found.group(3)) == pytest.approx(float(conv1[f, i, j]), abs=6e-5)
+    return f, i, j
+
+
+def test_after_play_the_figures_and_the_numbers_show_the_same_cell(monkeypatch):
+    monkeypatch.setattr(conv_view, "PLAY_DELAY_S", 0.0)
+    x = np.asarray(resources.dataset("digits").x_test[0])
+    at = go(forward_page(), "conv1")
+    at.number_input(key="fwd_conv_f_conv1").set_value(2)
+    at.number_input(key="fwd_conv_i_conv1").set_value(10)
+    at.number_input(key="fwd_conv_j_conv1").set_value(14).run()
+    assert conv1_cell_agrees(at, x) == (2, 10, 14)
+    at.button(key="fwd_play").click().run()
+    assert not at.exception
+    # The kernel slid to the end of the row: that is now the chosen cell, everywhere.
+    assert conv1_cell_agrees(at, x) == (2, 10, 27)
+    # It stays so on the next run, after another stage, and when the learner picks a column.
+    at.run()
+    assert conv1_cell_agrees(at, x) == (2, 10, 27)
+    at.button(key="fwd_next").click().run()
+    at.button(key="fwd_prev").click().run()
+    assert conv1_cell_agrees(at, x) == (2, 10, 27)
+    at.number_input(key="fwd_conv_j_conv1").set_value(5).run()
+    assert conv1_cell_agrees(at, x) == (2, 10, 5)
+
+
+# --------------------------------------------------------------------------------------------
+# Every stage starts where something was found
+
+
+def test_every_stage_starts_at_its_strongest_cell_never_a_dead_window():
+    at = forward_page()
+    model = shared_model()
+    x = np.asarray(resources.dataset("digits").x_test[0])
+
+    def strongest(name: str) -> tuple[int, ...]:
+        out = torch.from_numpy(torch_stage(model, x, name))
+        return tuple(int(v) for v in np.unravel_index(int(torch.argmax(out)), out.shape))
+
+    def shown(*keys: str) -> tuple[int, ...]:
+        return tuple(at.number_input(key=k).value for k in keys)
+
+    for name in ("conv1", "conv2"):
+        go(at, name)
+        assert shown(*(f"fwd_conv_{k}_{name}" for k in "fij")) == strongest(name)
+    for name in ("maxpool1", "maxpool2"):
+        go(at, name)
+        assert shown(*(f"fwd_pool_{k}_{name}" for k in "cij")) == strongest(name)
+    # The example of the second pooling stage: a window with something in it, and its
+    # winner is the largest number of the whole stage.
+    pool2 = torch_stage(model, x, "maxpool2")
+    found = find(r"The largest of (.+) is \*\*(\S+)\*\*", at)
+    values = [number(v) for v in found.group(1).split(", ")]
+    assert max(values) > 0 and number(found.group(2)) == pytest.approx(pool2.max(), abs=6e-5)
+    go(at, "flatten")
+    assert shown("fwd_flat_c", "fwd_flat_r", "fwd_flat_col") == strongest("maxpool2")
+    go(at, "dense1")
+    assert shown("fwd_dense_m_dense1") == strongest("dense1")
+    go(at, "logits")
+    assert shown("fwd_dense_m_logits") == strongest("logits")

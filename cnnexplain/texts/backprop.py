@@ -417,3 +417,9 @@ WHY_FLOAT64 = (
     "every digit you read is true, even where the network is so sure of a picture that float32 "
     "would lose them all."
 )
+
+# --- the learner's own picture, before its label is chosen
+PICTURE_NEEDS_LABEL = (
+    "What does your picture show? Choose its **True label** above. A step learns from the "
+    "picture and its label, so Step and everything below wait for it."
+)

@@ -28,6 +28,11 @@ SUMMARY = (
     "The network says **{predicted}** with probability {p:.1%}. The true label is "
     "**{label}**: {verdict} The loss is **{loss:.4f}**."
 )
+PREDICTION = "The network says **{predicted}** with probability {p:.1%}."
+ASK_LABEL = (
+    "What does your picture show? Choose its **True label** above: then the page says whether "
+    "the network is right, and works out the loss."
+)
 RIGHT = "the answer is right."
 WRONG = "the answer is wrong."
 REPLAY_AGREES = (
@@ -93,12 +98,16 @@ INPUT_NUMBERS = (
 )
 
 # Convolution
-CONV_FILTER = "Output channel (filter)"
-CONV_FILTER_HELP = "Each filter has its own kernel and makes its own output map."
-PLAY = "▶ Play: slide the kernel along this row"
+CONV_FILTER = "Filter"
+CONV_FILTER_HELP = (
+    "Each filter has its own kernel and makes its own output map (output channel): pick which "
+    "one to follow."
+)
+PLAY = "▶ Play this row"
 PLAY_HELP = (
-    "Moves the kernel one step at a time along the chosen row and writes the output map as it "
-    "goes. Press any other control to stop."
+    "Slides the kernel one step at a time along the chosen row, from the first column, and "
+    "writes the output map as it goes; the numbers below then show where it stopped. Press any "
+    "other control to stop."
 )
 CONV_INPUT_HEADER = "**What this stage receives ({name})**, the kernel's window in red"
 CONV_OUTPUT_HEADER = "**Output map {f} of {name}**: the red square is where the result lands"
@@ -129,8 +138,8 @@ CONV_ACTIVATED = (
 )
 PLAY_LINE = "Row {i}, column {j}: sum of products {total} + bias {bias} = **{result}**"
 PLAY_DONE = (
-    "The kernel slid along row {i} ({frames} positions); the rows above it were already "
-    "written. Every position of every row is computed the same way."
+    "The kernel slid along row {i} ({frames} positions) and stopped at column {j}: the "
+    "numbers below are worked out there. Every position of every row is computed the same way."
 )
 
 # Activation
@@ -203,10 +212,16 @@ FLAT_MAPS_HEADER = "**The maps of {name}**: the chosen cell in red"
 FLAT_LIST_HEADER = "**The list made by {name}**: {n} numbers, the chosen place in orange"
 FLAT_CLICK = "Click a cell of the maps or a bar of the list to pick it."
 ONEHOT_TITLE = "label"
+ONEHOT_WAITING = "label: not chosen yet"
 LABEL_TRAVELS = (
     "The label **{label}** travels beside the numbers as its one-hot code ({code}): a 1 for the "
     "true class and 0 for every other. The network does not use it on the way; it meets the "
     "network's answer only at the loss."
+)
+LABEL_WAITS = (
+    "The label would travel beside these numbers as its one-hot code (a 1 for the true class "
+    "and 0 for every other), to meet the network's answer at the loss. Your picture has no label "
+    "yet: choose what it shows under **True label** in section 1, “Your picture”."
 )
 
 # Dense layers
@@ -278,6 +293,11 @@ BCE_FORMULA = (
     "of the second class and y the label (1 for the second class, 0 for the first)."
 )
 BCE_FILLED = "Here y = {y} and p = {p}: loss = −[{y}·log({p}) + {ny}·log({q})] = **{loss}**."
+LOSS_WAITS = (
+    "The loss waits for the label. It measures how far the network's answer is from the true "
+    "one, and only you know what your picture shows: choose its **True label** in section 1, "
+    "“Your picture”. Until then, here is the network's answer: **{predicted}** ({p:.1%})."
+)
 LOSS_CHECK = (
     "PyTorch's loss function gives {torch}; the numpy formula gives {numpy} (a difference of "
     "{diff:.1e})."

@@ -19,9 +19,11 @@ UPLOAD_KEPT = "The picture you had before is kept."
 DRAW_PROMPT = "Draw with the mouse in the black square; the drawing goes through the network."
 DRAW_EMPTY = "The square is still empty: draw something. Until then the test image is used."
 LABEL = "True label"
+LABEL_PLACEHOLDER = "What does the picture show? Choose…"
 LABEL_HELP = (
-    "The answer the network should give for this picture. The label travels with the picture "
-    "to the end of the network, where the loss compares it with the network's answer."
+    "The answer the network should give for this picture. A test image comes with its own; for "
+    "your own picture only you know it. The label travels with the picture to the end of the "
+    "network, where the loss compares it with the network's answer."
 )
 ORIGINAL = "Your picture"
 NETWORK_INPUT = "What the network receives ({size}×{size}, {channels})"

@@ -35,7 +35,7 @@ from cnnexplain.models import clone_model
 from cnnexplain.optim import OPTIMIZERS
 from cnnexplain.store import TrainedModel
 from cnnexplain.texts import backprop as text
-from cnnexplain.ui.inputs import input_picker, show_input
+from cnnexplain.ui.inputs import input_picker, show_input, stop_until_labelled
 from cnnexplain.ui.widgets import problem, recall, remember
 
 STATE_KEY = "bp_state"
@@ -121,6 +121,8 @@ def batch_picker(data: Dataset) -> Batch:
     if source == "picture":
         chosen = input_picker(data)
         show_input(chosen, data)
+        if chosen.label is None:  # a step learns from a label only the learner knows
+            stop_until_labelled(text.PICTURE_NEEDS_LABEL, drawn=("bp_source",))
         return Batch(x=np.array(chosen.x[None], dtype=np.float32), y=np.array([chosen.label]))
     left, right = st.columns(2)
     with left:

@@ -4,6 +4,11 @@ The learner picks an output channel and a position (or clicks the output map). F
 channel the view shows the window of the input under the kernel, the kernel's weights and
 their products; then the sum, the bias, the result before and after the activation, and where
 it lands. "Play" slides the kernel along the row and writes the map as it goes.
+
+The three number inputs are the one record of the chosen cell: the red window, the red square
+and the arithmetic are all drawn from them. Play moves the chosen cell to where the kernel will
+stop (before the page is drawn), then animates the slide in the figures' places, then draws the
+figures and the arithmetic for that cell, so the page never rests on two different cells.
 """
 
 from __future__ import annotations
@@ -144,17 +149,20 @@ def show(
     padding = stage.hparams["padding"]
     keys = {"f": f"fwd_conv_f_{name}", "i": f"fwd_conv_i_{name}", "j": f"fwd_conv_j_{name}"}
 
-    first = stage.torch_out[0]
-    i0, j0 = np.unravel_index(int(np.argmax(first)), first.shape)
-    cols = st.columns([1, 1, 1, 2], vertical_alignment="bottom")
-    with cols[0]:
-        f = position_input(text.CONV_FILTER, keys["f"], n_filters, 0, text.CONV_FILTER_HELP)
-    with cols[1]:
-        i = position_input(text.ROW, keys["i"], h_out, int(i0))
-    with cols[2]:
-        j = position_input(text.COL, keys["j"], w_out, int(j0))
-    with cols[3]:
-        play = st.button(text.PLAY, key=PLAY_KEY, help=text.PLAY_HELP)
+    f0, i0, j0 = ops.strongest_index(stage.torch_out)
+    play_end = min(w_out, PLAY_MAX_FRAMES) - 1
+    # The button takes the width of its words, the three numbers share the rest.
+    with st.container(horizontal=True, vertical_alignment="bottom", wrap=False):
+        f = position_input(text.CONV_FILTER, keys["f"], n_filters, f0, text.CONV_FILTER_HELP)
+        i = position_input(text.ROW, keys["i"], h_out, i0)
+        j = position_input(text.COL, keys["j"], w_out, j0)
+        play = st.button(
+            text.PLAY,
+            key=PLAY_KEY,
+            help=text.PLAY_HELP,
+            on_click=_stop_at,
+            args=(keys["j"], play_end),
+        )
 
     x = before.numpy_out  # (C, H, W): the replay's own input to this stage
     win = ops.conv2d_window(x, weight, bias, f, i, j, **stage.hparams)
@@ -177,12 +185,6 @@ def show(
     with left:
         st.markdown(text.CONV_INPUT_HEADER.format(name=before.name))
         input_slot = st.empty()
-        input_slot.plotly_chart(
-            _input_figure(
-                in_maps, *input_args, _window_box(win, padding), taps, padding, x.shape[1:]
-            ),
-            key="fwd_conv_input",
-        )
         if padding:
             st.caption(text.PADDING_NOTE.format(padding=padding))
         if len(in_maps) < n_in:
@@ -190,19 +192,10 @@ def show(
     with right:
         st.markdown(text.CONV_OUTPUT_HEADER.format(name=name, f=f))
         output_slot = st.empty()
-        with output_slot:
-            event = chart(
-                _output_figure(stage.torch_out[f], out_name, out_range, (i, j, i, j)),
-                key=f"fwd_conv_click_{name}",
-                clickable=True,
-            )
         st.caption(text.CLICK_TO_PICK)
-    cell = clicked_cell(clicked_point(event, f"fwd_conv_click_{name}"))
-    if cell is not None:
-        go_to({keys["i"]: cell[1], keys["j"]: cell[2]})
-
     line_slot = st.empty()
-    _arithmetic(win, stage, before, after, f, i, j)
+    # Empty while the kernel slides: the numbers of another cell must not stay on screen.
+    arithmetic_slot = st.empty()
     if play:
         _play(
             stage,
@@ -215,6 +208,27 @@ def show(
             out_name,
             out_range,
         )
+
+    input_slot.plotly_chart(
+        _input_figure(in_maps, *input_args, _window_box(win, padding), taps, padding, x.shape[1:]),
+        key="fwd_conv_input",
+    )
+    with output_slot:
+        event = chart(
+            _output_figure(stage.torch_out[f], out_name, out_range, (i, j, i, j)),
+            key=f"fwd_conv_click_{name}",
+            clickable=True,
+        )
+    cell = clicked_cell(clicked_point(event, f"fwd_conv_click_{name}"))
+    if cell is not None:
+        go_to({keys["i"]: cell[1], keys["j"]: cell[2]})
+    with arithmetic_slot.container():
+        _arithmetic(win, stage, before, after, f, i, j)
+
+
+def _stop_at(key: str, column: int) -> None:
+    """Play's click: the chosen column becomes the one the kernel slides to."""
+    st.session_state[key] = column
 
 
 def _arithmetic(
@@ -300,9 +314,12 @@ def _play(
     out_name: str,
     out_range: tuple[float, float],
 ) -> None:
-    """Slide the kernel along row i, writing the output map one number at a time.
+    """Slide the kernel along row i, writing the output map one number at a time, in the
+    places of the two figures and of the line under them.
 
-    Any click on the page starts a new run, which stops this one.
+    The slide ends on the chosen cell (Play's click made it the last column played), whose
+    figures and arithmetic the caller then draws. Any click on the page starts a new run, which
+    stops this one.
     """
     input_slot, output_slot, line_slot = slots
     weight, bias = stage.params["weight"], stage.params["bias"]
@@ -339,4 +356,4 @@ def _play(
             )
         )
         time.sleep(PLAY_DELAY_S)
-    line_slot.markdown(text.PLAY_DONE.format(i=i, frames=frames))
+    line_slot.markdown(text.PLAY_DONE.format(i=i, frames=frames, j=frames - 1))

@@ -67,7 +67,8 @@ def vector_with_label(
 ):
     """A stage's vector as bars, with the label's one-hot code travelling beside it.
 
-    `band` shades a run of places (first, last): the part of the list one map became.
+    `band` shades a run of places (first, last): the part of the list one map became. Before the
+    learner has said what their picture shows, the label's place says that it waits for it.
     """
     wide, narrow = st.columns([5, 1])
     with wide:
@@ -76,6 +77,10 @@ def vector_with_label(
             key=key,
             clickable=clickable,
         )
+    if result.label is None:
+        narrow.caption(text.ONEHOT_WAITING)
+        st.caption(text.LABEL_WAITS)
+        return event
     with narrow:
         st.plotly_chart(
             _onehot_figure(result.label, tuple(data.class_names), text.ONEHOT_TITLE),
@@ -142,18 +147,18 @@ def show_flatten(stage: TraceStage, before: TraceStage, result: Trace, data: Dat
     remember(FLAT_FROM_KEY, mode)
     cols = st.columns(4)
     if mode == "cell":
-        # Start at the strongest number of the maps: something was found there.
-        c0, r0, col0 = np.unravel_index(int(np.argmax(before.torch_out)), shape)
+        c0, r0, col0 = ops.strongest_index(before.torch_out)
         with cols[0]:
-            c = position_input(text.FLAT_CHANNEL, FLAT_KEYS["c"], n_c, int(c0))
+            c = position_input(text.FLAT_CHANNEL, FLAT_KEYS["c"], n_c, c0)
         with cols[1]:
-            r = position_input(text.ROW, FLAT_KEYS["r"], h, int(r0))
+            r = position_input(text.ROW, FLAT_KEYS["r"], h, r0)
         with cols[2]:
-            col = position_input(text.COL, FLAT_KEYS["col"], w, int(col0))
+            col = position_input(text.COL, FLAT_KEYS["col"], w, col0)
         k = ops.flat_index(c, r, col, shape)
     else:
+        (k0,) = ops.strongest_index(stage.torch_out)
         with cols[0]:
-            k = position_input(text.FLAT_INDEX, FLAT_KEYS["k"], size, 0, text.FLAT_INDEX_HELP)
+            k = position_input(text.FLAT_INDEX, FLAT_KEYS["k"], size, k0, text.FLAT_INDEX_HELP)
         c, r, col = ops.unflat_index(k, shape)
     st.session_state[FLAT_LAST_KEY] = (c, r, col, k)
 
@@ -235,18 +240,17 @@ def show_dense(
     class_scores = stage.kind == "logits" and n_out == data.num_classes
     if class_scores:
         labels = tuple(data.class_names)
-        default = result.predicted
         chooser, what = text.CLASS_SCORE, text.WHAT_CLASS
     elif stage.kind == "logits":
         labels = (text.SIGMOID_LOGIT_NAME.format(second=data.class_names[1]),)
-        default = 0
         chooser, what = text.NEURON, text.WHAT_SIGMOID
     else:
         labels = None
-        default = int(np.argmax(stage.torch_out))
         chooser, what = text.NEURON, text.WHAT_NEURON
+    # The most active neuron; for class scores, the network's answer.
+    (m0,) = ops.strongest_index(stage.torch_out)
     with st.columns(3)[0]:
-        m = position_input(chooser, f"fwd_dense_m_{name}", n_out, default, text.NEURON_HELP)
+        m = position_input(chooser, f"fwd_dense_m_{name}", n_out, m0, text.NEURON_HELP)
     terms = ops.dense_terms(before.numpy_out, weight, bias, m)
     top = terms.order[:TOP_TERMS]
     sources = _input_names(before, result, top)

@@ -13,6 +13,7 @@ import plotly.graph_objects as go
 import streamlit as st
 
 from cnnexplain import figures_detail as fd
+from cnnexplain import ops
 from cnnexplain.data import DATASETS, Dataset
 from cnnexplain.figures import THEME
 from cnnexplain.models import CNNSpec, stage_shapes
@@ -62,18 +63,27 @@ def model_status(entry: TrainedModel, data: Dataset) -> None:
 
 
 def summary(result: Trace, data: Dataset) -> None:
-    """The answer, the label, the loss, and how closely numpy and PyTorch agree."""
+    """The answer, the label, the loss, and how closely numpy and PyTorch agree.
+
+    Without a label (the learner's own picture, before they say what it shows) there is no
+    right or wrong and no loss yet: the answer, and a request for the label.
+    """
     names = data.class_names
-    verdict = text.RIGHT if result.predicted == result.label else text.WRONG
-    st.markdown(
-        text.SUMMARY.format(
-            predicted=names[result.predicted],
-            p=float(result.probs[result.predicted]),
-            label=names[result.label],
-            verdict=verdict,
-            loss=result.loss,
+    predicted, p = names[result.predicted], float(result.probs[result.predicted])
+    if result.label is None:
+        st.markdown(text.PREDICTION.format(predicted=predicted, p=p))
+        st.info(text.ASK_LABEL)
+    else:
+        verdict = text.RIGHT if result.predicted == result.label else text.WRONG
+        st.markdown(
+            text.SUMMARY.format(
+                predicted=predicted,
+                p=p,
+                label=names[result.label],
+                verdict=verdict,
+                loss=result.loss,
+            )
         )
-    )
     st.caption(text.REPLAY_AGREES.format(diff=result.max_abs_diff))
 
 
@@ -190,17 +200,16 @@ def stage_stepper(result: Trace) -> Step:
     st.session_state[STEP_KEY] = index
     st.session_state[STEP_NAME_KEY] = names[index]
     st.session_state[STAGE_KEY] = names[index]
-    back, choice, forward = st.columns([1, 4, 1], vertical_alignment="bottom")
-    with back:
+    # One row in which the buttons take the width of their words and the list the rest: in
+    # fixed columns a narrow window cut the buttons' words short.
+    with st.container(horizontal=True, vertical_alignment="bottom", wrap=False):
         st.button(
             text.PREV,
             key="fwd_prev",
             on_click=_move,
             args=(-1, names),
             disabled=index == 0,
-            width="stretch",
         )
-    with choice:
         st.selectbox(
             text.STAGE,
             names,
@@ -209,14 +218,12 @@ def stage_stepper(result: Trace) -> Step:
             on_change=_chosen,
             args=(names,),
         )
-    with forward:
         st.button(
             text.NEXT,
             key="fwd_next",
             on_click=_move,
             args=(1, names),
             disabled=index == len(names) - 1,
-            width="stretch",
             type="primary",
         )
     return steps[index]
@@ -288,14 +295,14 @@ def _show_activation(
     """What the activation did to every number, with the smallest and largest as examples."""
     kind = stage.hparams["activation"]
     x, y = before.numpy_out, stage.numpy_out
-    low = int(np.argmin(x))
-    high = int(np.argmax(x))
+    low = np.unravel_index(int(np.argmin(x)), x.shape)
+    high = ops.strongest_index(x)
 
-    def where(k: int) -> str:
+    def where(index: tuple[int, ...]) -> str:
         if x.ndim == 3:
-            c, r, col = np.unravel_index(k, x.shape)
-            return text.AT_CELL.format(c=int(c), r=int(r), col=int(col))
-        return text.AT_NEURON.format(m=k)
+            c, r, col = (int(v) for v in index)
+            return text.AT_CELL.format(c=c, r=r, col=col)
+        return text.AT_NEURON.format(m=int(index[0]))
 
     if kind == "relu":
         zeroed = int(np.count_nonzero(x < 0))
@@ -305,11 +312,11 @@ def _show_activation(
     st.markdown(
         text.ACT_EXAMPLES.format(
             kind=kind,
-            low=num(float(x.flat[low])),
-            low_after=num(float(y.flat[low])),
+            low=num(float(x[low])),
+            low_after=num(float(y[low])),
             low_at=where(low),
-            high=num(float(x.flat[high])),
-            high_after=num(float(y.flat[high])),
+            high=num(float(x[high])),
+            high_after=num(float(y[high])),
             high_at=where(high),
         )
     )

@@ -4,12 +4,17 @@ drawing, and the true label that travels with it.
 The last good picture is kept in the user's session: a broken upload shows its message and the
 previous picture stays. The choices (where the picture comes from, its label) are kept too, so a
 learner who visits another page finds them as they left them.
+
+A test image comes with its label. The learner's own picture (uploaded or drawn) has none until
+the learner says what it shows: until then `ChosenInput.label` is None, and the pages show the
+network's answer and ask for the label instead of scoring the picture against a guess.
 """
 
 from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass
+from typing import NamedTuple, NoReturn
 
 import numpy as np
 import streamlit as st
@@ -18,8 +23,9 @@ from streamlit_drawable_canvas import st_canvas
 from cnnexplain.data import Dataset
 from cnnexplain.images import MAX_UPLOAD_MB, ImageError, load_image, to_display
 from cnnexplain.texts import inputs as text
-from cnnexplain.ui.widgets import recall, remember
+from cnnexplain.ui.widgets import MEMORY_KEY, recall, remember
 
+KEY_PREFIX = "input_"  # every widget of the picker has a key that starts so
 SOURCE_KEY = "input_source"
 UPLOADED_KEY = "input_uploaded"  # the last good upload: {"wanted", "x", "preview", "name"}
 CANVAS_PX = 280
@@ -31,10 +37,19 @@ class ChosenInput:
     """The picture going through the network, with its true label."""
 
     x: np.ndarray  # (C, H, W) float32 in [0, 1], exactly what the network receives
-    label: int  # the true class, chosen by the user
+    label: int | None  # the true class; None while the learner's own picture has no label yet
     source: str  # "sample", "upload" or "draw"
     identity: str  # changes whenever the picture changes (keys widgets that depend on it)
     preview: np.ndarray | None  # the user's own picture for display, uint8, or None for samples
+
+
+class _OwnPicture(NamedTuple):
+    """An uploaded or drawn picture, before the learner says what it shows."""
+
+    x: np.ndarray  # (C, H, W), what the network receives
+    preview: np.ndarray  # uint8, for display
+    identity: str  # changes whenever x changes
+    subject: str  # names what the picture shows: its label is kept under this name
 
 
 def _sample(data: Dataset) -> tuple[np.ndarray, int, str]:
@@ -59,7 +74,7 @@ def _decode(raw: bytes, data: Dataset, digit_style: bool) -> tuple[np.ndarray, n
     return x, preview
 
 
-def _upload(data: Dataset) -> tuple[np.ndarray, np.ndarray, str] | None:
+def _upload(data: Dataset) -> _OwnPicture | None:
     """The uploaded picture, the last good one when this upload is broken, or None."""
     file = st.file_uploader(
         text.UPLOAD.format(mb=MAX_UPLOAD_MB),
@@ -88,10 +103,18 @@ def _upload(data: Dataset) -> tuple[np.ndarray, np.ndarray, str] | None:
     if kept is None or kept["x"].shape != (data.channels, data.size, data.size):
         st.info(text.UPLOAD_PROMPT)
         return None
-    return kept["x"], kept["preview"], f"upload:{kept['wanted'][0]}:{kept['wanted'][1]}"
+    file_id, digit_style = kept["wanted"][:2]
+    # Cleaning up a drawing changes the pixels, not what it shows: the label belongs to the
+    # file (and to the data set, whose classes it names).
+    return _OwnPicture(
+        kept["x"],
+        kept["preview"],
+        f"upload:{file_id}:{digit_style}",
+        f"{data.name}:upload:{file_id}",
+    )
 
 
-def _draw(data: Dataset) -> tuple[np.ndarray, np.ndarray, str] | None:
+def _draw(data: Dataset) -> _OwnPicture | None:
     st.caption(text.DRAW_PROMPT)
     canvas = st_canvas(
         stroke_width=22,
@@ -115,11 +138,13 @@ def _draw(data: Dataset) -> tuple[np.ndarray, np.ndarray, str] | None:
     if float(x.max()) - float(x.min()) < 1e-3:
         st.info(text.DRAW_EMPTY)
         return None
-    return x, preview, f"draw:{hashlib.sha1(raw).hexdigest()}"
+    identity = f"draw:{hashlib.sha1(raw).hexdigest()}"
+    return _OwnPicture(x, preview, identity, f"{data.name}:{identity}")
 
 
 def input_picker(data: Dataset) -> ChosenInput:
-    """Draw the picker; returns the picture to use and its label."""
+    """Draw the picker; returns the picture to use and its label (None until the learner
+    says what their own picture shows)."""
     sources = list(text.SOURCES)
     recall(SOURCE_KEY, sources[0])
     source = st.radio(
@@ -131,25 +156,49 @@ def input_picker(data: Dataset) -> ChosenInput:
         own = _upload(data)
     elif source == "draw":
         own = _draw(data)
+    known: int | None
     if own is None:
-        x, label, identity = _sample(data) if source == "sample" else _first_sample(data)
-        preview = None
-        source = "sample"
+        x, known, identity = _sample(data) if source == "sample" else _first_sample(data)
+        preview, subject, source = None, identity, "sample"
     else:
-        x, preview, identity = own
-        label = 0
-    label_key = f"input_label:{identity}"
-    if recall(label_key, label) not in range(data.num_classes):
-        st.session_state[label_key] = label
+        x, preview, identity, subject = own
+        known = None  # only the learner knows what their picture shows
+    label = _label_picker(data, f"input_label:{subject}", known)
+    return ChosenInput(x=x, label=label, source=source, identity=identity, preview=preview)
+
+
+def _label_picker(data: Dataset, key: str, known: int | None) -> int | None:
+    """The true label: a test image's own, or the learner's choice, kept under `key`."""
+    if recall(key, known) not in (None, *range(data.num_classes)):
+        st.session_state[key] = known  # a class of another data set
     label = st.selectbox(
         text.LABEL,
         range(data.num_classes),
+        index=None,
         format_func=lambda k: data.class_names[k],
-        key=label_key,
+        key=key,
+        placeholder=text.LABEL_PLACEHOLDER,
+        required=True,  # a label can be changed, never taken back
         help=text.LABEL_HELP,
     )
-    remember(label_key, label)
-    return ChosenInput(x=x, label=int(label), source=source, identity=identity, preview=preview)
+    remember(key, label)
+    return None if label is None else int(label)
+
+
+def stop_until_labelled(message: str, drawn: tuple[str, ...] = ()) -> NoReturn:
+    """Ask for the label with `message` and end the page here until the learner gives it.
+
+    st.stop() keeps the state of every widget the page does not reach, and the browser then
+    draws each one afresh at its first option when it comes back (a learning rate of 0.0001
+    where the learner had chosen 0.01). So the remembered widgets not drawn in this run (all but
+    the picker's and `drawn`, the keys of widgets drawn before it) forget that state, and come
+    back with their remembered value (widgets.recall).
+    """
+    st.info(message)
+    for key in st.session_state.get(MEMORY_KEY, {}):
+        if not key.startswith(KEY_PREFIX) and key not in drawn:
+            st.session_state.pop(key, None)
+    st.stop()
 
 
 def _first_sample(data: Dataset) -> tuple[np.ndarray, int, str]:

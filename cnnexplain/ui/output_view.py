@@ -93,9 +93,28 @@ def show_probs(result: Trace, data: Dataset, spec: CNNSpec) -> None:
 
 
 def show_loss(result: Trace, data: Dataset) -> None:
-    """The loss for the chosen label, its formula filled in, checked against PyTorch."""
+    """The loss for the chosen label, its formula filled in, checked against PyTorch.
+
+    Without a label there is nothing to measure yet: say so, and show the answer it will meet.
+    """
     names = data.class_names
     label = result.label
+    if label is None:
+        st.info(
+            text.LOSS_WAITS.format(
+                predicted=names[result.predicted], p=float(result.probs[result.predicted])
+            )
+        )
+        vector_with_label(
+            result.probs,
+            result,
+            data,
+            name="probs",
+            key="fwd_loss_vector",
+            highlight=result.predicted,
+            labels=tuple(names),
+        )
+        return
     head = result.stage("probs").hparams["head"]
     if head == "sigmoid":
         z = float(_logits_numpy(result)[0])

@@ -60,15 +60,14 @@ def show(stage: TraceStage, before: TraceStage, scale: str, network: tuple[float
     size, stride, mode = stage.hparams["size"], stage.hparams["stride"], stage.hparams["pool"]
     n_maps, h_out, w_out = stage.shape
     keys = {"c": f"fwd_pool_c_{name}", "i": f"fwd_pool_i_{name}", "j": f"fwd_pool_j_{name}"}
-    first = stage.torch_out[0]
-    i0, j0 = np.unravel_index(int(np.argmax(first)), first.shape)
+    c0, i0, j0 = ops.strongest_index(stage.torch_out)
     cols = st.columns(3)
     with cols[0]:
-        c = position_input(text.POOL_CHANNEL, keys["c"], n_maps, 0)
+        c = position_input(text.POOL_CHANNEL, keys["c"], n_maps, c0)
     with cols[1]:
-        i = position_input(text.ROW, keys["i"], h_out, int(i0))
+        i = position_input(text.ROW, keys["i"], h_out, i0)
     with cols[2]:
-        j = position_input(text.COL, keys["j"], w_out, int(j0))
+        j = position_input(text.COL, keys["j"], w_out, j0)
 
     window = ops.pool_window(before.numpy_out, c, i, j, size=size, stride=stride, mode=mode)
     in_range = map_ranges(before.torch_out, scale, network)[c]

@@ -8,6 +8,7 @@ import pytest
 from browserkit import ARTIFACTS, no_exceptions, screenshot, wait_idle, whole_page
 from PIL import Image, ImageDraw
 
+from cnnexplain.figures import THEME
 from cnnexplain.texts import forward as text
 
 pytestmark = pytest.mark.browser
@@ -64,6 +65,13 @@ def scroll_to_top(locator) -> None:
     locator.page.wait_for_timeout(300)
 
 
+def conv1_output_chart(page):
+    """The chart of the conv1 output map in view (its title ends "conv1 · channel f")."""
+    charts = page.locator('[data-testid="stPlotlyChart"]')
+    names = charts.evaluate_all("els => els.map(e => e.innerText)")
+    return charts.nth(next(k for k, t in enumerate(names) if re.search(r"conv1 · channel \d+$", t)))
+
+
 def test_a_photo_goes_through_every_stage_to_the_loss(server_url, page):
     open_forward_page(server_url, page)
     photo = ARTIFACTS / "photo-of-a-seven.jpg"
@@ -74,13 +82,22 @@ def test_a_photo_goes_through_every_stage_to_the_loss(server_url, page):
     page.get_by_text("Your picture", exact=True).wait_for(timeout=60_000)
     wait_idle(page)
     no_exceptions(page)
+    # Only the learner knows what the photo shows: the page gives the answer and asks.
+    ask = page.locator('[data-testid="stAlert"]').filter(has_text="What does your picture show?")
+    ask.wait_for(timeout=60_000)
+    body = page.inner_text("body")
+    assert "The network says 7" in body
+    assert "The loss is" not in body and "The true label is" not in body
+    whole_page(page, "forward-upload-no-label")
     page.locator('[data-testid="stSelectbox"]').filter(has_text="True label").click()
     page.get_by_role("option", name="7", exact=True).click()
     page.get_by_text("The true label is 7").wait_for(timeout=60_000)
     wait_idle(page)
     body = page.inner_text("body")
     assert "The network says 7" in body and "the answer is right" in body
+    assert "The loss is" in body and ask.count() == 0
     assert page.locator('[data-testid="stAlert"]').filter(has_text="is trained").count() == 1
+    whole_page(page, "forward-upload-labelled")
 
     stage_heading(page, 1, "input").wait_for(timeout=60_000)
     for n, name in enumerate(STEPS[1:], start=2):
@@ -108,9 +125,7 @@ def test_clicking_the_output_map_moves_the_kernel(server_url, page):
     page.get_by_role("button", name=text.NEXT).click()
     stage_heading(page, 2, "conv1").wait_for(timeout=60_000)
     wait_idle(page)
-    charts = page.locator('[data-testid="stPlotlyChart"]')
-    names = charts.evaluate_all("els => els.map(e => e.innerText)")
-    output = charts.nth(next(k for k, t in enumerate(names) if t.endswith("conv1 · channel 0")))
+    output = conv1_output_chart(page)
     output.scroll_into_view_if_needed()
     # Where plotly draws the centre of the cell at row 3, column 24 of the map.
     x, y = output.locator(".js-plotly-plot").evaluate(
@@ -129,5 +144,65 @@ def test_clicking_the_output_map_moves_the_kernel(server_url, page):
     page.wait_for_function("el => el.value === '24'", arg=column.element_handle(), timeout=60_000)
     wait_idle(page)
     assert page.get_by_label(text.ROW, exact=True).input_value() == "3"
-    assert "written at row 3, column 24 of map 0 of conv1" in page.inner_text("body")
+    f = page.get_by_label(text.CONV_FILTER, exact=True).input_value()
+    assert f"written at row 3, column 24 of map {f} of conv1" in page.inner_text("body")
     no_exceptions(page)
+
+
+def red_square(chart) -> tuple[int, int]:
+    """(row, column) of the red square drawn on a one-map chart (one unit per cell)."""
+    return tuple(
+        chart.locator(".js-plotly-plot").evaluate(
+            """(gd, red) => {
+                const box = gd.layout.shapes.find(s => s.type === 'rect' && s.line.color === red);
+                return [Math.round(box.y0), Math.round(box.x0)];
+            }""",
+            THEME["box"],
+        )
+    )
+
+
+def test_after_play_the_square_the_inputs_and_the_numbers_name_one_cell(server_url, page):
+    open_forward_page(server_url, page)
+    page.get_by_role("button", name=text.NEXT).click()
+    stage_heading(page, 2, "conv1").wait_for(timeout=60_000)
+    wait_idle(page)
+    column = page.get_by_label(text.COL, exact=True)
+    column.fill("14")
+    column.press("Enter")
+    page.get_by_text(re.compile(r"written at row \d+, column 14 of map")).wait_for(timeout=60_000)
+    wait_idle(page)
+    page.get_by_role("button", name=text.PLAY).click()
+    page.get_by_text("and stopped at column 27").wait_for(timeout=120_000)
+    wait_idle(page)
+    no_exceptions(page)
+    row = page.get_by_label(text.ROW, exact=True).input_value()
+    f = page.get_by_label(text.CONV_FILTER, exact=True).input_value()
+    assert column.input_value() == "27"
+    assert red_square(conv1_output_chart(page)) == (int(row), 27)
+    assert f"written at row {row}, column 27 of map {f} of conv1" in page.inner_text("body")
+    scroll_to_top(stage_heading(page, 2, "conv1"))
+    screenshot(page, "forward-after-play")
+
+
+STEPPER_BUTTONS = (text.PREV, text.NEXT, text.PLAY)
+MARKDOWN = '[data-testid="stMarkdownContainer"]'  # a button's words; cut with "…" if too long
+
+
+@pytest.mark.parametrize("width", [1024, 1400])
+def test_the_stepper_buttons_show_their_whole_words(server_url, browser, width):
+    context = browser.new_context(viewport={"width": width, "height": 900})
+    page = context.new_page()
+    try:
+        open_forward_page(server_url, page)
+        page.get_by_role("button", name=text.NEXT).click()
+        stage_heading(page, 2, "conv1").wait_for(timeout=60_000)
+        wait_idle(page)
+        for name in STEPPER_BUTTONS:
+            words = page.get_by_role("button", name=name).locator(MARKDOWN)
+            scroll, client = words.evaluate("e => [e.scrollWidth, e.clientWidth]")
+            assert 0 < scroll <= client, (name, scroll, client)
+        scroll_to_top(page.get_by_role("button", name=text.NEXT))
+        screenshot(page, f"forward-stepper-{width}")
+    finally:
+        context.close()
