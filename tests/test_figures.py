@@ -76,3 +76,87 @@ def test_hover_positions_travel_as_int16_when_they_fit():
     assert custom.dtype == np.int16 and custom[0, 1].tolist() == [0, 0, 1]
     kernels = kernel_grid(np.zeros((2, 3, 3, 3), dtype=np.float32))
     assert kernels.data[0].customdata.dtype == np.int16
+
+
+# --------------------------------------------------------------------------------------------
+# Values written in the convolution lab's cells: only where they fit
+
+
+def test_cell_text_is_short_and_signed():
+    from cnnexplain.figures_lab import cell_text
+
+    values = np.array([[1.0, 0.5, -0.25, -0.001, np.nan, 0.123456]])
+    assert cell_text(values).tolist() == [["1", "0.5", "\u22120.25", "0", "", "0.12"]]
+
+
+def test_values_get_the_largest_font_that_fits_or_none():
+    from cnnexplain.figures_lab import LAB_THEME, value_font
+
+    largest, smallest = LAB_THEME["value_font"], LAB_THEME["min_value_font"]
+    assert value_font(np.array(["1", "0"]), cell=40) == largest
+    assert value_font(np.array(["1", "\u22120.25"]), cell=40) == largest
+    shrunk = value_font(np.array(["\u22120.25"]), cell=28)
+    assert shrunk is not None and smallest <= shrunk < largest
+    assert value_font(np.array(["\u22120.25"]), cell=12) is None
+    assert value_font(np.array(["1"]), cell=10) is None  # too low for a line of text
+
+
+def _lab_figures(values: np.ndarray, width_px: float, height: int):
+    from cnnexplain import figures_lab
+
+    H, W = values.shape
+    inp = figures_lab.padded_input(np.pad(values, 1), 1, width_px=width_px, height=height)
+    out = figures_lab.output_map(values, cell=(0, 0), width_px=width_px, height=height)
+    return inp, out
+
+
+def test_small_lab_grids_write_their_values_and_large_ones_do_not():
+    from cnnexplain import figures_lab
+
+    rng = np.random.default_rng(0)
+    small = np.round(rng.uniform(-1, 1, size=(6, 6)), 2)
+    inp, out = _lab_figures(small, width_px=460, height=400)
+    assert out.data[0].texttemplate == "%{text}"
+    np.testing.assert_array_equal(np.asarray(out.data[0].text), figures_lab.cell_text(small))
+    assert inp.data[0].texttemplate == "%{text}" and inp.data[1].texttemplate == "%{text}"
+    assert set(np.asarray(inp.data[1].text)[0]) == {"0"}  # the padding row
+    for fig in (inp, out):
+        assert all(t.textfont.size <= figures_lab.LAB_THEME["value_font"] for t in fig.data[:1])
+
+    # A 16×16 output drawn 270 px wide has cells of about 11 px: no value fits in one.
+    large = rng.uniform(-1, 1, size=(16, 16))
+    inp, out = _lab_figures(large, width_px=270, height=600)
+    assert out.data[0].text is None and out.data[0].texttemplate is None
+    assert inp.data[0].text is None and inp.data[1].text is None
+
+
+def test_lab_maps_keep_every_value_in_the_hover_text_whether_written_or_not():
+    rng = np.random.default_rng(1)
+    for values, width_px in ((rng.uniform(size=(4, 4)), 460), (rng.uniform(size=(20, 20)), 270)):
+        inp, out = _lab_figures(values, width_px=width_px, height=500)
+        markers = out.data[1]
+        np.testing.assert_array_equal(np.asarray(markers.customdata), values.reshape(-1))
+        assert "%{customdata:.4f}" in markers.hovertemplate
+        picture = np.asarray(inp.data[0].z)[1:-1, 1:-1]  # inside the padding
+        np.testing.assert_array_equal(picture, values)
+        assert "%{z:.4f}" in inp.data[0].hovertemplate
+
+
+def test_a_value_written_while_the_kernel_slides_keeps_its_size():
+    from cnnexplain import figures_lab
+
+    values = np.arange(9, dtype=np.float64).reshape(3, 3) - 4.5
+    done = figures_lab.output_map(values, filled=2, width_px=460, height=300)
+    full = figures_lab.output_map(values, width_px=460, height=300)
+    assert done.data[0].textfont.size == full.data[0].textfont.size
+    assert np.asarray(done.data[0].text).reshape(-1).tolist()[2:] == [""] * 7
+
+
+def test_cells_fill_the_room_left_by_the_margins():
+    from cnnexplain.figures_lab import LAB_THEME, cell_px
+
+    m = LAB_THEME["margin"]
+    assert cell_px((10, 10), width_px=270, height_px=1000) == (270 - m["l"] - m["r"]) / 10
+    assert cell_px((10, 10), width_px=2000, height_px=400) == (400 - m["t"] - m["b"]) / 10
+    with_bar = cell_px((10, 10), width_px=270, height_px=1000, colorbar=True)
+    assert with_bar == (270 - m["l"] - m["r"] - LAB_THEME["colorbar_px"]) / 10
