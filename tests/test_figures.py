@@ -160,3 +160,45 @@ def test_cells_fill_the_room_left_by_the_margins():
     assert cell_px((10, 10), width_px=2000, height_px=400) == (400 - m["t"] - m["b"]) / 10
     with_bar = cell_px((10, 10), width_px=270, height_px=1000, colorbar=True)
     assert with_bar == (270 - m["l"] - m["r"] - LAB_THEME["colorbar_px"]) / 10
+
+
+# --------------------------------------------------------------------------------------------
+# The data-efficiency chart's log axis
+
+
+def test_a_log_axis_is_labelled_at_the_measured_sizes_only():
+    from cnnexplain.figures_compare import accuracy_lines
+
+    sizes = [50, 100, 200, 400, 800]
+    fig = accuracy_lines(
+        sizes,
+        {"CNN": [0.5, 0.6, 0.7, 0.8, 0.9], "ANN": [0.4, 0.5, 0.6, 0.7, 0.8]},
+        title="t",
+        x_title="training pictures",
+        y_title="accuracy",
+        chance=0.1,
+        chance_label="guessing",
+        log_x=True,
+    )
+    axis = fig.layout.xaxis
+    assert axis.type == "log" and axis.tickmode == "array"
+    assert list(axis.tickvals) == sizes
+    assert list(axis.ticktext) == ["50", "100", "200", "400", "800"]
+    assert not axis.minor.ticks and not axis.minor.showgrid  # no unlabelled 60, 70, 80 ...
+
+
+def test_log_ticks_skip_a_size_too_close_to_the_last_one_labelled():
+    from cnnexplain.figures_compare import MIN_LABEL_RATIO, log_ticks
+
+    ticks = log_ticks([50, 55, 100, 1000, 1100, 5000])
+    assert ticks["tickvals"] == [50, 100, 1000, 5000]
+    assert ticks["ticktext"] == ["50", "100", "1,000", "5,000"]
+    kept = ticks["tickvals"]
+    assert all(b / a >= MIN_LABEL_RATIO for a, b in zip(kept, kept[1:], strict=False))
+
+
+def test_a_linear_axis_keeps_plotly_s_own_ticks():
+    from cnnexplain.figures_compare import accuracy_lines
+
+    fig = accuracy_lines([0, 1, 2], {"CNN": [0.9, 0.8, 0.7]}, title="t", x_title="x", y_title="y")
+    assert fig.layout.xaxis.type is None and fig.layout.xaxis.tickmode is None
