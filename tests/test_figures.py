@@ -202,3 +202,21 @@ def test_a_linear_axis_keeps_plotly_s_own_ticks():
 
     fig = accuracy_lines([0, 1, 2], {"CNN": [0.9, 0.8, 0.7]}, title="t", x_title="x", y_title="y")
     assert fig.layout.xaxis.type is None and fig.layout.xaxis.tickmode is None
+
+
+# --------------------------------------------------------------------------------------------
+# Maps keep their shape; the overview's tiles line up and its titles do not collide
+
+
+def test_feature_maps_keep_square_cells_and_short_titles():
+    maps = np.random.default_rng(2).normal(size=(8, 28, 28))
+    names = [f"channel {c}" for c in range(8)]
+    fig = figures.feature_maps(maps, names=names, titles=[str(c) for c in range(8)])
+    for c in range(8):
+        suffix = "" if c == 0 else str(c + 1)
+        y = fig.layout[f"yaxis{suffix}"]
+        assert y.scaleanchor == f"x{suffix}" and y.constrain == "domain", c
+        assert fig.layout[f"xaxis{suffix}"].constrain == "domain"
+        assert fig.data[c].hovertemplate.startswith(f"channel {c} row")
+    assert [a.text for a in fig.layout.annotations] == [str(c) for c in range(8)]
+    assert fig.layout.yaxis.ticks == "" and fig.layout.xaxis.ticks == ""
