@@ -220,3 +220,70 @@ def test_feature_maps_keep_square_cells_and_short_titles():
         assert fig.data[c].hovertemplate.startswith(f"channel {c} row")
     assert [a.text for a in fig.layout.annotations] == [str(c) for c in range(8)]
     assert fig.layout.yaxis.ticks == "" and fig.layout.xaxis.ticks == ""
+
+
+def _overview_columns(blocks: int):
+    from cnnexplain import figures_detail as fd
+
+    rng = np.random.default_rng(3)
+    shapes = [("input", (1, 28, 28))]
+    size = 28
+    for b in range(1, blocks + 1):
+        for kind in ("conv", "relu", "maxpool"):
+            size = size // 2 if kind == "maxpool" else size
+            shapes.append((f"{kind}{b}", (16, size, size)))
+    flat = 16 * size * size
+    shapes += [("flatten", (flat,)), ("dense1", (64,)), ("dense1_relu", (64,)), ("probs", (10,))]
+    columns = []
+    for name, shape in shapes:
+        values = rng.random(shape).astype(np.float32)
+        shown = values[:8] if values.ndim == 3 else values
+        note = "first 8 of 16" if values.ndim == 3 and len(values) > 8 else ""
+        label = f"{name}<br>{' × '.join(str(s) for s in shape)}"
+        ranges = [(0.0, 1.0)] * (len(shown) if shown.ndim == 3 else 1)
+        columns.append(fd.OverviewColumn(label, shown, ranges, note=note))
+    return columns
+
+
+@pytest.mark.parametrize("blocks", [1, 2, 3])
+def test_overview_thumbnails_line_up_in_every_column(blocks):
+    from cnnexplain import figures_detail as fd
+
+    columns = _overview_columns(blocks)
+    fig = fd.overview(columns, max_rows=8)
+    thumb, gap = fd.DETAIL["thumb"], fd.DETAIL["gap"]
+    for column, trace in zip(columns, fig.data, strict=True):
+        if column.values.ndim == 1:  # a strip, spread over the whole column
+            continue
+        z = np.asarray(trace.z)
+        assert trace.y is not None, column.label  # the rows' edges, not a step
+        edges = np.asarray(trace.y)
+        assert len(edges) == len(z) + 1
+        gaps = np.flatnonzero(np.isnan(z[:, 0]))
+        h = int(gaps[0]) if len(gaps) else len(z)  # rows of one map, before the first gap row
+        n = (len(z) + 1) // (h + 1)
+        tops = edges[: len(z) : h + 1]
+        np.testing.assert_allclose(tops, np.arange(n) * (thumb + gap))  # map k starts at row k
+        assert edges[h] == pytest.approx(thumb)  # and is a thumbnail high
+        assert edges[-1] == pytest.approx((n - 1) * (thumb + gap) + thumb)
+
+
+@pytest.mark.parametrize("blocks", [1, 2, 3])
+def test_overview_titles_are_apart_and_inside_at_the_narrowest_width(blocks):
+    from cnnexplain import figures_detail as fd
+
+    fig = fd.overview(_overview_columns(blocks), max_rows=8)
+    low, high = fig.layout.xaxis.range
+    unit_px = fd.DETAIL["overview_min_px"] / (high - low)  # drawn that wide, the tiles fill it
+    rows: dict[tuple, list] = {}
+    for a in fig.layout.annotations:
+        rows.setdefault((a.yref, a.yshift), []).append(a)
+    assert len(rows) >= 2  # titles above, notes below
+    for row in rows.values():
+        spans = []
+        for a in row:
+            half = fd._text_px(a.text, a.font.size) / 2 / unit_px
+            assert low <= a.x - half and a.x + half <= high, a.text  # not cut at an edge
+            spans.append((a.x - half, a.x + half))
+        spans.sort()
+        assert all(a[1] <= b[0] for a, b in zip(spans, spans[1:], strict=False)), spans
