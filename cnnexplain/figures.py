@@ -140,11 +140,13 @@ def feature_maps(
     columns: int = 8,
     max_maps: int = 32,
     title: str | None = None,
+    titles: Sequence[str] | None = None,
 ) -> go.Figure:
-    """Channels of a feature map (C, H, W) as a grid of small heatmaps.
+    """Channels of a feature map (C, H, W) as a grid of small heatmaps, each cell square.
 
     Pass zmin/zmax to put every map on one colour scale (shared by the layer or by the whole
-    network); leave them None for a scale local to each map.
+    network); leave them None for a scale local to each map. `names` start each map's hover
+    text, `titles` (default: the names) stand above the maps: short ones fit narrow maps.
     """
     maps = np.asarray(maps)
     if maps.ndim != 3:
@@ -156,7 +158,7 @@ def feature_maps(
     fig = make_subplots(
         rows=rows,
         cols=cols,
-        subplot_titles=names[:count],
+        subplot_titles=list(titles or names)[:count],
         horizontal_spacing=0.02,
         vertical_spacing=0.08 / max(rows, 1),
     )
@@ -174,8 +176,16 @@ def feature_maps(
             row=c // cols + 1,
             col=c % cols + 1,
         )
-    fig.update_yaxes(autorange="reversed", showticklabels=False, showgrid=False)
-    fig.update_xaxes(showticklabels=False, showgrid=False)
+    # Each map keeps its own shape: a cell is as high as it is wide, and the map hangs from the
+    # top of its place, right under its title. No ticks: they would poke into the next map.
+    for c in range(count):
+        suffix = "" if c == 0 else str(c + 1)
+        fig.layout[f"yaxis{suffix}"].update(
+            scaleanchor=f"x{suffix}", constrain="domain", constraintoward="top"
+        )
+        fig.layout[f"xaxis{suffix}"].update(constrain="domain")
+    fig.update_yaxes(autorange="reversed", showticklabels=False, ticks="", showgrid=False)
+    fig.update_xaxes(showticklabels=False, ticks="", showgrid=False, zeroline=False)
     fig.update_annotations(font_size=THEME["font_size"] - 2)
     height = rows * THEME["thumb_px"] + 50 + (20 if title else 0)
     return apply_layout(fig, height=height, title=title)

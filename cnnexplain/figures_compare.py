@@ -22,6 +22,9 @@ LEGEND = {"orientation": "h", "yanchor": "bottom", "y": 1.02, "xanchor": "left",
 # Four entries do not fit beside a title in half a page: the learning curves list them below.
 LEGEND_BELOW = {"orientation": "h", "yanchor": "top", "y": -0.22, "xanchor": "left", "x": 0.0}
 TILE_PX = 78  # one small picture in a grid
+# On a log axis, a measured size is labelled only this far (as a ratio) from the last one
+# labelled: Plotly's own log ticks label every 2, 3, ... 9 in between, and they run together.
+MIN_LABEL_RATIO = 1.3
 GRID_GAP = 0.02  # space between tiles, as a share of the figure
 
 
@@ -51,6 +54,16 @@ def _axis(title: str, *, percent: bool = False, log: bool = False) -> dict:
     if log:
         axis["type"] = "log"
     return axis
+
+
+def log_ticks(values: Sequence[float]) -> dict:
+    """Axis settings that label a log axis at the measured `values` only (e.g. 50 100 200 400
+    800), skipping one that would sit closer than MIN_LABEL_RATIO to the last one labelled."""
+    shown: list[float] = []
+    for v in sorted({float(v) for v in values if v > 0}):
+        if not shown or v >= shown[-1] * MIN_LABEL_RATIO:
+            shown.append(v)
+    return {"tickmode": "array", "tickvals": shown, "ticktext": [f"{v:,g}" for v in shown]}
 
 
 def learning_curves(
@@ -124,7 +137,8 @@ def accuracy_lines(
     """Accuracy of each network against one quantity (a change's strength, a set's size).
 
     `x` is shared by every network, or given per network as {name: x}. `chance` draws the
-    accuracy of guessing as a dotted line.
+    accuracy of guessing as a dotted line. With `log_x` the x-axis is logarithmic and labelled
+    at the measured values only (`log_ticks`).
     """
     traces = []
     for name, acc in accuracy.items():
@@ -158,7 +172,8 @@ def accuracy_lines(
         traces,
         height=height,
         title=title,
-        xaxis=_axis(x_title, log=log_x),
+        xaxis=_axis(x_title, log=log_x)
+        | (log_ticks([v for t in traces for v in t.x]) if log_x else {}),
         yaxis=_axis(y_title, percent=True),
         legend=LEGEND,
     )

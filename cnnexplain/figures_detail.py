@@ -27,7 +27,14 @@ DETAIL = {
     "thumb": 10.0,  # side of one overview thumbnail, in figure units
     "gap": 1.5,  # space between tiles, in figure units
     "column_gap": 4.0,  # space between overview columns
-    "title_unit": 0.75,  # width of one character of an overview column title, in figure units
+    # The overview's column titles are written in pixels, so they are laid out for the
+    # narrowest the overview is drawn: the main column of a 1024 px window with the sidebar
+    # open. Wider, the columns move apart and the titles keep their size.
+    "overview_min_px": 540,
+    "label_line_px": 16,  # height of one line of an overview title or note
+    "label_char_em": 0.52,  # width of a letter or digit of a title, in font sizes (a bit more
+    "label_space_em": 0.22,  # than the app's font draws); of a space
+    "label_pad_px": 8,  # space between two titles side by side
     "strip": 3.0,  # width of a vector drawn as a strip
     "label_px": 46,  # room above the tiles for column labels
     "box_width": 3,
@@ -340,10 +347,12 @@ def _normalised(arr: np.ndarray, zrange: tuple[float, float]) -> np.ndarray:
 
 
 def _column_trace(col: OverviewColumn, x: float, column_height: float) -> go.Heatmap:
-    """One stage's maps stacked into one heatmap with empty rows between them.
+    """One stage's maps stacked into one heatmap with an empty row between two maps.
 
     Each map keeps its own colour range by being scaled to [0, 1] on it; the exact values ride
     along as customdata for the hover text. One trace per stage keeps the figure quick to send.
+    The rows' edges are given, so that map k starts at k·(thumb + gap) in every column, however
+    many cells its maps have.
     """
     values = np.asarray(col.values, dtype=np.float32)
     name = _first_line(col.label)
@@ -368,23 +377,25 @@ def _column_trace(col: OverviewColumn, x: float, column_height: float) -> go.Hea
             ),
         )
     n, h, w = values.shape
-    cell = DETAIL["thumb"] / max(h, w)
-    gap = max(1, round(DETAIL["gap"] / cell))
-    rows = n * h + (n - 1) * gap
+    thumb = DETAIL["thumb"]
+    cell = thumb / max(h, w)
+    rows = n * h + (n - 1)  # one empty row between two maps
     z = np.full((rows, w), np.nan, dtype=np.float32)
     custom = np.full((rows, w, 4), np.nan, dtype=np.float32)
+    edges = np.empty(rows + 1)
     r_idx, c_idx = np.indices((h, w))
     for k in range(n):
-        top = k * (h + gap)
-        z[top : top + h] = _normalised(values[k], col.ranges[k])
-        custom[top : top + h] = np.stack([np.full((h, w), k), r_idx, c_idx, values[k]], axis=-1)
+        first = k * (h + 1)
+        z[first : first + h] = _normalised(values[k], col.ranges[k])
+        custom[first : first + h] = np.stack([np.full((h, w), k), r_idx, c_idx, values[k]], -1)
+        edges[first : first + h + 1] = k * (thumb + DETAIL["gap"]) + cell * np.arange(h + 1)
+    edges[-1] = (n - 1) * (thumb + DETAIL["gap"]) + cell * h
     return go.Heatmap(
         z=z,
         customdata=custom,
         x0=x + cell / 2,
         dx=cell,
-        y0=cell / 2,
-        dy=cell,
+        y=edges,
         zmin=0.0,
         zmax=1.0,
         colorscale=col.colorscale,
@@ -397,30 +408,165 @@ def _column_trace(col: OverviewColumn, x: float, column_height: float) -> go.Hea
     )
 
 
+def _text_px(text: str, size: float = THEME["font_size"]) -> float:
+    """About how wide the widest line of `text` is drawn, in pixels (a little more, if off)."""
+    return max(
+        (
+            DETAIL["label_char_em"] * (len(line) - line.count(" "))
+            + DETAIL["label_space_em"] * line.count(" ")
+        )
+        * size
+        for line in text.split("<br>")
+    )
+
+
+@dataclass(frozen=True)
+class _Placement:
+    """Where the overview's columns go, in figure units, for one unit size in pixels."""
+
+    lefts: list[float]  # left edge of each column's tiles
+    left: float  # the figure's extent, titles included
+    right: float
+
+
+def _place(
+    widths: Sequence[float], titles_px: Sequence[float], rows: Sequence[int], unit_px: float
+) -> _Placement:
+    """Columns side by side, `column_gap` apart, and further where two titles in the same row of
+    titles (`rows`) would come closer than `label_pad_px` at `unit_px` pixels per unit."""
+    lefts: list[float] = []
+    last_in_row: dict[int, int] = {}
+    for i, (width, title) in enumerate(zip(widths, titles_px, strict=True)):
+        left = lefts[-1] + widths[i - 1] + DETAIL["column_gap"] if lefts else 0.0
+        j = last_in_row.get(rows[i])
+        if j is not None:
+            centre_j = lefts[j] + widths[j] / 2
+            apart = (titles_px[j] + title) / 2 + DETAIL["label_pad_px"]
+            left = max(left, centre_j + apart / unit_px - width / 2)
+        lefts.append(left)
+        last_in_row[rows[i]] = i
+    centres = [left + width / 2 for left, width in zip(lefts, widths, strict=True)]
+    half = [title / 2 / unit_px for title in titles_px]
+    return _Placement(
+        lefts,
+        min(min(c - h for c, h in zip(centres, half, strict=True)), 0.0),
+        max(max(c + h for c, h in zip(centres, half, strict=True)), lefts[-1] + widths[-1]),
+    )
+
+
+def _fit(
+    widths: Sequence[float], titles_px: Sequence[float], rows: Sequence[int], width_px: float
+) -> tuple[float, _Placement]:
+    """The largest unit size (pixels per unit, at most max_unit_px) at which the columns and
+    their titles fit into `width_px`, and the placement at that size. The placement's width in
+    pixels grows with the unit size, so halving the interval finds it."""
+
+    def width_at(unit_px: float) -> float:
+        placed = _place(widths, titles_px, rows, unit_px)
+        return (placed.right - placed.left + 1.0) * unit_px  # + half a unit of margin each side
+
+    low, high = 1e-3, float(DETAIL["max_unit_px"])
+    if width_at(high) <= width_px:
+        low = high
+    for _ in range(40):
+        if low == high:
+            break
+        mid = (low + high) / 2
+        low, high = (mid, high) if width_at(mid) <= width_px else (low, mid)
+    return low, _place(widths, titles_px, rows, low)
+
+
 def overview(
-    columns: Sequence[OverviewColumn], max_rows: int, *, width_px: float = DETAIL["width_px"]
+    columns: Sequence[OverviewColumn],
+    max_rows: int,
+    *,
+    width_px: float = DETAIL["width_px"],
+    min_width_px: float = DETAIL["overview_min_px"],
 ) -> go.Figure:
-    """Every stage as a column: maps stacked as thumbnails, vectors as one tall strip."""
+    """Every stage as a column: maps stacked as thumbnails, vectors as one tall strip.
+
+    Thumbnail k of every column sits at the same height. The titles sit above the tiles, in
+    pixels: where side by side they would not fit at `min_width_px`, every other one is raised
+    by a line of titles. The notes sit under their columns, in the same rows. The height is
+    set for `width_px`; narrower, the tiles shrink to the width and the titles stay whole.
+    """
     thumb, gap = DETAIL["thumb"], DETAIL["gap"]
     column_height = max_rows * thumb + (max_rows - 1) * gap
-    traces, labels = [], []
-    x = 0.0
-    for col in columns:
+    widths = [thumb if np.asarray(c.values).ndim == 3 else DETAIL["strip"] for c in columns]
+    titles_px = [max(_text_px(c.label), _text_px(c.note, THEME["font_size"] - 2)) for c in columns]
+    flat = [0] * len(columns)
+    staggered = [i % 2 for i in range(len(columns))]
+    unit_flat, placed = _fit(widths, titles_px, flat, min_width_px)
+    unit_staggered, placed_staggered = _fit(widths, titles_px, staggered, min_width_px)
+    # Staggered titles cost a line of height: worth it only where the titles, not the tiles,
+    # were what kept the figure small (the search's own tolerance aside).
+    rows = flat
+    if unit_staggered > unit_flat * 1.01:
+        rows, placed = staggered, placed_staggered
+    lines = max(len(c.label.split("<br>")) for c in columns)
+    title_px = lines * DETAIL["label_line_px"]
+    traces, annotations = [], []
+    for col, left, width, row in zip(columns, placed.lefts, widths, rows, strict=True):
         values = np.asarray(col.values)
-        width = thumb if values.ndim == 3 else DETAIL["strip"]
-        # A strip is narrow: leave room for its title ("dense1_relu") beside the next one.
-        title_room = DETAIL["title_unit"] * max(len(line) for line in col.label.split("<br>"))
-        room = max(width, title_room)
-        left = x + (room - width) / 2
-        bottom = len(values) * (thumb + gap) - gap if values.ndim == 3 else column_height
         traces.append(_column_trace(col, left, column_height))
-        labels.append(Label(col.label, left + width / 2, -0.6))
+        centre = left + width / 2
+        annotations.append(
+            {
+                "text": col.label,
+                "x": centre,
+                "xref": "x",
+                "y": 1.0,
+                "yref": "paper",
+                "yanchor": "bottom",
+                "yshift": 2 + row * title_px,
+                "showarrow": False,
+                "font": {"size": THEME["font_size"]},
+            }
+        )
         if col.note:
-            labels.append(Label(col.note, left + width / 2, bottom + 2.5, THEME["font_size"] - 2))
-        x += room + DETAIL["column_gap"]
-    right = x - DETAIL["column_gap"]
-    extent = (0.0, right, 0.0, column_height + 3.0)
-    return _figure(traces, [], labels, extent, _unit_px(extent, width_px, DETAIL["max_unit_px"]))
+            bottom = len(values) * (thumb + gap) - gap if values.ndim == 3 else column_height
+            annotations.append(
+                {
+                    "text": col.note,
+                    "x": centre,
+                    "xref": "x",
+                    "y": bottom,
+                    "yref": "y",
+                    "yanchor": "top",
+                    "yshift": -2 - row * DETAIL["label_line_px"],
+                    "showarrow": False,
+                    "font": {"size": THEME["font_size"] - 2},
+                }
+            )
+    title_rows = max(rows) + 1
+    note_rows = title_rows if any(c.note for c in columns) else 0
+    margin = {
+        "l": 4,
+        "r": 4,
+        "t": title_rows * title_px + 6,
+        "b": note_rows * DETAIL["label_line_px"] + 6,
+    }
+    unit_px = min(width_px / (placed.right - placed.left + 1.0), DETAIL["max_unit_px"])
+    height = int((column_height + 1.0) * unit_px) + margin["t"] + margin["b"]
+    axis = {"visible": False, "showgrid": False, "zeroline": False}
+    return go.Figure(
+        data=traces,
+        layout=_layout(
+            height,
+            margin,
+            xaxis={**axis, "range": [placed.left - 0.5, placed.right + 0.5], "constrain": "domain"},
+            yaxis={
+                **axis,
+                "range": [column_height + 0.5, -0.5],
+                "scaleanchor": "x",
+                "constrain": "domain",
+                # Narrower than width_px the tiles shrink: keep them under their titles.
+                "constraintoward": "top",
+            },
+            annotations=annotations,
+            hovermode="closest",
+        ),
+    )
 
 
 def _first_line(label: str) -> str:

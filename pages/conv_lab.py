@@ -13,7 +13,7 @@ architecture_sidebar()
 st.title(text.TITLE)
 st.write(text.INTRO)
 
-picture_column, kernel_column, settings_column = st.columns(3, gap="large")
+picture_column, kernel_column, settings_column = st.columns(views.TOP_COLUMNS, gap="medium")
 with picture_column:
     st.subheader(text.INPUT_HEADER)
     picture = views.choose_picture()  # (H, W)

@@ -51,6 +51,7 @@ with right:
 
 st.subheader(text.PIPELINE_HEADER)
 infos = {info.name: info for info in stage_shapes(spec)}
+first_maps = True  # the first row of feature maps says what the numbers above them are
 for stage in result.stages:
     info = infos[stage.name]
     kind = stage.kind
@@ -71,9 +72,17 @@ for stage in result.stages:
         elif out.ndim == 3:
             shown = min(len(out), MAX_THUMBNAILS)
             st.plotly_chart(
-                figures.feature_maps(out[:shown], columns=MAX_THUMBNAILS),
+                figures.feature_maps(
+                    out[:shown],
+                    columns=MAX_THUMBNAILS,
+                    names=[text.MAP_NAME.format(c=c) for c in range(shown)],
+                    titles=[text.MAP_TITLE.format(c=c) for c in range(shown)],
+                ),
                 key=f"home_{stage.name}",
             )
+            if first_maps:
+                st.caption(text.MAPS_NUMBERED)
+                first_maps = False
             if shown < len(out):
                 st.caption(text.SHOWING_MAPS.format(shown=shown, total=len(out)))
         elif stage.kind in ("logits", "probs") and len(out) == len(data.class_names):

@@ -13,6 +13,7 @@ from pagekit import app, charts, decode, markdown_text
 from PIL import Image
 
 from cnnexplain.data import load_digits28
+from cnnexplain.figures_lab import cell_text
 from cnnexplain.images import load_image
 from cnnexplain.kernels import PRESETS, toy_grid
 from cnnexplain.ui.conv_lab_views import KERNEL_LIMIT
@@ -267,3 +268,48 @@ def test_a_test_image_from_the_data_set():
     assert expected.shape == (14, 14)
     np.testing.assert_allclose(shown_output(at), expected, rtol=0, atol=1e-6)
     assert "The picture is 28×28 pixels" in markdown_text(at)
+
+
+def _written(trace: dict) -> list[str] | None:
+    """The values a heatmap writes in its cells, or None when it writes none."""
+    if trace.get("texttemplate") is None:
+        return None
+    return [t for row in trace["text"] for t in row]
+
+
+def test_an_uploaded_picture_s_values_are_written_only_where_they_fit():
+    # The default toy output (8×8, whole numbers) fits in its cells ...
+    at = lab()
+    toy = torch_conv(toy_grid("square", 8), PRESETS[DEFAULT_PRESET], 1, 1, 1)
+    written = _written(chart(at, "Output (8×8)")["data"][0])
+    assert written == cell_text(toy).reshape(-1).tolist()
+    assert {"2", "\u22121"} <= set(written)
+    # ... a 16×16 picture's output does not: no text, and hover still gives every value.
+    rng = np.random.default_rng(4)
+    raw = png(rng.integers(0, 256, size=(48, 48), dtype=np.uint8))
+    at = lab(lab_source="upload")
+    at.file_uploader(key="lab_upload").set_value(("noise.png", raw, "image/png"))
+    at.run()
+    assert not at.exception
+    expected = torch_conv(load_image(raw, channels=1, size=16)[0], PRESETS[DEFAULT_PRESET], 1, 1, 1)
+    assert expected.shape == (16, 16)
+    output = chart(at, "Output (16×16)")
+    assert _written(output["data"][0]) is None
+    markers = output["data"][1]
+    np.testing.assert_allclose(decode(markers["customdata"]), expected.reshape(-1), atol=1e-6)
+    assert "%{customdata:.4f}" in markers["hovertemplate"]
+    padded = chart(at, "Input with padding (18×18)")
+    assert all(_written(t) is None for t in padded["data"][:2])
+    assert "%{z:.4f}" in padded["data"][0]["hovertemplate"]
+
+
+def test_the_kernel_size_says_its_range():
+    at = lab()
+    size = at.number_input(key="lab_kernel_size")
+    assert (size.min, size.max) == (1, 5)
+    assert size.label == "Kernel size (1 to 5)"
+    assert "from 1 to 5" in size.help
+    # A wide kernel's table says how to reach its last columns in a narrow window.
+    assert not any("scroll it sideways" in c.value for c in at.caption)
+    at = lab(lab_kernel_size=5)
+    assert any("scroll it sideways" in c.value for c in at.caption)

@@ -56,3 +56,34 @@ def test_home_probabilities_are_the_live_model_s(digits):
     np.testing.assert_allclose(shown, expected, atol=1e-6)
     label = digits.class_names[int(digits.y_test[7])]
     assert any(f"True label: **{label}**" in m.value for m in at.markdown)
+
+
+BUILD = "FormSubmitter:arch_form-Build this network"
+
+
+def _map_charts(at) -> list[dict]:
+    """The charts of feature maps: several heatmaps, one per subplot."""
+    return [c for c in charts(at) if sum(t["type"] == "heatmap" for t in c["data"]) > 1]
+
+
+@pytest.mark.parametrize("blocks", [1, 2, 3])
+def test_every_feature_map_keeps_square_cells_whatever_the_number_of_blocks(blocks):
+    at = app()
+    if blocks != 2:  # the default network has two
+        at.number_input(key="arch_n_blocks").set_value(blocks).run()
+        at.button(key=BUILD).click().run()
+    assert not at.exception
+    maps = _map_charts(at)
+    assert len(maps) == 3 * blocks  # conv, activation and pooling of every block
+    for chart in maps:
+        layout = chart["layout"]
+        for k, trace in enumerate(chart["data"]):
+            x, y = trace["xaxis"], trace["yaxis"]  # "x", "y" then "x2", "y2", ...
+            yaxis = layout["yaxis" + y[1:]]
+            assert yaxis["scaleanchor"] == x and yaxis["constrain"] == "domain"
+            assert layout["xaxis" + x[1:]]["constrain"] == "domain"
+            assert trace["hovertemplate"].startswith(f"channel {k} row")
+        titles = [a["text"] for a in layout["annotations"]]
+        assert titles == [str(k) for k in range(len(chart["data"]))]
+    said = [c.value for c in at.caption if "the number above it is the channel" in c.value]
+    assert len(said) == 1

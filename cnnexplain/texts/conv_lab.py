@@ -45,8 +45,11 @@ INPUT_SHAPE = "The picture is {H}×{W} pixels, values from 0 (black) to 1 (white
 
 # The kernel
 KERNEL_HEADER = "2. The kernel"
-KERNEL_SIZE = "Kernel size"
-KERNEL_SIZE_HELP = "The kernel has this many rows and this many columns of weights."
+KERNEL_SIZE = "Kernel size ({low} to {high})"
+KERNEL_SIZE_HELP = (
+    "The kernel has this many rows and this many columns of weights: from {low} to {high}, so "
+    "that the table below can show every weight. A larger number is not taken."
+)
 PRESET = "Start from"
 PRESET_HELP = "A few well-known 3×3 kernels. Change any weight in the table below."
 PRESET_ONLY_3 = (
@@ -54,6 +57,10 @@ PRESET_ONLY_3 = (
     "Change any weight in the table."
 )
 EDIT_HINT = "Click a weight to change it. Row and column numbers are the kernel's own."
+EDIT_SCROLL = (
+    "In a narrow window the table may not show its last columns: scroll it sideways (drag it, "
+    "or hold Shift and turn the mouse wheel), or widen the window or close the sidebar."
+)
 KERNEL_CLEANED = (
     "Some weights could not be used as typed: an empty cell counts as 0, and a weight must be "
     "between −{limit:g} and {limit:g}, so larger ones were set to the nearest of the two."

@@ -26,6 +26,11 @@ PREDICTED = "The network says **{label}** with probability {p:.1%}."
 LOSS = "Loss for the true label: **{loss:.4g}**"
 PIPELINE_HEADER = "Stage by stage"
 STAGE_LINE = "**{name}**: shape {shape}, {params} parameters"
+# Above each small map stands its channel number alone (a longer title would not fit beside
+# seven others); pointing at a cell names the channel in full.
+MAP_TITLE = "{c}"
+MAP_NAME = "channel {c}"
+MAPS_NUMBERED = "Each small map is one channel; the number above it is the channel's number."
 SHOWING_MAPS = "Showing the first {shown} of {total} maps."
 REPLAY_AGREES = (
     "The same forward pass recomputed step by step in plain numpy agrees with PyTorch to within "

@@ -33,15 +33,22 @@ from cnnexplain.ui.widgets import escape_markdown, test_sample_picker
 LAB_MAX_TOY = 16  # larger test patterns add nothing but smaller cells
 UPLOAD_SIZES = (12, 28)  # smallest and largest side an upload is shrunk to
 UPLOAD_DEFAULT = 16
-KERNEL_SIZES = (1, 5)
+KERNEL_SIZES = (1, 5)  # smallest and largest kernel: a 5×5 table fits its column at 1400 px
+# Widths of the three columns at the top: picture, kernel, settings. The kernel's table gets
+# the most, so that every column of the largest kernel shows in a 1400 px window.
+TOP_COLUMNS = (1.0, 1.25, 0.9)
 KERNEL_LIMIT = 100.0  # a typed weight is clamped to ±this
 DEFAULT_PRESET = "edge (Laplacian)"
 MAX_PADDING = 4
 MAX_STRIDE = 4
 MAX_DILATION = 4
-VALUES_UP_TO = 16  # grids with at most this many rows and columns show every value in its cell
 CELL_PX = 34  # height of one cell of the two big maps, within ...
 MAP_HEIGHTS = (300, 600)  # ... these chart heights
+# The narrowest the charts are drawn, in a 1024 px window with the sidebar open: the two maps
+# share the page's width, the three grids of one position a third each. A value is written in
+# its cell only where it fits at this width (figures_lab); wider, the cells only grow.
+MAP_WIDTH_PX = 270
+GRID_WIDTH_PX = 170
 PLAY_POSITIONS = 40  # a Play sweeps at most this many positions ...
 PLAY_DELAY = 0.2  # ... pausing this many seconds on each
 
@@ -140,13 +147,15 @@ def _editor_frame(kernel: np.ndarray) -> pd.DataFrame:
 
 def choose_kernel() -> np.ndarray:
     """The kernel (K, K): a preset or an average as a start, then the learner's edits."""
+    low, high = KERNEL_SIZES
     K = int(
         st.number_input(
-            text.KERNEL_SIZE,
-            *KERNEL_SIZES,
+            text.KERNEL_SIZE.format(low=low, high=high),
+            low,
+            high,
             value=3,
             key="lab_kernel_size",
-            help=text.KERNEL_SIZE_HELP,
+            help=text.KERNEL_SIZE_HELP.format(low=low, high=high),
         )
     )
     names = list(PRESETS)
@@ -177,6 +186,8 @@ def choose_kernel() -> np.ndarray:
         },
     )
     st.caption(text.EDIT_HINT)
+    if K >= 4:
+        st.caption(text.EDIT_SCROLL)
     kernel, changed = clean_kernel(edited.to_numpy(dtype=np.float64, na_value=np.nan))
     if changed:
         st.warning(text.KERNEL_CLEANED.format(limit=KERNEL_LIMIT))
@@ -246,10 +257,6 @@ def play_positions(start: int, n: int) -> range:
 # The two maps and one position taken apart
 
 
-def _show_values(shape: tuple[int, ...]) -> bool:
-    return max(shape) <= VALUES_UP_TO
-
-
 def _map_height(shape: tuple[int, ...]) -> int:
     """Room for the values in the cells of a small map, and no more than a screen for a big one."""
     low, high = MAP_HEIGHTS
@@ -271,11 +278,11 @@ def input_figure(padded: np.ndarray, padding: int, window: ConvWindow | None = N
         padded,
         padding,
         taps=taps,
-        show_values=_show_values(padded.shape),
         title=text.INPUT_MAP_TITLE.format(Hp=Hp, Wp=Wp),
         hover_pixel=text.HOVER_PIXEL,
         hover_padding=text.HOVER_PADDING,
         height=_map_height(padded.shape),
+        width_px=MAP_WIDTH_PX,
     )
 
 
@@ -287,10 +294,10 @@ def output_figure(result: LabResult, i: int, j: int, filled: int | None = None) 
         cell=(i, j),
         filled=filled,
         zrange=figures.symmetric_range(result.output),
-        show_values=_show_values(result.output.shape),
         title=text.OUTPUT_MAP_TITLE.format(Ho=Ho, Wo=Wo),
         hover=text.HOVER_OUTPUT,
         height=_map_height(result.output.shape),
+        width_px=MAP_WIDTH_PX,
     )
 
 
@@ -322,6 +329,7 @@ def show_window(window: ConvWindow, i: int, j: int) -> None:
                 hover_value=text.HOVER_SMALL,
                 hover_padding=text.HOVER_SMALL_PADDING,
                 height=height,
+                width_px=GRID_WIDTH_PX,
             ),
             key=f"lab_window_{key}",
         )
