@@ -1,13 +1,13 @@
 """cnnexplain: entry point. Page set-up and navigation between pages.
 
-Each page draws the shared sidebar itself (cnnexplain.ui.sidebar), so that a page and its
+Each page draws the shared sidebar itself (cnnexplain.ui.kit.sidebar), so that a page and its
 controls always run together.
 """
 
 import streamlit as st
 import torch
 
-from cnnexplain.ui.entry import mark_app_entry
+from cnnexplain.ui.kit.entry import mark_app_entry
 
 # Many learners share one server and its few cores: one thread per torch operation lets their
 # sessions run side by side instead of fighting over the same cores.

@@ -3,13 +3,11 @@ sees the gradient at every stage, one kernel weight's arithmetic, and every kern
 
 import streamlit as st
 
-from cnnexplain.data import DATASETS
+from cnnexplain.io.datasets import DATASETS
 from cnnexplain.texts import backprop as text
-from cnnexplain.ui import backprop_backward as backward
-from cnnexplain.ui import backprop_views as views
-from cnnexplain.ui import backprop_weights as weights
-from cnnexplain.ui import resources, session
-from cnnexplain.ui.sidebar import architecture_sidebar
+from cnnexplain.ui.backprop import backward, views, weights
+from cnnexplain.ui.kit import resources, session
+from cnnexplain.ui.kit.sidebar import architecture_sidebar
 
 architecture_sidebar()
 st.title(text.TITLE)

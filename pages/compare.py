@@ -4,8 +4,8 @@ says what this run found, from its own numbers."""
 import streamlit as st
 
 from cnnexplain.texts import compare as text
-from cnnexplain.ui import compare_views as views
-from cnnexplain.ui.sidebar import architecture_sidebar
+from cnnexplain.ui.compare import views
+from cnnexplain.ui.kit.sidebar import architecture_sidebar
 
 architecture_sidebar()
 st.title(text.TITLE)

@@ -3,11 +3,11 @@
 import numpy as np
 import streamlit as st
 
-from cnnexplain.kernels import lab_convolve, size_formula
+from cnnexplain.core.kernels import lab_convolve, size_formula
 from cnnexplain.texts import conv_lab as text
-from cnnexplain.ui import conv_lab_views as views
-from cnnexplain.ui.sidebar import architecture_sidebar
-from cnnexplain.ui.widgets import problem
+from cnnexplain.ui.conv_lab import views
+from cnnexplain.ui.kit.sidebar import architecture_sidebar
+from cnnexplain.ui.kit.widgets import problem
 
 architecture_sidebar()
 st.title(text.TITLE)

@@ -2,13 +2,13 @@
 
 import streamlit as st
 
+from cnnexplain.model.trace import trace
 from cnnexplain.texts import forward as text
-from cnnexplain.trace import trace
-from cnnexplain.ui import forward_views as views
-from cnnexplain.ui import resources, session
-from cnnexplain.ui.inputs import input_picker, show_input
-from cnnexplain.ui.sidebar import architecture_sidebar
-from cnnexplain.ui.widgets import problem
+from cnnexplain.ui.forward import views
+from cnnexplain.ui.kit import resources, session
+from cnnexplain.ui.kit.inputs import input_picker, show_input
+from cnnexplain.ui.kit.sidebar import architecture_sidebar
+from cnnexplain.ui.kit.widgets import problem
 
 architecture_sidebar()
 st.title(text.TITLE)

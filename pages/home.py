@@ -2,15 +2,15 @@
 
 import streamlit as st
 
-from cnnexplain import figures
-from cnnexplain.data import DATASETS
-from cnnexplain.models import stage_shapes
+from cnnexplain.figures import maps as figures
+from cnnexplain.io.datasets import DATASETS
+from cnnexplain.model.spec import stage_shapes
+from cnnexplain.model.trace import trace
 from cnnexplain.texts import home as text
 from cnnexplain.texts.stages import STAGE_KIND
-from cnnexplain.trace import trace
-from cnnexplain.ui import resources, session
-from cnnexplain.ui.sidebar import architecture_sidebar
-from cnnexplain.ui.widgets import format_shape, test_sample_picker
+from cnnexplain.ui.kit import resources, session
+from cnnexplain.ui.kit.sidebar import architecture_sidebar
+from cnnexplain.ui.kit.widgets import format_shape, test_sample_picker
 
 MAX_THUMBNAILS = 8
 

@@ -10,8 +10,9 @@ import pytest
 import torch
 import torch.nn.functional as F
 
-from cnnexplain import ops, optim, pretrained
-from cnnexplain.backprop import (
+from cnnexplain.core import ops, optim
+from cnnexplain.io.datasets import load_digits28
+from cnnexplain.model.backprop import (
     EXPLOSION_CHANCE_MULTIPLE,
     EXPLOSION_GROWTH,
     MAX_LR,
@@ -27,10 +28,10 @@ from cnnexplain.backprop import (
     relative_error,
     step_outcome,
 )
-from cnnexplain.data import load_digits28
-from cnnexplain.models import CNNSpec, ConvBlock, MLPSpec, build_cnn, build_mlp, clone_model
-from cnnexplain.store import DEFAULT_DATASET, DEFAULT_SPEC
-from cnnexplain.trace import backward_stage, replay_stage
+from cnnexplain.model.spec import CNNSpec, ConvBlock, MLPSpec, build_cnn, build_mlp, clone_model
+from cnnexplain.model.trace import backward_stage, replay_stage
+from cnnexplain.training import pretrained
+from cnnexplain.training.store import DEFAULT_DATASET, DEFAULT_SPEC
 
 ARCHITECTURES = {
     "default": CNNSpec(),

@@ -15,7 +15,7 @@ import re
 import pytest
 
 from cnnexplain.texts import backprop as text
-from cnnexplain.ui.backprop_formulas import (
+from cnnexplain.ui.backprop.formulas import (
     adam_tex,
     momentum_tex,
     sgd_tex,

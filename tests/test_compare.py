@@ -8,7 +8,7 @@ import pytest
 import torch
 from sklearn.metrics import confusion_matrix as sk_confusion_matrix
 
-from cnnexplain.compare import (
+from cnnexplain.experiment.compare import (
     ANN,
     CNN,
     MODEL_NAMES,
@@ -30,8 +30,8 @@ from cnnexplain.compare import (
     run_experiment,
     shift_images,
 )
-from cnnexplain.data import Dataset, load_digits28
-from cnnexplain.models import (
+from cnnexplain.io.datasets import Dataset, load_digits28
+from cnnexplain.model.spec import (
     CNNSpec,
     ConvBlock,
     MLPSpec,
@@ -39,7 +39,7 @@ from cnnexplain.models import (
     mlp_matching_budget,
     parameter_counts,
 )
-from cnnexplain.train import TrainConfig, evaluate, predict, train
+from cnnexplain.training.train import TrainConfig, evaluate, predict, train
 
 SMALL_CNN = CNNSpec(conv_blocks=(ConvBlock(filters=4),), dense=(16,))
 FAST = TrainConfig(epochs=2, batch_size=32, lr=1e-2)

@@ -23,7 +23,7 @@ from dataclasses import dataclass
 
 import pytest
 
-from cnnexplain.compare import (
+from cnnexplain.experiment.compare import (
     ANN,
     CNN,
     MODEL_NAMES,
@@ -32,7 +32,7 @@ from cnnexplain.compare import (
     robustness_curves,
     run_experiment,
 )
-from cnnexplain.data import load_dataset
+from cnnexplain.io.datasets import load_dataset
 
 pytestmark = pytest.mark.slow
 

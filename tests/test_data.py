@@ -9,8 +9,8 @@ import pytest
 import torch
 from sklearn.datasets import load_digits
 
-from cnnexplain import data
-from cnnexplain.data import (
+from cnnexplain.io import datasets as data
+from cnnexplain.io.datasets import (
     DATASETS,
     Dataset,
     DatasetInfo,

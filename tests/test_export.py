@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 import torch
 
-from cnnexplain.compare import (
+from cnnexplain.experiment.compare import (
     ANN,
     CNN,
     Experiment,
@@ -21,8 +21,8 @@ from cnnexplain.compare import (
     robustness_curves,
     run_experiment,
 )
-from cnnexplain.data import Dataset, load_digits28
-from cnnexplain.export import (
+from cnnexplain.io.datasets import Dataset, load_digits28
+from cnnexplain.io.modelfile import (
     DAMAGED,
     NOT_A_MODEL,
     ModelFileError,
@@ -30,7 +30,7 @@ from cnnexplain.export import (
     export_model,
     import_model,
 )
-from cnnexplain.models import (
+from cnnexplain.model.spec import (
     CNNSpec,
     ConvBlock,
     MLPSpec,
@@ -39,7 +39,7 @@ from cnnexplain.models import (
     count_parameters,
     spec_to_dict,
 )
-from cnnexplain.train import TrainConfig
+from cnnexplain.training.train import TrainConfig
 
 SPEC = CNNSpec(conv_blocks=(ConvBlock(filters=4),), dense=(16,))
 UNFIT = "The weights do not fit the architecture: "

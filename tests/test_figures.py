@@ -4,7 +4,7 @@ import numpy as np
 import plotly.graph_objects as go
 import pytest
 
-from cnnexplain import figures
+from cnnexplain.figures import maps as figures
 
 
 def test_heatmap_carries_exact_values_and_hover():
@@ -64,7 +64,7 @@ def test_symmetric_range_of_zeros_is_not_empty():
 
 
 def test_hover_positions_travel_as_int16_when_they_fit():
-    from cnnexplain.figures_backprop import compact, kernel_grid, map_grid
+    from cnnexplain.figures.backprop import compact, kernel_grid, map_grid
 
     where = np.array([[[-1, 0, 5], [3, 27, 27]]], dtype=np.int32)
     small = compact(where)
@@ -83,14 +83,14 @@ def test_hover_positions_travel_as_int16_when_they_fit():
 
 
 def test_cell_text_is_short_and_signed():
-    from cnnexplain.figures_lab import cell_text
+    from cnnexplain.figures.lab import cell_text
 
     values = np.array([[1.0, 0.5, -0.25, -0.001, np.nan, 0.123456]])
     assert cell_text(values).tolist() == [["1", "0.5", "\u22120.25", "0", "", "0.12"]]
 
 
 def test_values_get_the_largest_font_that_fits_or_none():
-    from cnnexplain.figures_lab import LAB_THEME, value_font
+    from cnnexplain.figures.lab import LAB_THEME, value_font
 
     largest, smallest = LAB_THEME["value_font"], LAB_THEME["min_value_font"]
     assert value_font(np.array(["1", "0"]), cell=40) == largest
@@ -102,7 +102,7 @@ def test_values_get_the_largest_font_that_fits_or_none():
 
 
 def _lab_figures(values: np.ndarray, width_px: float, height: int):
-    from cnnexplain import figures_lab
+    from cnnexplain.figures import lab as figures_lab
 
     H, W = values.shape
     inp = figures_lab.padded_input(np.pad(values, 1), 1, width_px=width_px, height=height)
@@ -111,7 +111,7 @@ def _lab_figures(values: np.ndarray, width_px: float, height: int):
 
 
 def test_small_lab_grids_write_their_values_and_large_ones_do_not():
-    from cnnexplain import figures_lab
+    from cnnexplain.figures import lab as figures_lab
 
     rng = np.random.default_rng(0)
     small = np.round(rng.uniform(-1, 1, size=(6, 6)), 2)
@@ -143,7 +143,7 @@ def test_lab_maps_keep_every_value_in_the_hover_text_whether_written_or_not():
 
 
 def test_a_value_written_while_the_kernel_slides_keeps_its_size():
-    from cnnexplain import figures_lab
+    from cnnexplain.figures import lab as figures_lab
 
     values = np.arange(9, dtype=np.float64).reshape(3, 3) - 4.5
     done = figures_lab.output_map(values, filled=2, width_px=460, height=300)
@@ -153,7 +153,7 @@ def test_a_value_written_while_the_kernel_slides_keeps_its_size():
 
 
 def test_cells_fill_the_room_left_by_the_margins():
-    from cnnexplain.figures_lab import LAB_THEME, cell_px
+    from cnnexplain.figures.lab import LAB_THEME, cell_px
 
     m = LAB_THEME["margin"]
     assert cell_px((10, 10), width_px=270, height_px=1000) == (270 - m["l"] - m["r"]) / 10
@@ -167,7 +167,7 @@ def test_cells_fill_the_room_left_by_the_margins():
 
 
 def test_a_log_axis_is_labelled_at_the_measured_sizes_only():
-    from cnnexplain.figures_compare import accuracy_lines
+    from cnnexplain.figures.compare import accuracy_lines
 
     sizes = [50, 100, 200, 400, 800]
     fig = accuracy_lines(
@@ -188,7 +188,7 @@ def test_a_log_axis_is_labelled_at_the_measured_sizes_only():
 
 
 def test_log_ticks_skip_a_size_too_close_to_the_last_one_labelled():
-    from cnnexplain.figures_compare import MIN_LABEL_RATIO, log_ticks
+    from cnnexplain.figures.compare import MIN_LABEL_RATIO, log_ticks
 
     ticks = log_ticks([50, 55, 100, 1000, 1100, 5000])
     assert ticks["tickvals"] == [50, 100, 1000, 5000]
@@ -198,7 +198,7 @@ def test_log_ticks_skip_a_size_too_close_to_the_last_one_labelled():
 
 
 def test_a_linear_axis_keeps_plotly_s_own_ticks():
-    from cnnexplain.figures_compare import accuracy_lines
+    from cnnexplain.figures.compare import accuracy_lines
 
     fig = accuracy_lines([0, 1, 2], {"CNN": [0.9, 0.8, 0.7]}, title="t", x_title="x", y_title="y")
     assert fig.layout.xaxis.type is None and fig.layout.xaxis.tickmode is None
@@ -223,7 +223,7 @@ def test_feature_maps_keep_square_cells_and_short_titles():
 
 
 def _overview_columns(blocks: int):
-    from cnnexplain import figures_detail as fd
+    from cnnexplain.figures import detail as fd
 
     rng = np.random.default_rng(3)
     shapes = [("input", (1, 28, 28))]
@@ -247,7 +247,7 @@ def _overview_columns(blocks: int):
 
 @pytest.mark.parametrize("blocks", [1, 2, 3])
 def test_overview_thumbnails_line_up_in_every_column(blocks):
-    from cnnexplain import figures_detail as fd
+    from cnnexplain.figures import detail as fd
 
     columns = _overview_columns(blocks)
     fig = fd.overview(columns, max_rows=8)
@@ -270,7 +270,7 @@ def test_overview_thumbnails_line_up_in_every_column(blocks):
 
 @pytest.mark.parametrize("blocks", [1, 2, 3])
 def test_overview_titles_are_apart_and_inside_at_the_narrowest_width(blocks):
-    from cnnexplain import figures_detail as fd
+    from cnnexplain.figures import detail as fd
 
     fig = fd.overview(_overview_columns(blocks), max_rows=8)
     low, high = fig.layout.xaxis.range

@@ -1,8 +1,8 @@
 """Damaged, lying and oversized picture files: each loads or raises ImageError, in bounded memory.
 
-The files come from cnnexplain.fuzz_images, seeded. A run is bounded by default; with
+The files come from tests.support.fuzz_images, seeded. A run is bounded by default; with
 CNNEXPLAIN_FULL_SIZE=1 it tries about 30 times more files. Nothing here is timed (the project
-keeps timing out of tests): `python -m cnnexplain.bench --only fuzz` reports how long cases take.
+keeps timing out of tests): `python -m tools.bench --only fuzz` reports how long cases take.
 """
 
 import re
@@ -11,8 +11,15 @@ from functools import partial
 import numpy as np
 import pytest
 
-from cnnexplain.fuzz_images import image_bombs, mutated_images, seed_images
-from cnnexplain.fuzzing import (
+from cnnexplain.io.images import (
+    ACCEPTED_FORMATS,
+    MAX_PIXELS,
+    ImageError,
+    describe_image,
+    load_image,
+)
+from tests.support.fuzz_images import image_bombs, mutated_images, seed_images
+from tests.support.fuzzing import (
     IMAGE_CASES,
     SEED,
     CaseResult,
@@ -20,7 +27,6 @@ from cnnexplain.fuzzing import (
     full_size,
     run_case,
 )
-from cnnexplain.images import ACCEPTED_FORMATS, MAX_PIXELS, ImageError, describe_image, load_image
 
 CASES = case_count(*IMAGE_CASES)
 MB = 1024 * 1024

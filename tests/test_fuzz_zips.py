@@ -1,10 +1,10 @@
 """Hostile and damaged zip archives: each loads or raises UserDataError, in bounded memory.
 
-The archives come from cnnexplain.fuzz_zips, seeded: paths that leave the archive, links and
+The archives come from tests.support.fuzz_zips, seeded: paths that leave the archive, links and
 devices, thousands of entries, entries that unpack hugely or lie about their size, tables of
 contents that disagree, and valid archives with bytes flipped or cut off. A run is bounded by
 default; with CNNEXPLAIN_FULL_SIZE=1 it tries about 30 times more. Nothing here is timed:
-`python -m cnnexplain.bench --only fuzz` reports how long cases take.
+`python -m tools.bench --only fuzz` reports how long cases take.
 """
 
 import re
@@ -13,9 +13,9 @@ from functools import partial
 import numpy as np
 import pytest
 
-from cnnexplain.fuzz_zips import hostile_zips
-from cnnexplain.fuzzing import SEED, ZIP_CASES, CaseResult, case_count, run_case
-from cnnexplain.userdata import UserDataError, load_image_folder_zip
+from cnnexplain.io.userdata import UserDataError, load_image_folder_zip
+from tests.support.fuzz_zips import hostile_zips
+from tests.support.fuzzing import SEED, ZIP_CASES, CaseResult, case_count, run_case
 
 CASES = case_count(*ZIP_CASES)
 MB = 1024 * 1024

@@ -7,17 +7,17 @@ import pytest
 import torch
 import torch.nn.functional as F
 
-from cnnexplain import optim
-from cnnexplain.backprop import (
+from cnnexplain.core import optim
+from cnnexplain.core.optim import AdamState, SGDState
+from cnnexplain.model.backprop import (
     OptimizerSettings,
     StepRecord,
     inspected_step,
     load_params,
     params_of,
 )
-from cnnexplain.history import Snapshot, StepHistory
-from cnnexplain.models import CNNSpec, ConvBlock, build_cnn, clone_model
-from cnnexplain.optim import AdamState, SGDState
+from cnnexplain.model.history import Snapshot, StepHistory
+from cnnexplain.model.spec import CNNSpec, ConvBlock, build_cnn, clone_model
 
 SPEC = CNNSpec(
     input_size=8,

@@ -11,9 +11,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from PIL import Image, ImageDraw
 
-from cnnexplain.fuzz_images import jpeg_claiming, png_bomb, rle4_bmp
-from cnnexplain.fuzzing import run_case
-from cnnexplain.images import ImageError, describe_image, load_image, to_display
+from cnnexplain.io.images import ImageError, describe_image, load_image, to_display
+from tests.support.fuzz_images import jpeg_claiming, png_bomb, rle4_bmp
+from tests.support.fuzzing import run_case
 
 
 def encode(img: Image.Image, fmt: str, **options) -> bytes:

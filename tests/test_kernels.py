@@ -9,8 +9,8 @@ import torch.nn.functional as F
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from cnnexplain import ops
-from cnnexplain.kernels import (
+from cnnexplain.core import ops
+from cnnexplain.core.kernels import (
     MAX_TOY_SIZE,
     MIN_TOY_SIZE,
     PRESET_DESCRIPTIONS,

@@ -10,7 +10,7 @@ from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 from torch import nn
 
-from cnnexplain.models import (
+from cnnexplain.model.spec import (
     MAX_LAYER_PARAMS,
     ArchitectureError,
     CNNSpec,

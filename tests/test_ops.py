@@ -1,4 +1,4 @@
-"""cnnexplain.ops against PyTorch (the reference) and central differences (the second witness)."""
+"""cnnexplain.core.ops against PyTorch (the reference) and central differences (the second witness)."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ import torch.nn.functional as F
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from cnnexplain import ops
+from cnnexplain.core import ops
 
 TOL = 1e-9  # float64 agreement with PyTorch
 FAST = settings(max_examples=40, deadline=None)
@@ -740,7 +740,7 @@ def test_float32_conv_agrees_with_float64() -> None:
 
 
 def test_bench_conv_vs_torch_reports_medians_and_their_ratio() -> None:
-    from cnnexplain.bench_ops import bench_conv_vs_torch
+    from tools.bench_ops import bench_conv_vs_torch
 
     result = bench_conv_vs_torch(repeats=2)
     assert set(result) == {"ops_ms", "torch_ms", "ratio"}

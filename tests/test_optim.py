@@ -9,7 +9,7 @@ import torch
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from cnnexplain.optim import (
+from cnnexplain.core.optim import (
     OPTIMIZERS,
     AdamState,
     AdamStepTerms,

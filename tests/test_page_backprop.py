@@ -12,7 +12,8 @@ import torch
 import torch.nn.functional as F
 from pagekit import app, decode, markdown_text
 
-from cnnexplain.backprop import (
+from cnnexplain.io.datasets import batches, load_digits28
+from cnnexplain.model.backprop import (
     EXPLOSION_CHANCE_MULTIPLE,
     EXPLOSION_GROWTH,
     MAX_LR,
@@ -22,11 +23,10 @@ from cnnexplain.backprop import (
     params_of,
     step_outcome,
 )
-from cnnexplain.data import batches, load_digits28
-from cnnexplain.models import clone_model
-from cnnexplain.store import DEFAULT_SPEC
+from cnnexplain.model.spec import clone_model
 from cnnexplain.texts import backprop as bp_text
-from cnnexplain.ui import resources
+from cnnexplain.training.store import DEFAULT_SPEC
+from cnnexplain.ui.kit import resources
 
 PAGE = "pages/backprop.py"
 

@@ -15,7 +15,7 @@ import pytest
 from pagekit import app, charts, decode, markdown_text
 from PIL import Image
 
-from cnnexplain.compare import (
+from cnnexplain.experiment.compare import (
     ANN,
     CNN,
     MODEL_NAMES,
@@ -24,14 +24,14 @@ from cnnexplain.compare import (
     robustness_curves,
     run_experiment,
 )
-from cnnexplain.data import load_dataset
-from cnnexplain.export import NOT_A_MODEL, export_model
-from cnnexplain.models import CNNSpec, MLPSpec, build_mlp, count_parameters, mlp_matching_budget
+from cnnexplain.experiment.jobs import COMPLETE, RUNNING, STOPPED, Comparison, Job
+from cnnexplain.io.datasets import load_dataset
+from cnnexplain.io.modelfile import NOT_A_MODEL, export_model
+from cnnexplain.io.userdata import load_image_folder_zip
+from cnnexplain.model.spec import CNNSpec, MLPSpec, build_mlp, count_parameters, mlp_matching_budget
 from cnnexplain.texts import compare as text
-from cnnexplain.train import TrainConfig, evaluate
-from cnnexplain.ui.compare_jobs import COMPLETE, RUNNING, STOPPED, Comparison, Job
-from cnnexplain.ui.compare_views import STATE_KEY, fitted_cnn
-from cnnexplain.userdata import load_image_folder_zip
+from cnnexplain.training.train import TrainConfig, evaluate
+from cnnexplain.ui.compare.views import STATE_KEY, fitted_cnn
 
 PAGE = "pages/compare.py"
 SHORT = TrainConfig(epochs=1, batch_size=128)  # about 12 steps of each network on the digits

@@ -12,11 +12,11 @@ import torch.nn.functional as F
 from pagekit import app, charts, decode, markdown_text
 from PIL import Image
 
-from cnnexplain.data import load_digits28
-from cnnexplain.figures_lab import cell_text
-from cnnexplain.images import load_image
-from cnnexplain.kernels import PRESETS, toy_grid
-from cnnexplain.ui.conv_lab_views import KERNEL_LIMIT
+from cnnexplain.core.kernels import PRESETS, toy_grid
+from cnnexplain.figures.lab import cell_text
+from cnnexplain.io.datasets import load_digits28
+from cnnexplain.io.images import load_image
+from cnnexplain.ui.conv_lab.views import KERNEL_LIMIT
 
 PAGE = "pages/conv_lab.py"
 DEFAULT_PRESET = "edge (Laplacian)"

@@ -10,11 +10,12 @@ import torch.nn.functional as F
 from pagekit import app, charts, decode, markdown_text
 from PIL import Image, ImageDraw
 
-from cnnexplain.images import ImageError, load_image
-from cnnexplain.store import DEFAULT_SPEC
+from cnnexplain.io.images import ImageError, load_image
 from cnnexplain.texts import forward as text
 from cnnexplain.texts import inputs as text_inputs
-from cnnexplain.ui import conv_view, resources
+from cnnexplain.training.store import DEFAULT_SPEC
+from cnnexplain.ui.forward import conv as conv_view
+from cnnexplain.ui.kit import resources
 
 DEFAULT_STEPS = [
     "input",
@@ -425,7 +426,7 @@ def test_a_sigmoid_network_writes_out_the_sigmoid_and_binary_cross_entropy():
 
 
 def test_what_the_network_looked_at_is_drawn_for_the_predicted_class():
-    from cnnexplain.saliency import grad_cam, saliency_map
+    from cnnexplain.model.saliency import grad_cam, saliency_map
 
     at = upload(forward_page(), SEVEN, "seven.png")
     model = shared_model()
@@ -442,7 +443,7 @@ def test_what_the_network_looked_at_is_drawn_for_the_predicted_class():
 
 
 def test_the_overview_keeps_every_value_exactly_whatever_the_colours():
-    from cnnexplain import figures_detail as fd
+    from cnnexplain.figures import detail as fd
 
     rng = np.random.default_rng(0)
     maps = rng.normal(size=(3, 5, 5)).astype(np.float32)
@@ -464,9 +465,9 @@ def test_the_overview_keeps_every_value_exactly_whatever_the_colours():
 
 
 def test_steps_and_colour_ranges():
-    from cnnexplain.store import build_model
-    from cnnexplain.trace import trace
-    from cnnexplain.ui.stage_view import map_ranges, network_range, steps_of, value_range
+    from cnnexplain.model.trace import trace
+    from cnnexplain.training.store import build_model
+    from cnnexplain.ui.forward.stage import map_ranges, network_range, steps_of, value_range
 
     data = resources.dataset("digits")
     result = trace(build_model(DEFAULT_SPEC), data.x_test[0], label=int(data.y_test[0]))
@@ -648,7 +649,7 @@ def test_a_drawing_is_asked_for_its_label_like_an_upload():
 
 def red_boxes(chart: dict) -> list[tuple[int, int, int, int]]:
     """(first row, first col, last row, last col) of each red outline in a one-unit-cell figure."""
-    from cnnexplain.figures import THEME
+    from cnnexplain.figures.maps import THEME
 
     return [
         (

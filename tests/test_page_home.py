@@ -5,9 +5,9 @@ import pytest
 import torch
 from pagekit import app, charts, decode, markdown_text
 
-from cnnexplain.data import load_digits28
-from cnnexplain.store import DEFAULT_SPEC
-from cnnexplain.ui import resources
+from cnnexplain.io.datasets import load_digits28
+from cnnexplain.training.store import DEFAULT_SPEC
+from cnnexplain.ui.kit import resources
 
 
 @pytest.fixture(scope="module")

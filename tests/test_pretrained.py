@@ -6,12 +6,12 @@ import numpy as np
 import pytest
 import torch
 
-from cnnexplain import pretrained
-from cnnexplain.data import load_digits28
-from cnnexplain.models import CNNSpec, ConvBlock
-from cnnexplain.store import DEFAULT_DATASET, DEFAULT_SPEC, ModelStore, fit
+from cnnexplain.io.datasets import load_digits28
+from cnnexplain.model.spec import CNNSpec, ConvBlock
+from cnnexplain.training import pretrained
+from cnnexplain.training.store import DEFAULT_DATASET, DEFAULT_SPEC, ModelStore, fit
 
-REGENERATE = "run `python -m cnnexplain.pretrained` to train and write them again"
+REGENERATE = "run `python -m cnnexplain.training.pretrained` to train and write them again"
 
 
 @pytest.fixture(scope="module")

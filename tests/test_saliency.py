@@ -10,8 +10,8 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from cnnexplain.models import CNNSpec, ConvBlock, MLPSpec, build_cnn, build_mlp, clone_model
-from cnnexplain.saliency import GradCamResult, SaliencyResult, grad_cam, saliency_map
+from cnnexplain.model.saliency import GradCamResult, SaliencyResult, grad_cam, saliency_map
+from cnnexplain.model.spec import CNNSpec, ConvBlock, MLPSpec, build_cnn, build_mlp, clone_model
 
 TOL = 1e-5  # float32 agreement
 

@@ -5,11 +5,11 @@ from dataclasses import replace
 import pytest
 from pagekit import app
 
-from cnnexplain.data import DATASETS, DatasetUnavailable, load_dataset
-from cnnexplain.models import ArchitectureError, ConvBlock
-from cnnexplain.store import DEFAULT_SPEC
+from cnnexplain.io.datasets import DATASETS, DatasetUnavailable, load_dataset
+from cnnexplain.model.spec import ArchitectureError, ConvBlock
 from cnnexplain.texts import sidebar as text
-from cnnexplain.ui.sidebar import POOL_CHOICES, TWO_CLASS_DATASET
+from cnnexplain.training.store import DEFAULT_SPEC
+from cnnexplain.ui.kit.sidebar import POOL_CHOICES, TWO_CLASS_DATASET
 
 BUILD = "FormSubmitter:arch_form-Build this network"
 

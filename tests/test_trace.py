@@ -8,7 +8,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from cnnexplain.models import (
+from cnnexplain.model.spec import (
     CNNSpec,
     ConvBlock,
     MLPSpec,
@@ -17,7 +17,7 @@ from cnnexplain.models import (
     clone_model,
     stage_shapes,
 )
-from cnnexplain.trace import Trace, trace
+from cnnexplain.model.trace import Trace, trace
 
 TOL = 1e-5
 

@@ -6,10 +6,10 @@ import numpy as np
 import pytest
 import torch
 
-from cnnexplain.data import load_digits28
-from cnnexplain.models import CNNSpec, ConvBlock
-from cnnexplain.store import DEFAULT_SPEC, ModelStore, build_model, fit
-from cnnexplain.train import TrainConfig, evaluate, predict, train
+from cnnexplain.io.datasets import load_digits28
+from cnnexplain.model.spec import CNNSpec, ConvBlock
+from cnnexplain.training.store import DEFAULT_SPEC, ModelStore, build_model, fit
+from cnnexplain.training.train import TrainConfig, evaluate, predict, train
 
 SMALL = CNNSpec(conv_blocks=(ConvBlock(filters=4),), dense=(16,))
 

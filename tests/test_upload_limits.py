@@ -5,10 +5,10 @@ from pathlib import Path
 
 from pagekit import app
 
-from cnnexplain.export import MAX_MODEL_BYTES
-from cnnexplain.images import MAX_UPLOAD_MB
+from cnnexplain.io.images import MAX_UPLOAD_MB
+from cnnexplain.io.modelfile import MAX_MODEL_BYTES
+from cnnexplain.io.userdata import MAX_ARCHIVE_BYTES
 from cnnexplain.texts import compare as compare_text
-from cnnexplain.userdata import MAX_ARCHIVE_BYTES
 
 CONFIG = Path(__file__).resolve().parents[1] / ".streamlit" / "config.toml"
 MB = 2**20

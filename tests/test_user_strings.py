@@ -22,11 +22,14 @@ import torch
 from pagekit import app, charts
 from PIL import Image
 
-from cnnexplain import figures, figures_backprop, figures_compare, figures_detail
+from cnnexplain.figures import backprop as figures_backprop
+from cnnexplain.figures import compare as figures_compare
+from cnnexplain.figures import detail as figures_detail
+from cnnexplain.figures import maps as figures
 from cnnexplain.texts import compare as compare_text
 from cnnexplain.texts import conv_lab as lab_text
 from cnnexplain.texts import forward as forward_text
-from cnnexplain.ui.widgets import WORD_JOINER, escape_markdown
+from cnnexplain.ui.kit.widgets import WORD_JOINER, escape_markdown
 
 NAME = "<img src=x onerror=alert(1)>**bold**[a](javascript:x).png"
 # Class folders: a folder's name cannot hold "/", so the HTML tags here stay unclosed; plotly

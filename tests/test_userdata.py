@@ -10,15 +10,15 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from cnnexplain.fuzz_zips import ZipEntry, hidden_directory_zip, zip_bytes
-from cnnexplain.images import ImageError, load_image
-from cnnexplain.userdata import (
+from cnnexplain.io.images import ImageError, load_image
+from cnnexplain.io.userdata import (
     LIMITS_TEXT,
     UserDataError,
     ZipLimits,
     load_image_folder_zip,
     stratified_split,
 )
+from tests.support.fuzz_zips import ZipEntry, hidden_directory_zip, zip_bytes
 
 NOT_A_ZIP = (
     "This file is not a zip archive we can read. Make one with your system's "

@@ -19,9 +19,18 @@ from pagekit import app
 from PIL import Image
 from streamlit.testing.v1 import AppTest
 
-from cnnexplain import checks, optim
-from cnnexplain.backprop import MAX_LR, MAX_STEP_EXAMPLES, OptimizerSettings, inspected_step
-from cnnexplain.compare import (
+from cnnexplain.core import checks, optim
+from cnnexplain.core.kernels import (
+    MAX_LAB_DILATION,
+    MAX_LAB_IMAGE,
+    MAX_LAB_KERNEL,
+    MAX_LAB_PADDING,
+    MAX_LAB_STRIDE,
+    lab_convolve,
+    lab_window,
+    size_formula,
+)
+from cnnexplain.experiment.compare import (
     MAX_ANGLE,
     MAX_LEVELS,
     MAX_MIN_STEPS,
@@ -35,18 +44,10 @@ from cnnexplain.compare import (
     run_experiment,
     shift_images,
 )
-from cnnexplain.data import Dataset
-from cnnexplain.kernels import (
-    MAX_LAB_DILATION,
-    MAX_LAB_IMAGE,
-    MAX_LAB_KERNEL,
-    MAX_LAB_PADDING,
-    MAX_LAB_STRIDE,
-    lab_convolve,
-    lab_window,
-    size_formula,
-)
-from cnnexplain.models import (
+from cnnexplain.io.datasets import Dataset
+from cnnexplain.model.backprop import MAX_LR, MAX_STEP_EXAMPLES, OptimizerSettings, inspected_step
+from cnnexplain.model.saliency import grad_cam
+from cnnexplain.model.spec import (
     ArchitectureError,
     CNNSpec,
     ConvBlock,
@@ -54,11 +55,10 @@ from cnnexplain.models import (
     build_mlp,
     mlp_matching_budget,
 )
-from cnnexplain.saliency import grad_cam
+from cnnexplain.model.trace import MAX_INPUT_MAGNITUDE, check_input, trace
 from cnnexplain.texts import backprop as backprop_text
 from cnnexplain.texts import forward as forward_text
-from cnnexplain.trace import MAX_INPUT_MAGNITUDE, check_input, trace
-from cnnexplain.train import MAX_BATCH_SIZE, MAX_EPOCHS, MAX_SEED, TrainConfig, train
+from cnnexplain.training.train import MAX_BATCH_SIZE, MAX_EPOCHS, MAX_SEED, TrainConfig, train
 
 # A network small enough that a step on hundreds of examples takes milliseconds.
 TINY = CNNSpec(
@@ -216,10 +216,10 @@ def _refused_step_script() -> None:
     import numpy as np
     import streamlit as st
 
-    from cnnexplain.backprop import OptimizerSettings, params_of
-    from cnnexplain.history import StepHistory
-    from cnnexplain.models import CNNSpec, ConvBlock, build_cnn
-    from cnnexplain.ui.backprop_views import Batch, Stepper, show_notices, take_steps
+    from cnnexplain.model.backprop import OptimizerSettings, params_of
+    from cnnexplain.model.history import StepHistory
+    from cnnexplain.model.spec import CNNSpec, ConvBlock, build_cnn
+    from cnnexplain.ui.backprop.views import Batch, Stepper, show_notices, take_steps
 
     spec = CNNSpec(
         in_channels=1,

@@ -5,7 +5,7 @@ another order. Sentences that state what a run found are chosen by `ui.compare_f
 the run's numbers; none of them names a winner in advance.
 """
 
-from cnnexplain.userdata import LIMITS_TEXT
+from cnnexplain.io.userdata import LIMITS_TEXT
 
 TITLE = "A CNN against a plain network, on the same data"
 INTRO = (

@@ -10,7 +10,7 @@ from collections.abc import Iterator
 import pytest
 from browserkit import ARTIFACTS
 
-from cnnexplain.bench_server import CHROMIUM_ARGS, serving, wait_healthy
+from tools.server import CHROMIUM_ARGS, serving, wait_healthy
 
 
 def _chromium() -> str:

@@ -19,9 +19,9 @@ from pathlib import Path
 
 from browserkit import APP_IDLE, EXCEPTION
 
-from cnnexplain.bench_server import CHROMIUM_ARGS, chromium_path
 from cnnexplain.texts import compare as compare_text
 from cnnexplain.texts import forward as forward_text
+from tools.server import CHROMIUM_ARGS, chromium_path
 
 TIMEOUT_MS = 300_000  # one action on a machine this busy; a comparison is the slowest
 ERROR_ELEMENTS = f'{EXCEPTION}, [data-testid="stAlertContentError"]'

@@ -7,10 +7,10 @@ import re
 import pytest
 from browserkit import ARTIFACTS, no_exceptions, screenshot, wait_idle, whole_page
 
-from cnnexplain.models import ArchitectureError, CNNSpec, ConvBlock, count_parameters
-from cnnexplain.store import DEFAULT_SPEC
+from cnnexplain.model.spec import ArchitectureError, CNNSpec, ConvBlock, count_parameters
 from cnnexplain.texts import compare as text
 from cnnexplain.texts import sidebar as sidebar_text
+from cnnexplain.training.store import DEFAULT_SPEC
 
 pytestmark = pytest.mark.browser
 

@@ -5,7 +5,7 @@ import pytest
 from browserkit import no_exceptions, screenshot, wait_idle, whole_page
 from PIL import Image
 
-from cnnexplain.kernels import size_formula
+from cnnexplain.core.kernels import size_formula
 
 pytestmark = pytest.mark.browser
 

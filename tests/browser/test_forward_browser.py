@@ -8,7 +8,7 @@ import pytest
 from browserkit import ARTIFACTS, no_exceptions, screenshot, wait_idle, whole_page
 from PIL import Image, ImageDraw
 
-from cnnexplain.figures import THEME
+from cnnexplain.figures.maps import THEME
 from cnnexplain.texts import forward as text
 
 pytestmark = pytest.mark.browser

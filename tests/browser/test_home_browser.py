@@ -3,7 +3,7 @@
 import pytest
 from browserkit import ARTIFACTS, no_exceptions, screenshot, wait_idle, whole_page
 
-from cnnexplain.data import load_digits28
+from cnnexplain.io.datasets import load_digits28
 
 pytestmark = pytest.mark.browser
 

@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 from browserkit import ARTIFACTS, ROOT, no_exceptions, wait_idle
 
-from cnnexplain.bench_server import free_port, wait_healthy
+from tools.server import free_port, wait_healthy
 
 pytestmark = pytest.mark.browser
 

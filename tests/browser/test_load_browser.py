@@ -12,7 +12,7 @@ import pytest
 from browserkit import ARTIFACTS
 from journeys import FORWARD_STAGES, Learner, load_run
 
-from cnnexplain.fuzzing import full_size
+from tests.support.fuzzing import full_size
 
 pytestmark = pytest.mark.browser
 

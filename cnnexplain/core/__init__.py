@@ -1,0 +1,1 @@
+"""The numpy reference math: operations, optimizers, checks. Imports nothing above it."""

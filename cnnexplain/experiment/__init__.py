@@ -1,0 +1,1 @@
+"""The CNN-against-ANN experiment: runs, robustness, data efficiency."""

@@ -1,0 +1,437 @@
+"""Plotly figure builders for the backpropagation page: gradients, kernels, the loss curve.
+
+Built like `figures` (arrays in, `plotly.graph_objects.Figure` out, colours from its THEME), and
+adds what a training step needs: many maps or kernels drawn as one heatmap of tiles (one trace,
+so a step with a hundred kernels stays quick to draw), signed scales centred on zero, and hover
+text with enough digits for gradients of 0.00001.
+
+Each figure is built by one constructor call with its whole layout: the page draws about thirty
+of them after every step, and plotly checks every property each time it is set, so setting them
+one by one (update_layout, update_xaxes, ...) took twice as long.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import numpy as np
+import plotly.graph_objects as go
+
+from cnnexplain.figures.maps import THEME, plotly_literal, symmetric_range
+
+VALUE_FORMAT = ".6g"  # gradients span many orders of magnitude: significant digits, not places
+GAP = 1  # empty cells between two tiles
+PANEL_PX = 300  # a third of the page's width: the default width a map grid is drawn at
+COLORBAR_PX = 90  # what the colour bar and margins take from a heatmap's width
+POSITIVE, NEGATIVE = "#2166AC", "#B2182B"  # the two ends of THEME["signed"] (RdBu)
+# Numbers like 0.00002 as 2e-5 on axes and colour bars, not in SI prefixes ("20µ").
+COLORBAR = {"thickness": 12, "exponentformat": "e"}
+NUMBER_AXIS = {"exponentformat": "e"}
+PLAIN_AXIS = {"visible": False}  # a picture needs no axes: the hover names every cell
+
+
+def tile(blocks: np.ndarray, columns: int) -> tuple[np.ndarray, np.ndarray]:
+    """Lay K equally sized 2-D blocks (K, h, w) out in a grid, `columns` blocks wide.
+
+    Returns (z, where): z is float32 (R*(h+GAP)-GAP, cols*(w+GAP)-GAP) with NaN in the gaps
+    and in empty places; where[r, c] = (k, row, col) says which block and which of its cells
+    is there (-1 in gaps), for hover text.
+    """
+    blocks = np.asarray(blocks, dtype=np.float32)  # more digits than a hover shows, half the bytes
+    if blocks.ndim != 3:
+        raise ValueError(f"tile needs blocks of shape (K, h, w), got {blocks.shape}.")
+    K, h, w = blocks.shape
+    cols = max(1, min(columns, K))
+    rows = -(-K // cols)
+    H, W = rows * (h + GAP) - GAP, cols * (w + GAP) - GAP
+    z = np.full((H, W), np.nan, dtype=np.float32)
+    where = np.full((H, W, 3), -1, dtype=np.int32)
+    r_in, c_in = np.meshgrid(np.arange(h), np.arange(w), indexing="ij")
+    for k in range(K):
+        top, left = (k // cols) * (h + GAP), (k % cols) * (w + GAP)
+        z[top : top + h, left : left + w] = blocks[k]
+        where[top : top + h, left : left + w] = np.stack([np.full_like(r_in, k), r_in, c_in], -1)
+    return z, where
+
+
+def compact(where: np.ndarray) -> np.ndarray:
+    """Hover positions in the smallest integer type that holds them: a figure of maps carries
+    three numbers a cell, and int16 sends half the bytes of int32 on every rerun."""
+    small = np.iinfo(np.int16)
+    if where.size and (where.min() < small.min or where.max() > small.max):
+        return where
+    return where.astype(np.int16)
+
+
+def _figure(
+    traces: list[dict[str, Any]], *, height: int, title: str | None, **layout: Any
+) -> go.Figure:
+    """One figure from trace dicts and layout settings, in a single constructor call."""
+    return go.Figure(
+        data=traces,
+        layout={
+            "height": height,
+            "margin": THEME["margin"],
+            "title": {"text": title, "font": {"size": THEME["font_size"] + 1}} if title else None,
+            "font": {"size": THEME["font_size"]},
+            "plot_bgcolor": "white",
+            **layout,
+        },
+    )
+
+
+def _height(rows: int, cols: int, *, width: int, title: bool) -> int:
+    """Pixels that give a heatmap of rows x cols cells square cells at `width` pixels wide."""
+    cell = (width - COLORBAR_PX) / cols
+    return int(min(700, max(120, cell * rows + 30 + (25 if title else 0))))
+
+
+def _image_axes(x: str = "x") -> tuple[dict[str, Any], dict[str, Any]]:
+    """(x axis, y axis) settings for a heatmap drawn as a picture: row 0 on top, square cells."""
+    return dict(PLAIN_AXIS), {**PLAIN_AXIS, "autorange": "reversed", "scaleanchor": x}
+
+
+def map_grid(
+    maps: np.ndarray,
+    *,
+    zrange: tuple[float, float] | None = None,
+    colorscale: str | None = None,
+    title: str | None = None,
+    columns: int = 4,
+    labels: tuple[str | None, str, str, str] = ("channel", "row", "col", "value"),
+    width: int = PANEL_PX,
+) -> go.Figure:
+    """Maps (C, H, W) as one heatmap of tiles, with one colour scale for all of them.
+
+    zrange: (zmin, zmax); by default a signed range centred on zero (figures.symmetric_range)
+    with THEME["signed"]. Pointing at a cell shows its channel, row, column and exact value;
+    `labels` names those four in the hover text (for a translation; a channel label of None
+    leaves the channel out, for a single map). `width` is the width in pixels the page gives
+    the figure, for a height that keeps the cells square.
+    """
+    maps = np.asarray(maps)
+    if maps.ndim != 3:
+        raise ValueError(f"map_grid needs maps of shape (C, H, W), got {maps.shape}.")
+    z, where = tile(maps, columns)
+    zmin, zmax = zrange if zrange is not None else symmetric_range(maps)
+    channel, row, col, value = labels
+    prefix = "" if channel is None else f"{channel} %{{customdata[0]}}, "
+    trace = {
+        "type": "heatmap",
+        "z": z,
+        "customdata": compact(where),
+        "zmin": zmin,
+        "zmax": zmax,
+        "colorscale": colorscale or THEME["signed"],
+        "hoverongaps": False,
+        "colorbar": COLORBAR,
+        "hovertemplate": (
+            f"{prefix}{row} %{{customdata[1]}}, {col} %{{customdata[2]}}<br>"
+            f"{value} %{{z:{VALUE_FORMAT}}}<extra></extra>"
+        ),
+    }
+    xaxis, yaxis = _image_axes()
+    return _figure(
+        [trace],
+        height=_height(*z.shape, width=width, title=bool(title)),
+        title=title,
+        xaxis=xaxis,
+        yaxis=yaxis,
+    )
+
+
+def _kernel_mosaic(kernels: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Kernels (F, C, KH, KW) as tiles: kernel f is tile column f, channel c tile row c.
+
+    Returns (z, where) like `tile`, with where[r, col] = (f, c, row, col) (-1 in gaps).
+    """
+    F_, C, KH, KW = kernels.shape
+    # Channel-major order puts kernel (f, c) at tile row c, tile column f.
+    z, where = tile(kernels.transpose(1, 0, 2, 3).reshape(C * F_, KH, KW), F_)
+    k = where[..., 0]
+    f = np.where(k < 0, -1, k % F_)
+    c = np.where(k < 0, -1, k // F_)
+    return z, np.stack([f, c, where[..., 1], where[..., 2]], -1).astype(np.int32)
+
+
+def _kernel_hover(labels: tuple[str, str, str, str, str]) -> str:
+    f_name, c_name, r_name, col_name, value = labels
+    return (
+        f"{f_name} %{{customdata[0]}}, {c_name} %{{customdata[1]}}<br>{r_name} "
+        f"%{{customdata[2]}}, {col_name} %{{customdata[3]}}<br>{value} %{{z:{VALUE_FORMAT}}}"
+        "<extra></extra>"
+    )
+
+
+def _check_kernels(kernels: np.ndarray) -> np.ndarray:
+    kernels = np.asarray(kernels, dtype=np.float64)
+    if kernels.ndim != 4:
+        raise ValueError(f"kernels must have shape (F, C, KH, KW), got {kernels.shape}.")
+    return kernels
+
+
+def kernel_grid(
+    kernels: np.ndarray,
+    *,
+    title: str | None = None,
+    labels: tuple[str, str, str, str, str] = ("filter", "channel", "row", "col", "value"),
+    width: int = 3 * PANEL_PX,
+) -> go.Figure:
+    """Every kernel of a conv layer (F, C, KH, KW), or its gradient, on one signed scale.
+
+    Kernel f is column f of tiles, its input channels stacked down that column. `width` is the
+    figure's width in pixels, for square cells.
+    """
+    kernels = _check_kernels(kernels)
+    z, where = _kernel_mosaic(kernels)
+    zmin, zmax = symmetric_range(kernels)
+    trace = {
+        "type": "heatmap",
+        "z": z,
+        "customdata": compact(where),
+        "zmin": zmin,
+        "zmax": zmax,
+        "colorscale": THEME["signed"],
+        "hoverongaps": False,
+        "colorbar": COLORBAR,
+        "hovertemplate": _kernel_hover(labels),
+    }
+    xaxis, yaxis = _image_axes()
+    height = _height(*z.shape, width=width, title=bool(title))
+    return _figure([trace], height=height, title=title, xaxis=xaxis, yaxis=yaxis)
+
+
+def kernel_change(
+    before: np.ndarray,
+    after: np.ndarray,
+    *,
+    titles: tuple[str, str, str] = ("before", "after", "change"),
+    labels: tuple[str, str, str, str, str] = ("filter", "channel", "row", "col", "value"),
+    width: int = 3 * PANEL_PX,
+) -> go.Figure:
+    """Every kernel of a conv layer (F, C, KH, KW) before and after a step, and the change.
+
+    Three panels side by side, each laid out like `kernel_grid`. Before and after share one
+    signed colour scale; the change, usually far smaller, has its own, also centred on zero.
+    `width` is the figure's width in pixels, for square cells.
+    """
+    before, after = _check_kernels(before), _check_kernels(after)
+    if before.shape != after.shape:
+        raise ValueError(
+            f"before and after must have one shape, got {before.shape} and {after.shape}."
+        )
+    change = after - before
+    weight_range = symmetric_range(before, after)
+    change_range = symmetric_range(change)
+    # Three panels with room on the right of the second and third for their colour bars.
+    domains = ((0.0, 0.28), (0.31, 0.59), (0.69, 0.97))
+    panels = ((before, "coloraxis"), (after, "coloraxis"), (change, "coloraxis2"))
+    traces, layout = [], {}
+    annotations = []
+    for i, ((arr, axis), domain, title) in enumerate(
+        zip(panels, domains, titles, strict=True), start=1
+    ):
+        z, where = _kernel_mosaic(arr)
+        suffix = "" if i == 1 else str(i)
+        traces.append(
+            {
+                "type": "heatmap",
+                "z": z,
+                "customdata": compact(where),
+                "coloraxis": axis,
+                "hoverongaps": False,
+                "hovertemplate": _kernel_hover(labels),
+                "xaxis": f"x{suffix}",
+                "yaxis": f"y{suffix}",
+            }
+        )
+        xaxis, yaxis = _image_axes(f"x{suffix}")
+        layout[f"xaxis{suffix}"] = {**xaxis, "domain": domain, "anchor": f"y{suffix}"}
+        layout[f"yaxis{suffix}"] = {**yaxis, "anchor": f"x{suffix}"}
+        annotations.append(
+            {
+                "text": title,
+                "x": sum(domain) / 2,
+                "y": 1.0,
+                "xref": "paper",
+                "yref": "paper",
+                "xanchor": "center",
+                "yanchor": "bottom",
+                "showarrow": False,
+                "font": {"size": THEME["font_size"]},
+            }
+        )
+    colorbar = {**COLORBAR, "thickness": 10, "len": 0.9}
+    return _figure(
+        traces,
+        height=_height(*z.shape, width=int(width * 0.28) + COLORBAR_PX, title=True),
+        title=None,
+        annotations=annotations,
+        coloraxis={
+            "colorscale": THEME["signed"],
+            "cmin": weight_range[0],
+            "cmax": weight_range[1],
+            "colorbar": {**colorbar, "x": 0.6},
+        },
+        coloraxis2={
+            "colorscale": THEME["signed"],
+            "cmin": change_range[0],
+            "cmax": change_range[1],
+            "colorbar": {**colorbar, "x": 0.98},
+        },
+        **layout,
+    )
+
+
+def matrix(
+    arr: np.ndarray,
+    *,
+    title: str | None = None,
+    labels: tuple[str, str, str] = ("row", "col", "value"),
+    height: int = 260,
+) -> go.Figure:
+    """A (M, D) matrix, such as a dense layer's weight gradient, on a signed scale.
+
+    Cells are not kept square: a 64 × 784 matrix would otherwise be a thin strip.
+    """
+    arr = np.asarray(arr, dtype=np.float32)
+    if arr.ndim != 2:
+        raise ValueError(f"matrix needs a 2-D array, got shape {arr.shape}.")
+    zmin, zmax = symmetric_range(arr)
+    row, col, value = labels
+    trace = {
+        "type": "heatmap",
+        "z": arr,
+        "zmin": zmin,
+        "zmax": zmax,
+        "colorscale": THEME["signed"],
+        "colorbar": COLORBAR,
+        "hovertemplate": (
+            f"{row} %{{y}}, {col} %{{x}}<br>{value} %{{z:{VALUE_FORMAT}}}<extra></extra>"
+        ),
+    }
+    return _figure(
+        [trace],
+        height=height,
+        title=title,
+        xaxis={"showgrid": False, "zeroline": False},
+        yaxis={"autorange": "reversed", "showgrid": False, "zeroline": False},
+    )
+
+
+def bars(
+    values: np.ndarray,
+    *,
+    labels: Sequence[str] | None = None,
+    title: str | None = None,
+    value_name: str = "value",
+    height: int = 220,
+) -> go.Figure:
+    """A 1-D array of signed numbers as bars: blue above zero, red below (as THEME["signed"])."""
+    values = np.asarray(values, dtype=np.float64).reshape(-1)
+    x = (
+        [plotly_literal(label) for label in labels]
+        if labels is not None
+        else [str(i) for i in range(len(values))]
+    )
+    trace = {
+        "type": "bar",
+        "x": x,
+        "y": values,
+        "marker": {"color": np.where(values >= 0, POSITIVE, NEGATIVE).tolist()},
+        "hovertemplate": f"%{{x}}<br>{value_name} %{{y:{VALUE_FORMAT}}}<extra></extra>",
+    }
+    return _figure(
+        [trace],
+        height=height,
+        title=title,
+        xaxis={"type": "category", "showticklabels": len(values) <= 40},
+        yaxis=NUMBER_AXIS,
+    )
+
+
+def grouped_bars(
+    series: Mapping[str, np.ndarray],
+    *,
+    labels: Sequence[str],
+    title: str | None = None,
+    height: int = 240,
+) -> go.Figure:
+    """Several named 1-D arrays over the same labels, side by side (probability vs one-hot)."""
+    x = [plotly_literal(label) for label in labels]  # class names: from the learner, maybe
+    colors = [THEME["bar"], THEME["bar_highlight"], THEME["box"], "#54A24B"]
+    traces = [
+        {
+            "type": "bar",
+            "x": x,
+            "y": np.asarray(values, dtype=np.float64).reshape(-1),
+            "name": name,
+            "marker": {"color": colors[i % len(colors)]},
+            "hovertemplate": f"%{{x}}<br>{name} %{{y:{VALUE_FORMAT}}}<extra></extra>",
+        }
+        for i, (name, values) in enumerate(series.items())
+    ]
+    return _figure(
+        traces,
+        height=height,
+        title=title,
+        barmode="group",
+        legend={"orientation": "h", "y": -0.15},
+        xaxis={"type": "category"},
+        yaxis=NUMBER_AXIS,
+    )
+
+
+def loss_curve(
+    numbers: Sequence[int],
+    before: Sequence[float],
+    after: Sequence[float],
+    *,
+    names: tuple[str, str] = ("before the step", "after the step"),
+    x_title: str = "step",
+    y_title: str = "loss",
+    height: int = 300,
+) -> go.Figure:
+    """The loss before and after each step; a log scale once the values span 1000×."""
+    traces = [
+        {
+            "type": "scatter",
+            "x": list(numbers),
+            "y": list(ys),
+            "mode": "lines+markers",
+            "name": name,
+            "line": {"color": color},
+            "hovertemplate": f"{x_title} %{{x}}<br>{name}: %{{y:{VALUE_FORMAT}}}<extra></extra>",
+        }
+        for name, ys, color in zip(
+            names, (before, after), (THEME["curve_a"], THEME["curve_b"]), strict=True
+        )
+    ]
+    values = np.asarray([*before, *after], dtype=np.float64)
+    values = values[np.isfinite(values)]
+    log = bool(values.size) and values.min() > 0 and values.max() > 1000 * values.min()
+    yaxis: dict[str, Any] = {"title": {"text": y_title}, **NUMBER_AXIS}
+    if log:
+        # One labelled tick per power of ten (or per few), not plotly's 2s and 5s in between.
+        decades = np.log10(values.max()) - np.log10(values.min())
+        yaxis |= {
+            "type": "log",
+            "dtick": max(1, int(np.ceil(decades / 8))),
+            "exponentformat": "power",
+        }
+    last = max(numbers, default=1)
+    xaxis = {
+        "title": {"text": x_title},
+        "range": [min(numbers, default=1) - 0.5, last + 0.5],
+        "tick0": 1,
+        "dtick": max(1, int(np.ceil(last / 10))),  # whole steps only
+    }
+    return _figure(
+        traces,
+        height=height,
+        title=None,
+        xaxis=xaxis,
+        yaxis=yaxis,
+        legend={"orientation": "h", "y": 1.12},
+    )

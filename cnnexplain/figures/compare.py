@@ -1,0 +1,336 @@
+"""Plotly figure builders for the CNN-against-ANN page: arrays in, `go.Figure` out.
+
+Built like `figures` (its THEME for colours and sizes). The two networks always wear the same
+colours (MODEL_COLOURS), so a learner can follow one across every chart. Labels that come from
+the learner (class names of an uploaded zip) go through `figures.plotly_literal` before plotly
+sees them: plotly reads a few HTML tags in its texts, and a class folder may be called anything.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+
+import numpy as np
+import plotly.graph_objects as go
+from plotly.subplots import make_subplots
+
+from cnnexplain.figures.maps import THEME, plotly_literal, symmetric_range
+
+MODEL_COLOURS = {"CNN": THEME["curve_a"], "ANN": THEME["curve_b"]}
+CHANCE_COLOUR = "#9A9A9A"
+LEGEND = {"orientation": "h", "yanchor": "bottom", "y": 1.02, "xanchor": "left", "x": 0.0}
+# Four entries do not fit beside a title in half a page: the learning curves list them below.
+LEGEND_BELOW = {"orientation": "h", "yanchor": "top", "y": -0.22, "xanchor": "left", "x": 0.0}
+TILE_PX = 78  # one small picture in a grid
+# On a log axis, a measured size is labelled only this far (as a ratio) from the last one
+# labelled: Plotly's own log ticks label every 2, 3, ... 9 in between, and they run together.
+MIN_LABEL_RATIO = 1.3
+GRID_GAP = 0.02  # space between tiles, as a share of the figure
+
+
+def _colour(name: str) -> str:
+    return MODEL_COLOURS.get(name, THEME["bar"])
+
+
+def _figure(traces: list, *, height: int, title: str | None, **layout) -> go.Figure:
+    """One figure with the house margins and fonts, built in a single call."""
+    return go.Figure(
+        data=traces,
+        layout={
+            "height": height,
+            "margin": {**THEME["margin"], "t": 70 if title else 30},
+            "title": {"text": title, "font": {"size": THEME["font_size"] + 2}} if title else None,
+            "font": {"size": THEME["font_size"]},
+            "plot_bgcolor": "white",
+            **layout,
+        },
+    )
+
+
+def _axis(title: str, *, percent: bool = False, log: bool = False) -> dict:
+    axis = {"title": {"text": title}, "gridcolor": "#E5E5E5", "zeroline": False}
+    if percent:
+        axis.update(tickformat=".0%", range=[0, 1.02])
+    if log:
+        axis["type"] = "log"
+    return axis
+
+
+def log_ticks(values: Sequence[float]) -> dict:
+    """Axis settings that label a log axis at the measured `values` only (e.g. 50 100 200 400
+    800), skipping one that would sit closer than MIN_LABEL_RATIO to the last one labelled."""
+    shown: list[float] = []
+    for v in sorted({float(v) for v in values if v > 0}):
+        if not shown or v >= shown[-1] * MIN_LABEL_RATIO:
+            shown.append(v)
+    return {"tickmode": "array", "tickvals": shown, "ticktext": [f"{v:,g}" for v in shown]}
+
+
+def learning_curves(
+    train: Mapping[str, tuple[Sequence[float], Sequence[float]]],
+    held_out: Mapping[str, tuple[Sequence[float], Sequence[float]]],
+    *,
+    title: str,
+    x_title: str,
+    y_title: str,
+    train_label: str,
+    held_out_label: str,
+    percent: bool = False,
+    height: int = 360,
+) -> go.Figure:
+    """Both networks' curves of one measure: {name: (x, y)} for training and held-out points.
+
+    Held-out curves are thick with markers (one point per epoch), training curves thin (a point
+    every few steps). Traces are named "<network> <part>", e.g. "CNN held-out".
+    """
+    fmt = ".1%" if percent else ".4f"
+    traces = []
+    for name, (x, y) in train.items():
+        traces.append(
+            go.Scatter(
+                x=list(x),
+                y=list(y),
+                name=f"{name} {train_label}",
+                mode="lines",
+                line={"color": _colour(name), "width": 1},
+                opacity=0.7,
+                hovertemplate=f"{name} {train_label}<br>{x_title} %{{x:.2f}}<br>"
+                f"{y_title} %{{y:{fmt}}}<extra></extra>",
+            )
+        )
+    for name, (x, y) in held_out.items():
+        traces.append(
+            go.Scatter(
+                x=list(x),
+                y=list(y),
+                name=f"{name} {held_out_label}",
+                mode="lines+markers",
+                line={"color": _colour(name), "width": 3},
+                marker={"size": 7},
+                hovertemplate=f"{name} {held_out_label}<br>{x_title} %{{x:.0f}}<br>"
+                f"{y_title} %{{y:{fmt}}}<extra></extra>",
+            )
+        )
+    return _figure(
+        traces,
+        height=height,
+        title=title,
+        xaxis=_axis(x_title) | {"rangemode": "tozero"},
+        yaxis=_axis(y_title, percent=percent) | ({} if percent else {"rangemode": "tozero"}),
+        legend=LEGEND_BELOW,
+        margin={**THEME["margin"], "t": 40, "b": 90},
+    )
+
+
+def accuracy_lines(
+    x: Sequence[float] | Mapping[str, Sequence[float]],
+    accuracy: Mapping[str, Sequence[float]],
+    *,
+    title: str,
+    x_title: str,
+    y_title: str,
+    chance: float | None = None,
+    chance_label: str = "",
+    log_x: bool = False,
+    height: int = 300,
+) -> go.Figure:
+    """Accuracy of each network against one quantity (a change's strength, a set's size).
+
+    `x` is shared by every network, or given per network as {name: x}. `chance` draws the
+    accuracy of guessing as a dotted line. With `log_x` the x-axis is logarithmic and labelled
+    at the measured values only (`log_ticks`).
+    """
+    traces = []
+    for name, acc in accuracy.items():
+        xs = list(x[name] if isinstance(x, Mapping) else x)
+        traces.append(
+            go.Scatter(
+                x=xs,
+                y=list(acc),
+                name=name,
+                mode="lines+markers",
+                line={"color": _colour(name), "width": 3},
+                marker={"size": 8},
+                hovertemplate=f"{name}<br>{x_title}: %{{x:g}}<br>{y_title}: %{{y:.1%}}"
+                "<extra></extra>",
+            )
+        )
+    if chance is not None:
+        everywhere = sorted({v for t in traces for v in t.x})
+        if everywhere:
+            traces.append(
+                go.Scatter(
+                    x=[everywhere[0], everywhere[-1]],
+                    y=[chance, chance],
+                    name=chance_label,
+                    mode="lines",
+                    line={"color": CHANCE_COLOUR, "dash": "dot", "width": 2},
+                    hovertemplate=f"{chance_label}: %{{y:.1%}}<extra></extra>",
+                )
+            )
+    return _figure(
+        traces,
+        height=height,
+        title=title,
+        xaxis=_axis(x_title, log=log_x)
+        | (log_ticks([v for t in traces for v in t.x]) if log_x else {}),
+        yaxis=_axis(y_title, percent=True),
+        legend=LEGEND,
+    )
+
+
+def confusion(
+    matrix: np.ndarray,
+    class_names: Sequence[str],
+    *,
+    title: str,
+    true_title: str,
+    said_title: str,
+    share_title: str,
+    model: str = "",
+    height: int = 380,
+) -> go.Figure:
+    """A (K, K) confusion matrix as a heatmap: row = true class, column = the class said.
+
+    Hover gives the count and, after `share_title`, its share of the true class; with few
+    classes every count is also written in its cell.
+    """
+    counts = np.asarray(matrix, dtype=np.int64)
+    K = counts.shape[0]
+    if counts.shape != (K, K) or len(class_names) != K:
+        raise ValueError(
+            f"confusion needs a (K, K) matrix and K class names, got {counts.shape} and "
+            f"{len(class_names)} names."
+        )
+    labels = [plotly_literal(name) for name in class_names]
+    rows = counts.sum(axis=1, keepdims=True)
+    share = np.divide(counts, rows, out=np.zeros(counts.shape), where=rows > 0)
+    trace = go.Heatmap(
+        z=counts,
+        x=labels,
+        y=labels,
+        customdata=share,
+        colorscale=[[0.0, "#FFFFFF"], [1.0, _colour(model)]],
+        showscale=False,
+        xgap=1,
+        ygap=1,
+        hovertemplate=f"{true_title}: %{{y}}<br>{said_title}: %{{x}}<br>%{{z}}"
+        f"<br>{share_title}: %{{customdata:.1%}}<extra></extra>",
+    )
+    if K <= 12:
+        trace.update(texttemplate="%{z}", textfont={"size": THEME["font_size"]})
+    return _figure(
+        [trace],
+        height=height,
+        title=title,
+        xaxis={"title": {"text": said_title}, "type": "category", "side": "bottom"},
+        yaxis={"title": {"text": true_title}, "type": "category", "autorange": "reversed"},
+    )
+
+
+def _grid(count: int, columns: int, titles: Sequence[str]) -> tuple[go.Figure, int, int]:
+    cols = max(1, min(columns, count))
+    rows = max(1, -(-count // cols))
+    fig = make_subplots(
+        rows=rows,
+        cols=cols,
+        subplot_titles=[plotly_literal(t) for t in titles[:count]],
+        horizontal_spacing=GRID_GAP,
+        vertical_spacing=min(0.3, 0.25 / rows),
+    )
+    return fig, rows, cols
+
+
+def _finish_grid(fig: go.Figure, rows: int, count: int, cols: int) -> go.Figure:
+    for i in range(1, count + 1):
+        suffix = "" if i == 1 else str(i)
+        fig.layout[f"yaxis{suffix}"].update(
+            autorange="reversed", scaleanchor=f"x{suffix}", constrain="domain"
+        )
+        fig.layout[f"xaxis{suffix}"].update(constrain="domain")
+    plain_axis = {"showticklabels": False, "ticks": "", "showgrid": False, "zeroline": False}
+    fig.update_xaxes(**plain_axis)
+    fig.update_yaxes(**plain_axis)
+    fig.update_annotations(font_size=THEME["font_size"] - 1)
+    fig.update_layout(
+        height=rows * (TILE_PX + 24) + 20,
+        margin={"l": 5, "r": 5, "t": 25, "b": 5},
+        font={"size": THEME["font_size"]},
+        plot_bgcolor="white",
+        showlegend=False,
+    )
+    return fig
+
+
+def picture_grid(
+    images: np.ndarray,
+    titles: Sequence[str],
+    hovers: Sequence[Sequence[str]],
+    *,
+    columns: int = 6,
+) -> go.Figure:
+    """Small pictures (N, C, H, W) in [0, 1], each with a title above and hover lines.
+
+    One channel is drawn in grays (black 0, white 1), three as a colour picture. `titles` and
+    `hovers` (a few lines of text for each picture) may hold text from the learner: it is
+    escaped here.
+    """
+    images = np.asarray(images, dtype=np.float32)
+    if images.ndim != 4 or images.shape[1] not in (1, 3):
+        raise ValueError(f"picture_grid needs pictures (N, 1 or 3, H, W), got {images.shape}.")
+    count = len(images)
+    fig, rows, cols = _grid(count, columns, titles)
+    for i, picture in enumerate(images):
+        hover = "<br>".join(plotly_literal(line) for line in hovers[i]) + "<extra></extra>"
+        if picture.shape[0] == 1:
+            trace = go.Heatmap(
+                z=picture[0],
+                zmin=0.0,
+                zmax=1.0,
+                colorscale=THEME["image"],
+                showscale=False,
+                hovertemplate=hover,
+            )
+        else:
+            rgb = np.round(np.clip(picture.transpose(1, 2, 0), 0, 1) * 255).astype(np.uint8)
+            trace = go.Image(z=rgb, hovertemplate=hover)
+        fig.add_trace(trace, row=i // cols + 1, col=i % cols + 1)
+    return _finish_grid(fig, rows, count, cols)
+
+
+def weight_grid(
+    weights: np.ndarray,
+    titles: Sequence[str],
+    *,
+    cell_hover: str,
+    columns: int = 8,
+) -> go.Figure:
+    """First-layer weights (U, C, H, W) as small pictures, each on its own signed scale.
+
+    One channel: a heatmap, blue positive, red negative, white zero. Three channels: a colour
+    picture with 0 as middle gray. Hover shows the unit's title, then `cell_hover`, a plotly
+    template for one cell (%{y}, %{x}, %{z}).
+    """
+    weights = np.asarray(weights, dtype=np.float32)
+    if weights.ndim != 4 or weights.shape[1] not in (1, 3):
+        raise ValueError(f"weight_grid needs weights (U, 1 or 3, H, W), got {weights.shape}.")
+    count = len(weights)
+    fig, rows, cols = _grid(count, columns, titles)
+    for k, w in enumerate(weights):
+        low, high = symmetric_range(w)
+        template = f"{plotly_literal(titles[k])}<br>{cell_hover}<extra></extra>"
+        if w.shape[0] == 1:
+            trace = go.Heatmap(
+                z=w[0],
+                zmin=low,
+                zmax=high,
+                colorscale=THEME["signed"],
+                reversescale=False,
+                showscale=False,
+                hovertemplate=template,
+            )
+        else:
+            rgb = np.round((0.5 + w.transpose(1, 2, 0) / (2 * high)) * 255).astype(np.uint8)
+            trace = go.Image(z=rgb, hovertemplate=template)
+        fig.add_trace(trace, row=k // cols + 1, col=k % cols + 1)
+    return _finish_grid(fig, rows, count, cols)

@@ -1,0 +1,1 @@
+"""Data sets, pictures, user zips and model files: what comes in and goes out."""

@@ -1,0 +1,263 @@
+"""Saving a trained model to a file and loading it back, and the comparison as a table.
+
+A model file is what `torch.save` writes for one dict:
+
+    {"format": "cnnexplain-model", "version": 1,
+     "spec": spec_to_dict(model.spec) as a JSON string, "state_dict": {name: float32 tensor}}
+
+An uploaded model file is untrusted. `import_model` reads it with `torch.load(...,
+weights_only=True)`, which unpickles only tensors and plain containers and never runs code
+from the file; checks the container before that (a zip of stored, uncompressed records, no
+larger than it says); rebuilds the network from the spec alone; and accepts the weights only if
+every name, shape and dtype is what that network needs and every value is a finite number.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import math
+import zipfile
+from typing import Any
+
+import torch
+from torch import nn
+
+from cnnexplain.experiment.compare import MODEL_NAMES, ComparisonResult, RobustnessCurve
+from cnnexplain.model.spec import (
+    CNNSpec,
+    MLPSpec,
+    build_cnn,
+    build_mlp,
+    count_parameters,
+    spec_from_dict,
+    spec_to_dict,
+)
+
+FORMAT = "cnnexplain-model"
+FORMAT_VERSION = 1
+# A model file the comparison page can take back: 12 million float32 weights, far more than any
+# network that page trains on pictures of at most 64x64 pixels.
+MAX_MODEL_BYTES = 50 * 1024 * 1024
+MAX_RECORDS = 1_000  # files inside the torch.save zip: one per tensor, plus a few
+MAX_SPEC_CHARS = 100_000  # the JSON of a spec is a few hundred characters
+
+NOT_A_MODEL = "This file is not a cnnexplain model."
+DAMAGED = (
+    "This model file is damaged: its contents changed after it was saved. Export the model again."
+)
+_KEYS = {"format", "version", "spec", "state_dict"}
+
+
+class ModelFileError(ValueError):
+    """A model file that cannot be loaded; the message is meant for the user."""
+
+
+def export_model(model: nn.Module) -> bytes:
+    """The bytes of a model file holding `model`'s architecture and weights."""
+    spec = getattr(model, "spec", None)
+    if not isinstance(spec, CNNSpec | MLPSpec):
+        raise TypeError("Only models built by cnnexplain (with a .spec) can be exported.")
+    state = {name: t.detach().cpu().clone().contiguous() for name, t in model.state_dict().items()}
+    payload = {
+        "format": FORMAT,
+        "version": FORMAT_VERSION,
+        "spec": json.dumps(spec_to_dict(spec)),
+        "state_dict": state,
+    }
+    buffer = io.BytesIO()
+    torch.save(payload, buffer)
+    return buffer.getvalue()
+
+
+def import_model(data: bytes) -> nn.Module:
+    """The model a file from `export_model` holds, in eval mode, or ModelFileError saying why."""
+    if not isinstance(data, bytes | bytearray | memoryview):
+        raise TypeError(f"data must be the bytes of a model file, got {type(data).__name__}.")
+    data = bytes(data)
+    if len(data) > MAX_MODEL_BYTES:
+        raise ModelFileError(
+            f"This file is {len(data) / 2**20:,.0f} MB; a model file may be at most "
+            f"{MAX_MODEL_BYTES // 2**20} MB."
+        )
+    _check_container(data)
+    try:
+        payload = torch.load(io.BytesIO(data), map_location="cpu", weights_only=True)
+    except Exception:  # any failure to unpickle (unsafe content included) means: not ours
+        raise ModelFileError(NOT_A_MODEL) from None
+
+    if not isinstance(payload, dict) or set(payload) != _KEYS or payload["format"] != FORMAT:
+        raise ModelFileError(NOT_A_MODEL)
+    version = payload["version"]
+    if not isinstance(version, int) or isinstance(version, bool):
+        raise ModelFileError(NOT_A_MODEL)
+    if version != FORMAT_VERSION:
+        raise ModelFileError(
+            f"This model file has format version {version}, and this version of cnnexplain "
+            f"reads version {FORMAT_VERSION} only."
+        )
+
+    state = payload["state_dict"]
+    if not isinstance(state, dict):
+        raise ModelFileError(NOT_A_MODEL)
+    spec = _read_spec(payload["spec"])
+    needed = count_parameters(spec)
+    if needed * 4 > len(data):
+        raise ModelFileError(
+            f"The weights do not fit the architecture: it needs {needed:,} numbers, more than "
+            f"this {len(data):,}-byte file can hold."
+        )
+    model = build_cnn(spec) if isinstance(spec, CNNSpec) else build_mlp(spec)
+    _check_weights(state, model.state_dict())
+    with torch.no_grad():
+        model.load_state_dict({name: t.clone() for name, t in state.items()}, strict=True)
+    return model.eval()
+
+
+def _check_container(data: bytes) -> None:
+    """Refuse anything but torch.save's zip layout of intact, stored (uncompressed) records.
+
+    torch.load would unpack a compressed record to whatever size the record claims; with
+    stored records every byte it reads is a byte of the file.
+    """
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            infos = archive.infolist()
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, ValueError, EOFError, OSError):
+        raise ModelFileError(NOT_A_MODEL) from None
+    if not infos or len(infos) > MAX_RECORDS:
+        raise ModelFileError(NOT_A_MODEL)
+    for info in infos:
+        if info.compress_type != zipfile.ZIP_STORED or info.file_size != info.compress_size:
+            raise ModelFileError(NOT_A_MODEL)
+    if sum(info.file_size for info in infos) > len(data):
+        raise ModelFileError(NOT_A_MODEL)
+    # torch.load does not check the records' checksums: a changed weight would load silently.
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            for info in infos:
+                with archive.open(info) as record:
+                    while record.read(1 << 20):
+                        pass
+    except (zipfile.BadZipFile, ValueError, EOFError, OSError):
+        raise ModelFileError(DAMAGED) from None
+
+
+def _read_spec(text: Any) -> CNNSpec | MLPSpec:
+    if not isinstance(text, str) or len(text) > MAX_SPEC_CHARS:
+        raise ModelFileError(NOT_A_MODEL)
+    try:
+        raw = json.loads(text)
+    except ValueError:
+        raise ModelFileError(NOT_A_MODEL) from None
+    try:
+        return spec_from_dict(raw)
+    except (ValueError, TypeError) as err:
+        raise ModelFileError(f"The architecture in this file cannot be built: {err}") from None
+
+
+def _shape(t: torch.Tensor) -> str:
+    return "(" + ", ".join(str(n) for n in t.shape) + ")"
+
+
+def _check_weights(state: dict, expected: dict[str, torch.Tensor]) -> None:
+    """Every tensor the architecture needs, with its shape and dtype, finite; nothing else."""
+    unfit = "The weights do not fit the architecture: "
+    missing = [name for name in expected if name not in state]
+    if missing:
+        raise ModelFileError(f"{unfit}{', '.join(missing)} missing from the file.")
+    extra = [str(name) for name in state if name not in expected]
+    if extra:
+        raise ModelFileError(
+            f"{unfit}the file has {', '.join(extra[:5])}, which the architecture does not have."
+        )
+    for name, need in expected.items():
+        got = state[name]
+        if not isinstance(got, torch.Tensor) or got.layout != torch.strided:
+            raise ModelFileError(f"{unfit}{name} is not an array of numbers.")
+        if got.shape != need.shape:
+            raise ModelFileError(
+                f"{unfit}{name} has shape {_shape(got)} but the architecture needs {_shape(need)}."
+            )
+        if got.dtype != need.dtype:
+            raise ModelFileError(
+                f"{unfit}{name} holds {str(got.dtype).removeprefix('torch.')} numbers but the "
+                f"architecture needs {str(need.dtype).removeprefix('torch.')}."
+            )
+        if not torch.isfinite(got).all():
+            raise ModelFileError(
+                f"The weights in {name} include values that are not finite numbers (NaN or "
+                "infinity), so the model cannot be used."
+            )
+
+
+# ---------------------------------------------------------------------------------------------
+# The comparison as CSV
+
+
+def _cell(value: Any) -> str:
+    """A CSV cell: numbers as plain decimals (NaN as empty), text safe to open in a spreadsheet."""
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, int):
+        return str(value)
+    if isinstance(value, float):
+        return "" if math.isnan(value) else f"{value:.6g}"
+    text = str(value)
+    # A spreadsheet runs a cell that starts like a formula; class names come from users.
+    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
+
+
+def comparison_csv(
+    result: ComparisonResult, robustness: dict[str, RobustnessCurve] | None = None
+) -> str:
+    """The comparison's numbers as CSV: one row per measure, one column per network.
+
+    Rows: the data set, parameter counts (total and per layer), training (epochs, steps,
+    samples, seconds, samples per second), held-out loss and accuracy, test examples only this
+    network gets wrong, accuracy on each class, and, with `robustness`, the accuracy at each
+    level of each perturbation.
+    """
+    models = [result.models[name] for name in MODEL_NAMES]
+    rows: list[list[Any]] = [["measure", *MODEL_NAMES]]
+
+    def add(measure: str, values: list[Any]) -> None:
+        rows.append([measure, *values])
+
+    add("data set", [result.dataset] * len(models))
+    add("parameters (total)", [m.total_params for m in models])
+    layers = list(dict.fromkeys(name for m in models for name, _ in m.layer_params))
+    for layer in layers:
+        add(f"parameters in {layer}", [dict(m.layer_params).get(layer, "") for m in models])
+    add("epochs trained", [m.epochs_done for m in models])
+    add("gradient steps", [m.steps for m in models])
+    add("training samples processed", [m.samples_seen for m in models])
+    add("training time (s)", [m.train_seconds for m in models])
+    add("samples per second", [m.samples_per_second for m in models])
+    add("training complete", [m.complete for m in models])
+    add("test examples", [len(result.y_test)] * len(models))
+    add("test loss", [m.test_loss for m in models])
+    add("test accuracy", [m.test_acc for m in models])
+    add(
+        "test examples only this network gets wrong",
+        [len(result.only_wrong[m.name]) for m in models],
+    )
+    for k, class_name in enumerate(result.class_names):
+        per_class = []
+        for m in models:
+            total = int(m.confusion[k].sum())
+            per_class.append(float(m.confusion[k, k]) / total if total else float("nan"))
+        add(f"accuracy on class {class_name}", per_class)
+    for curve in (robustness or {}).values():
+        for i, level in enumerate(curve.levels):
+            add(
+                f"accuracy at {curve.perturbation} {level:g} ({curve.label})",
+                [curve.accuracy[name][i] for name in MODEL_NAMES],
+            )
+
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    for row in rows:
+        writer.writerow([_cell(v) for v in row])
+    return out.getvalue()

@@ -1,0 +1,1 @@
+"""Network specs, torch builders, the traced forward pass, the inspected backprop step."""

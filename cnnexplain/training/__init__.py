@@ -1,0 +1,1 @@
+"""Training as a generator of records, the shared trained-model store, shipped weights."""

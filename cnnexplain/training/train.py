@@ -1,0 +1,247 @@
+"""Training as a generator of metric records.
+
+A page iterates over `train(...)` and redraws its progress after each record, so the loop never
+holds the screen and can be stopped between any two records. Nothing here keeps a model or an
+optimizer in a module global: the caller owns both.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+
+from cnnexplain.core import checks
+from cnnexplain.core.optim import MAX_LR, OPTIMIZERS, torch_optimizer
+
+OPTIMIZER_KINDS = OPTIMIZERS
+# Limits on a training run. A run holds the shared server's CPU for as long as it lasts, so
+# each limit is well past what a lesson needs and short of what would keep the server busy
+# for hours.
+MAX_EPOCHS = 200  # passes over the training set; the page's curves flatten long before
+MAX_BATCH_SIZE = 4096  # samples per step, held in memory with every activation of the network
+# Seeds go to torch's generators and numpy's: 2**32 - 1, the largest numpy's older generators
+# take, is a seed all of them accept.
+MAX_SEED = 2**32 - 1
+
+
+@dataclass(frozen=True)
+class TrainConfig:
+    """How to train; the same config and seed always give the same numbers."""
+
+    epochs: int = 15  # passes over the training set, 1 to MAX_EPOCHS
+    batch_size: int = 32  # samples per gradient step, 1 to MAX_BATCH_SIZE (and the data set)
+    lr: float = 3e-3  # learning rate, above 0 and at most MAX_LR
+    optimizer: str = "adam"  # one of OPTIMIZER_KINDS
+    momentum: float = 0.9  # used by "momentum" only; at least 0 and below 1
+    seed: int = 0  # shuffling order, 0 to MAX_SEED
+    max_train: int | None = None  # use only the first N training samples (data-efficiency runs)
+
+    def __post_init__(self) -> None:
+        # Checked values are stored back as plain ints and floats (numpy scalars included), so
+        # equal configs compare and hash equal.
+        _set(self, "epochs", checks.whole("Epochs", self.epochs, 1, MAX_EPOCHS))
+        _set(self, "batch_size", checks.whole("Batch size", self.batch_size, 1, MAX_BATCH_SIZE))
+        _set(self, "lr", checks.number("Learning rate", self.lr, above=0, at_most=MAX_LR))
+        if not isinstance(self.optimizer, str) or self.optimizer not in OPTIMIZER_KINDS:
+            raise ValueError(
+                f"Unknown optimizer {checks.quoted(self.optimizer)}: choose one of "
+                f"{', '.join(OPTIMIZER_KINDS)}."
+            )
+        _set(self, "momentum", checks.fraction("Momentum", self.momentum))
+        _set(self, "seed", checks.whole("The seed", self.seed, 0, MAX_SEED))
+        if self.max_train is not None:
+            _set(self, "max_train", checks.whole("max_train", self.max_train, 1))
+
+
+def _set(config: TrainConfig, name: str, value: object) -> None:
+    object.__setattr__(config, name, value)
+
+
+@dataclass(frozen=True)
+class TrainRecord:
+    """One point on the training curves.
+
+    Step records carry NaN test numbers because the held-out set is only evaluated at the end
+    of an epoch: a curve of test accuracy plots the epoch records alone.
+    """
+
+    epoch: int  # 1-based epoch this record closes (or, for a step record, is inside)
+    step: int  # gradient steps taken so far
+    samples_seen: int  # training samples processed so far
+    train_loss: float  # mean loss over this epoch's batches (so far, for a step record)
+    train_acc: float  # accuracy over this epoch's batches (as the weights were when each ran)
+    test_loss: float  # loss on the held-out set after this epoch; NaN in a step record
+    test_acc: float  # accuracy on the held-out set after this epoch; NaN in a step record
+    elapsed_s: float  # wall time since training started
+    progress: float  # fraction of all planned steps done, 0..1
+    kind: str = "epoch"  # "epoch": closes an epoch; "step": progress inside one, see `train`
+
+
+def make_optimizer(
+    model: torch.nn.Module, kind: str, *, lr: float, momentum: float = 0.9
+) -> torch.optim.Optimizer:
+    """The torch optimizer named by `kind` ("sgd", "momentum" or "adam")."""
+    options = {"momentum": momentum} if kind == "momentum" else {}
+    return torch_optimizer(kind, model.parameters(), lr=lr, **options)
+
+
+def loss_and_correct(
+    logits: torch.Tensor, y: torch.Tensor, head: str
+) -> tuple[torch.Tensor, torch.Tensor]:
+    """Mean loss and number of correct predictions for a batch of logits (N, K) or (N, 1)."""
+    if head == "sigmoid":
+        z = logits.reshape(-1)
+        loss = F.binary_cross_entropy_with_logits(z, y.to(z.dtype))
+        correct = ((z > 0).long() == y).sum()
+    else:
+        loss = F.cross_entropy(logits, y)
+        correct = (logits.argmax(dim=1) == y).sum()
+    return loss, correct
+
+
+@torch.no_grad()
+def evaluate(
+    model: torch.nn.Module, x: np.ndarray, y: np.ndarray, batch_size: int = 512
+) -> tuple[float, float]:
+    """(mean loss, accuracy) of `model` on x (N, C, H, W), y (N,); leaves the mode as it was."""
+    was_training = model.training
+    model.eval()
+    total_loss, total_correct = 0.0, 0
+    for start in range(0, len(x), batch_size):
+        xb = torch.tensor(x[start : start + batch_size], dtype=torch.float32)
+        yb = torch.tensor(y[start : start + batch_size], dtype=torch.int64)
+        loss, correct = loss_and_correct(model(xb), yb, model.spec.head)
+        total_loss += float(loss) * len(xb)
+        total_correct += int(correct)
+    model.train(was_training)
+    return total_loss / len(x), total_correct / len(x)
+
+
+@torch.no_grad()
+def predict(model: torch.nn.Module, x: np.ndarray, batch_size: int = 512) -> np.ndarray:
+    """Predicted class (N,) for x (N, C, H, W)."""
+    was_training = model.training
+    model.eval()
+    out = []
+    for start in range(0, len(x), batch_size):
+        logits = model(torch.tensor(x[start : start + batch_size], dtype=torch.float32))
+        if model.spec.head == "sigmoid":
+            out.append((logits.reshape(-1) > 0).long())
+        else:
+            out.append(logits.argmax(dim=1))
+    model.train(was_training)
+    return torch.cat(out).numpy()
+
+
+def check_report_every(report_every: int | None) -> None:
+    """Refuse a report_every that is not None or a whole number of steps, at least 1."""
+    if report_every is not None and (
+        isinstance(report_every, bool) or not isinstance(report_every, int) or report_every < 1
+    ):
+        raise ValueError(
+            f"report_every must be a whole number of steps, at least 1, or None; "
+            f"got {checks.quoted(report_every)}."
+        )
+
+
+def check_batch_size(config: TrainConfig, n_train: int) -> None:
+    """Refuse a batch larger than the `n_train` samples it is drawn from (or no samples).
+
+    Such a batch would silently be the whole set, and the page would say it trained with a
+    batch size it never used.
+    """
+    if n_train == 0:
+        raise ValueError("There are no training samples.")
+    if config.batch_size > n_train:
+        raise ValueError(
+            f"The batch size is {config.batch_size} but there are only {n_train:,} training "
+            f"samples: choose a batch size of at most {n_train:,}."
+        )
+
+
+def train(
+    model: torch.nn.Module,
+    x_train: np.ndarray,
+    y_train: np.ndarray,
+    x_test: np.ndarray,
+    y_test: np.ndarray,
+    config: TrainConfig = TrainConfig(),
+    *,
+    report_every: int | None = None,
+) -> Iterator[TrainRecord]:
+    """Train `model` in place, yielding one record per epoch.
+
+    x arrays are (N, C, H, W) float32, y arrays (N,) integer labels. The shuffling order comes
+    from `config.seed` alone, so a fresh model with the same seed gives the same records.
+
+    With `report_every`, a record of kind "step" also comes after every `report_every`-th
+    gradient step of the run, so a page can show progress inside a long epoch. Its train loss
+    and accuracy cover the epoch's batches so far; its test numbers are NaN. A step that ends an
+    epoch gets no step record: the epoch record follows at once. Step records change nothing
+    else: the epoch records, and the weights, are the same with or without them.
+    """
+    check_report_every(report_every)
+    if not isinstance(config, TrainConfig):
+        raise TypeError(f"config must be a TrainConfig, got {type(config).__name__}.")
+    if config.max_train is not None:
+        x_train, y_train = x_train[: config.max_train], y_train[: config.max_train]
+    check_batch_size(config, len(x_train))
+    # torch.tensor copies: the shared data sets are read-only and must stay untouched.
+    xt = torch.tensor(x_train, dtype=torch.float32)
+    yt = torch.tensor(y_train, dtype=torch.int64)
+    n = len(xt)
+    optimizer = make_optimizer(model, config.optimizer, lr=config.lr, momentum=config.momentum)
+    generator = torch.Generator().manual_seed(config.seed)
+    steps_per_epoch = -(-n // config.batch_size)
+    total_steps = steps_per_epoch * config.epochs
+    head = model.spec.head
+    step, seen = 0, 0
+    start = time.perf_counter()
+    model.train()
+    for epoch in range(1, config.epochs + 1):
+        order = torch.randperm(n, generator=generator)
+        epoch_loss, epoch_correct, epoch_seen = 0.0, 0, 0
+        for first in range(0, n, config.batch_size):
+            idx = order[first : first + config.batch_size]
+            xb, yb = xt[idx], yt[idx]
+            optimizer.zero_grad(set_to_none=True)
+            loss, correct = loss_and_correct(model(xb), yb, head)
+            loss.backward()
+            optimizer.step()
+            step += 1
+            seen += len(idx)
+            epoch_seen += len(idx)
+            epoch_loss += loss.item() * len(idx)
+            epoch_correct += int(correct)
+            if report_every is not None and step % report_every == 0 and epoch_seen < n:
+                yield TrainRecord(
+                    epoch=epoch,
+                    step=step,
+                    samples_seen=seen,
+                    train_loss=epoch_loss / epoch_seen,
+                    train_acc=epoch_correct / epoch_seen,
+                    test_loss=float("nan"),
+                    test_acc=float("nan"),
+                    elapsed_s=time.perf_counter() - start,
+                    progress=step / total_steps,
+                    kind="step",
+                )
+        test_loss, test_acc = evaluate(model, x_test, y_test)
+        model.train()
+        yield TrainRecord(
+            epoch=epoch,
+            step=step,
+            samples_seen=seen,
+            train_loss=epoch_loss / n,
+            train_acc=epoch_correct / n,
+            test_loss=test_loss,
+            test_acc=test_acc,
+            elapsed_s=time.perf_counter() - start,
+            progress=step / total_steps,
+        )
+    model.eval()

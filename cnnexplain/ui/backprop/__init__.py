@@ -1,0 +1,1 @@
+"""The backpropagation page's sections."""

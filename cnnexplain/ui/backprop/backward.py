@@ -1,0 +1,260 @@
+"""The gradient of one step, stage by stage, from the loss back to the first convolution.
+
+One bordered box per stage of the model, in reverse order, each drawn from the step's record:
+the gradient arriving at the stage, what the stage does to it (its local slopes, the pooling's
+routing, a reshape), the gradient it passes back, and for dense and convolution stages the
+gradients of their weights and biases. The stages come from the record, so any architecture the
+sidebar builds is drawn.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import plotly.graph_objects as go
+import streamlit as st
+
+from cnnexplain.figures import backprop as bpfig
+from cnnexplain.figures.maps import THEME, symmetric_range
+from cnnexplain.model.backprop import StageGrad, StepRecord, local_gradient
+from cnnexplain.texts import backprop as text
+from cnnexplain.ui.backprop.formulas import sigmoid_tex, softmax_true_tex
+from cnnexplain.ui.backprop.views import clamped
+
+HALF_PX = 460  # half of the page's width, for a map grid drawn in one of two columns
+
+
+def example_picker(record: StepRecord, class_names: tuple[str, ...]) -> int:
+    """Which picture of the batch the maps show."""
+    count = len(record.labels)
+    if count == 1:
+        return 0
+    clamped("bp_example", 0, count - 1, 0)
+    n = int(st.number_input(text.EXAMPLE, 0, count - 1, key="bp_example", help=text.EXAMPLE_HELP))
+    st.caption(text.EXAMPLE_LABEL.format(n=n, label=class_names[record.labels[n]]))
+    return n
+
+
+def _chart(fig: go.Figure, key: str) -> None:
+    st.plotly_chart(fig, key=key)
+
+
+def _vector_or_maps(
+    values: np.ndarray, title: str, key: str, zrange: tuple[float, float] | None = None
+) -> None:
+    """One picture's gradient: maps (C, H, W) as tiles, a vector as bars."""
+    if values.ndim == 3:
+        _chart(bpfig.map_grid(values, zrange=zrange, title=title, labels=text.HOVER_MAP), key)
+    else:
+        _chart(bpfig.bars(values, title=title, value_name=text.HOVER_GRADIENT), key)
+
+
+def _local_chart(local: np.ndarray, title: str, key: str) -> None:
+    """An activation's slopes or a pooling's shares: never negative, on the maps' scale."""
+    top = float(np.max(local, initial=0.0)) or 1.0
+    if local.ndim == 3:
+        _chart(
+            bpfig.map_grid(
+                local,
+                zrange=(0.0, top),
+                colorscale=THEME["maps"],
+                title=title,
+                labels=text.HOVER_MAP,
+            ),
+            key,
+        )
+    else:
+        _chart(bpfig.bars(local, title=title, value_name=text.HOVER_GRADIENT), key)
+
+
+def _loss_to_logits(record: StepRecord, n: int, class_names: tuple[str, ...], head: str) -> None:
+    N = len(record.labels)
+    label = int(record.labels[n])
+    with st.container(border=True):
+        st.markdown(f"#### {text.LOSS_STAGE}")
+        if head == "sigmoid":
+            st.write(text.SIGMOID_GRADIENT)
+            p = float(record.probs[n, 1])
+            st.latex(sigmoid_tex(p, label, N, float(record.dlogits[n, 0])))
+            return
+        st.write(text.SOFTMAX_GRADIENT)
+        st.latex(text.SOFTMAX_TEX)
+        st.latex(
+            softmax_true_tex(
+                label,
+                class_names[label],
+                float(record.probs[n, label]),
+                N,
+                float(record.dlogits[n, label]),
+            )
+        )
+        onehot = np.zeros(record.probs.shape[1])
+        onehot[label] = 1.0
+        left, right = st.columns(2)
+        with left:
+            series = dict(zip(text.PROBS_SERIES, (record.probs[n], onehot), strict=True))
+            _chart(
+                bpfig.grouped_bars(series, labels=class_names, title=text.PROBS_TITLE),
+                "bp_probs",
+            )
+        with right:
+            _chart(
+                bpfig.bars(
+                    record.dlogits[n],
+                    labels=class_names,
+                    title=text.LOGIT_GRADIENT_TITLE,
+                    value_name=text.HOVER_GRADIENT,
+                ),
+                "bp_dlogits",
+            )
+
+
+def _stage_title(stage: StageGrad) -> str:
+    what = text.STAGE_WHAT[stage.kind].format(
+        activation=stage.hparams.get("activation", ""),
+        pool=stage.hparams.get("pool", ""),
+        size=stage.hparams.get("size", ""),
+    )
+    return text.STAGE_TITLE.format(name=stage.name, what=what)
+
+
+def _dense_stage(stage: StageGrad, n: int) -> None:
+    st.write(text.DENSE_EXPLAIN)
+    st.latex(text.DENSE_TEX)
+    arriving, weights, bias = st.columns([1, 2, 1])
+    with arriving:
+        _vector_or_maps(stage.dout[n], text.ARRIVING_TITLE, f"bp_{stage.name}_dout")
+    with weights:
+        rows, cols = stage.dw.shape
+        _chart(
+            bpfig.matrix(
+                stage.dw,
+                title=text.DENSE_W_TITLE.format(name=stage.name, rows=rows, cols=cols),
+                labels=text.HOVER_MATRIX,
+            ),
+            f"bp_{stage.name}_dw",
+        )
+    with bias:
+        _chart(
+            bpfig.bars(
+                stage.db,
+                title=text.DENSE_B_TITLE.format(name=stage.name),
+                value_name=text.HOVER_GRADIENT,
+            ),
+            f"bp_{stage.name}_db",
+        )
+
+
+def _through_stage(stage: StageGrad, n: int, local_title: str) -> None:
+    """Arriving gradient, the stage's local slopes or shares, and the gradient passed back."""
+    local = local_gradient(stage)[n]
+    zrange = symmetric_range(stage.dout[n], stage.dx[n])
+    arriving, middle, leaving = st.columns(3)
+    with arriving:
+        _vector_or_maps(stage.dout[n], text.ARRIVING_TITLE, f"bp_{stage.name}_dout", zrange)
+    with middle:
+        _local_chart(local, local_title, f"bp_{stage.name}_local")
+    with leaving:
+        _vector_or_maps(stage.dx[n], text.LEAVING_TITLE, f"bp_{stage.name}_dx", zrange)
+
+
+def _activation_stage(stage: StageGrad, n: int) -> None:
+    activation = stage.hparams["activation"]
+    st.write(text.ACTIVATION_EXPLAIN[activation])
+    _through_stage(stage, n, text.LOCAL_ACTIVATION_TITLE.format(activation=activation))
+
+
+def _pool_stage(stage: StageGrad, n: int) -> None:
+    area = stage.hparams["size"] ** 2
+    st.write(text.POOL_EXPLAIN[stage.hparams["pool"]].format(area=area))
+    _through_stage(stage, n, text.LOCAL_POOL_TITLE)
+
+
+def _flatten_stage(stage: StageGrad, n: int) -> None:
+    st.write(text.FLATTEN_EXPLAIN)
+    channels, rows, cols = stage.dx.shape[1:]
+    flat, maps = st.columns(2)
+    with flat:
+        _chart(
+            bpfig.bars(
+                stage.dout[n],
+                title=text.FLATTEN_VECTOR_TITLE.format(size=stage.dout.shape[1]),
+                value_name=text.HOVER_GRADIENT,
+            ),
+            f"bp_{stage.name}_dout",
+        )
+    with maps:
+        _chart(
+            bpfig.map_grid(
+                stage.dx[n],
+                title=text.FLATTEN_MAPS_TITLE.format(channels=channels, rows=rows, cols=cols),
+                labels=text.HOVER_MAP,
+                width=HALF_PX,
+            ),
+            f"bp_{stage.name}_dx",
+        )
+
+
+def _conv_stage(stage: StageGrad, n: int, first: bool) -> None:
+    st.write(text.CONV_EXPLAIN)
+    filters, channels, kh, kw = stage.dw.shape
+    arriving, bias, picture = st.columns(3)
+    with arriving:
+        _vector_or_maps(stage.dout[n], text.ARRIVING_TITLE, f"bp_{stage.name}_dout")
+    with bias:
+        _chart(
+            bpfig.bars(
+                stage.db,
+                title=text.CONV_B_TITLE.format(name=stage.name),
+                value_name=text.HOVER_GRADIENT,
+            ),
+            f"bp_{stage.name}_db",
+        )
+    if first:
+        with picture:
+            _vector_or_maps(stage.dx[n], text.INPUT_GRADIENT_TITLE, f"bp_{stage.name}_dx")
+            st.caption(text.INPUT_GRADIENT)
+    title = text.CONV_W_TITLE.format(
+        name=stage.name, filters=filters, channels=channels, kh=kh, kw=kw
+    )
+    _chart(
+        bpfig.kernel_grid(stage.dw, title=title, labels=text.HOVER_KERNEL),
+        f"bp_{stage.name}_dw",
+    )
+
+
+def _agreeing_digits(relative_error: float) -> int:
+    """Significant digits two results share, from their relative error (float64 holds ~16)."""
+    if not math.isfinite(relative_error):
+        return 0
+    if relative_error == 0:
+        return 16
+    return max(0, min(16, math.floor(-math.log10(relative_error))))
+
+
+def show_backward(record: StepRecord, n: int, class_names: tuple[str, ...], head: str) -> None:
+    """From the loss back to the first convolution, one bordered box per stage."""
+    st.write(text.BACKWARD_INTRO)
+    st.caption(
+        text.CHECKED.format(
+            grad_digits=_agreeing_digits(record.grad_relative_error),
+            update_digits=_agreeing_digits(record.update_relative_error),
+        )
+    )
+    st.caption(text.WHY_FLOAT64)
+    _loss_to_logits(record, n, class_names, head)
+    first_conv = next(s.name for s in record.stage_grads if s.kind == "conv")
+    for stage in reversed(record.stage_grads):
+        with st.container(border=True):
+            st.markdown(f"#### {_stage_title(stage)}")
+            if stage.kind in ("dense", "logits"):
+                _dense_stage(stage, n)
+            elif stage.kind == "activation":
+                _activation_stage(stage, n)
+            elif stage.kind == "pool":
+                _pool_stage(stage, n)
+            elif stage.kind == "flatten":
+                _flatten_stage(stage, n)
+            elif stage.kind == "conv":
+                _conv_stage(stage, n, first=stage.name == first_conv)

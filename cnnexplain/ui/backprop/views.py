@@ -1,0 +1,426 @@
+"""The backpropagation page's controls and the learner's own stepping state.
+
+Each user steps their own copy of the shared model. `Stepper`, kept in the user's session under
+STATE_KEY, holds that copy, the `history.StepHistory` of their weights and optimizer state, the
+record of the last step (to draw), and messages to show once after the next rerun. The drawing
+of a step lives beside this module: `backprop_backward` (the gradient stage by stage) and
+`backprop_weights` (one kernel weight's arithmetic, every kernel before and after).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import numpy as np
+import streamlit as st
+from torch import nn
+
+from cnnexplain.core.optim import OPTIMIZERS
+from cnnexplain.figures import backprop as bpfig
+from cnnexplain.io.datasets import Dataset, batches
+from cnnexplain.io.images import to_display
+from cnnexplain.model.backprop import (
+    EXPLOSION_CHANCE_MULTIPLE,
+    MAX_LR,
+    OptimizerSettings,
+    StepOutcome,
+    StepRecord,
+    inspected_step,
+    load_params,
+    params_of,
+    step_outcome,
+)
+from cnnexplain.model.history import OptState, StepHistory
+from cnnexplain.model.spec import clone_model
+from cnnexplain.texts import backprop as text
+from cnnexplain.training.store import TrainedModel
+from cnnexplain.ui.kit.inputs import input_picker, show_input, stop_until_labelled
+from cnnexplain.ui.kit.widgets import problem, recall, remember
+
+STATE_KEY = "bp_state"
+MAX_BATCH = 32  # a step on 32 pictures keeps a record of about 10 MB for the default network
+MAX_RUN = 100
+LR_CHOICES = tuple(
+    round(m * 10.0**e, 6) for e in range(-4, 1) for m in (1, 2, 5) if m * 10.0**e <= MAX_LR
+) + (MAX_LR,)
+DEFAULT_LR = 0.001
+THUMBNAILS = 16  # batch pictures shown
+
+
+def number(value: float) -> str:
+    """A number as the page writes it: 6 significant digits."""
+    return f"{value:.6g}"
+
+
+def clamped(key: str, low: int, high: int, default: int) -> None:
+    """Keep a widget's remembered value inside its current range (the network may change)."""
+    value = st.session_state.get(key, default)
+    st.session_state[key] = min(max(int(value), low), high)
+
+
+@dataclass
+class LastStep:
+    """The most recent step, kept to draw it."""
+
+    record: StepRecord  # everything the step computed
+    state_in: OptState | None  # the optimizer state it started from (None: a fresh optimizer)
+    number: int  # its number in the history
+    outcome: StepOutcome  # what it did to the loss and the weights, as the page says it
+
+
+@dataclass
+class Stepper:
+    """One user's stepping: their own model, their history, and what to show next."""
+
+    key: tuple  # (spec, data set key, trained): the shared model the steps started from
+    model: nn.Module  # the user's own copy; loaded with history.current before every step
+    history: StepHistory
+    last: LastStep | None = None  # None before the first step and after undo or reset
+    # (kind, words) to show once: "info", "warning", "error", or "refused" (a library message)
+    notices: list[tuple[str, str]] = field(default_factory=list)
+
+
+@dataclass(frozen=True, eq=False)
+class Batch:
+    """The pictures a step learns from."""
+
+    x: np.ndarray  # (N, C, H, W) float32, the step's own writable copy
+    y: np.ndarray  # (N,) int64 true classes
+
+
+def stepper(entry: TrainedModel, dataset_key: str) -> Stepper:
+    """The user's Stepper, started over from `entry` when the network or data set changed."""
+    key = (entry.spec, dataset_key, entry.trained)
+    current = st.session_state.get(STATE_KEY)
+    if current is None or current.key != key:
+        model = clone_model(entry.model)
+        fresh = Stepper(key=key, model=model, history=StepHistory(params_of(model)))
+        if current is not None:
+            fresh.notices.append(("info", text.RESTARTED))
+        st.session_state[STATE_KEY] = fresh
+    return st.session_state[STATE_KEY]
+
+
+# --- what the network learns from
+
+
+def batch_picker(data: Dataset) -> Batch:
+    """One picture from the input picker, or a seeded batch from the training set."""
+    recall("bp_source", next(iter(text.SOURCES)))
+    source = remember(
+        "bp_source",
+        st.radio(
+            text.SOURCE,
+            list(text.SOURCES),
+            format_func=text.SOURCES.get,
+            horizontal=True,
+            key="bp_source",
+        ),
+    )
+    if source == "picture":
+        chosen = input_picker(data)
+        show_input(chosen, data)
+        if chosen.label is None:  # a step learns from a label only the learner knows
+            stop_until_labelled(text.PICTURE_NEEDS_LABEL, drawn=("bp_source",))
+        return Batch(x=np.array(chosen.x[None], dtype=np.float32), y=np.array([chosen.label]))
+    left, right = st.columns(2)
+    with left:
+        recall("bp_batch_size", 16)
+        size = remember(
+            "bp_batch_size",
+            st.number_input(
+                text.BATCH_SIZE, 2, MAX_BATCH, key="bp_batch_size", help=text.BATCH_SIZE_HELP
+            ),
+        )
+    with right:
+        recall("bp_seed", 0)
+        seed = remember(
+            "bp_seed",
+            st.number_input(
+                text.BATCH_SEED, 0, 1_000_000, key="bp_seed", help=text.BATCH_SEED_HELP
+            ),
+        )
+    x, y = next(batches(data.x_train, data.y_train, int(size), seed=int(seed)))
+    st.caption(text.BATCH_CAPTION.format(n=len(y), total=len(data.y_train)))
+    shown = min(len(y), THUMBNAILS)
+    st.image(
+        [to_display(picture) for picture in x[:shown]],
+        caption=[data.class_names[k] for k in y[:shown]],
+        width=56,
+    )
+    return Batch(x=np.array(x, dtype=np.float32), y=np.array(y, dtype=np.int64))
+
+
+# --- the optimizer
+
+
+def optimizer_picker(history: StepHistory) -> OptimizerSettings:
+    """The optimizer and its learning rate (a log scale up to MAX_LR)."""
+    left, right = st.columns([1, 2])
+    with left:
+        recall("bp_optimizer", OPTIMIZERS[0])
+        kind = remember(
+            "bp_optimizer",
+            st.radio(
+                text.OPTIMIZER, OPTIMIZERS, format_func=text.OPTIMIZER_NAMES.get, key="bp_optimizer"
+            ),
+        )
+    with right:
+        recall("bp_lr", DEFAULT_LR)
+        lr = remember(
+            "bp_lr",
+            st.select_slider(
+                text.LR,
+                options=LR_CHOICES,
+                format_func=lambda v: f"{v:g}",
+                key="bp_lr",
+                help=text.LR_HELP,
+            ),
+        )
+    try:
+        settings = OptimizerSettings(kind=kind, lr=lr)
+    except ValueError as err:
+        problem(text.SETTINGS_REFUSED, str(err))
+        st.stop()
+    beta1, beta2 = settings.betas
+    st.caption(
+        text.OPTIMIZER_HELP[kind].format(momentum=settings.momentum, beta1=beta1, beta2=beta2)
+    )
+    previous = history.current.opt_kind
+    if previous is not None and previous != kind:
+        st.caption(
+            text.SWITCHED.format(
+                previous=text.OPTIMIZER_NAMES[previous], current=text.OPTIMIZER_NAMES[kind]
+            )
+        )
+    return settings
+
+
+# --- stepping
+
+
+def divergence_words(outcome: StepOutcome, lr: float) -> str:
+    """What went wrong in a diverged step and why, as `backprop.divergence_message` says it.
+
+    The page's own words (from the texts module, so that they can be translated), for the same
+    three outcomes: the loss became NaN, the loss became infinite, or only some weights did.
+    """
+    return text.DIVERGED.format(what=text.DIVERGED_WHAT[outcome.kind], lr=lr)
+
+
+def take_steps(
+    state: Stepper,
+    batch: Batch,
+    settings: OptimizerSettings,
+    count: int,
+    report: Callable[[int], None] | None = None,
+) -> None:
+    """`count` inspected steps from the current weights, each pushed to the history.
+
+    A step that diverges is refused by the history (the weights stay the last good ones), its
+    explanation is queued as a notice, and the run stops there. A step that makes the loss
+    explode is kept (the page shows it and offers to undo it) and stops the run after it. So
+    does a step the library refuses (a batch or settings out of range), with its message.
+    """
+    history = state.history
+    for done in range(count):
+        state_in = history.current.state_for(settings.kind)
+        load_params(state.model, history.current.params_copy())
+        try:
+            record = inspected_step(state.model, batch.x, batch.y, settings, state_in)
+        except ValueError as err:
+            state.notices.append(("refused", str(err)))
+            break
+        outcome = step_outcome(record)
+        if not history.push(record).accepted:
+            words = [
+                divergence_words(outcome, settings.lr),
+                text.DIVERGED_DETAIL.format(
+                    number=history.step_count + 1,
+                    before=number(record.loss_before),
+                    after=number(record.loss_after),
+                ),
+            ]
+            if count > 1:
+                words.append(text.RUN_STOPPED.format(done=done, total=count))
+            state.notices.append(("error", " ".join(words)))
+            break
+        state.last = LastStep(
+            record=record, state_in=state_in, number=history.step_count, outcome=outcome
+        )
+        if report is not None:
+            report(done + 1)
+        if outcome.stops_run and done + 1 < count:
+            state.notices.append(
+                ("warning", text.RUN_STOPPED_EXPLODED.format(done=done + 1, total=count))
+            )
+            break
+    load_params(state.model, history.current.params_copy())
+
+
+def undo_step(state: Stepper) -> None:
+    """Back to the weights and optimizer memory before the last step, if there is one."""
+    history = state.history
+    undone = history.step_count
+    if history.undo():
+        load_params(state.model, history.current.params_copy())
+        state.last = None
+        state.notices.append(("info", text.UNDONE.format(number=undone)))
+
+
+def step_controls(state: Stepper, batch: Batch, settings: OptimizerSettings) -> None:
+    """Step, Run N steps, Undo and Reset; an action changes the state, then the page reruns."""
+    history = state.history
+    step_col, undo_col, reset_col, n_col, run_col = st.columns(
+        [1, 1, 1, 1.3, 1.3], vertical_alignment="bottom"
+    )
+    with step_col:
+        step = st.button(text.STEP, key="bp_step", type="primary", help=text.STEP_HELP)
+    with undo_col:
+        undo = st.button(
+            text.UNDO, key="bp_undo", disabled=not history.can_undo, help=text.UNDO_HELP
+        )
+    with reset_col:
+        reset = st.button(
+            text.RESET, key="bp_reset", disabled=history.step_count == 0, help=text.RESET_HELP
+        )
+    with n_col:
+        recall("bp_n", 10)
+        count = remember("bp_n", st.number_input(text.RUN_N, 1, MAX_RUN, key="bp_n"))
+    with run_col:
+        run = st.button(text.RUN, key="bp_run", help=text.RUN_HELP)
+    if step:
+        take_steps(state, batch, settings, 1)
+    elif run:
+        total = int(count)
+        bar = st.progress(0.0, text=text.RUNNING.format(done=0, total=total))
+        take_steps(
+            state,
+            batch,
+            settings,
+            total,
+            report=lambda done: bar.progress(
+                done / total, text=text.RUNNING.format(done=done, total=total)
+            ),
+        )
+    elif undo:
+        undo_step(state)
+    elif reset:
+        history.reset()
+        load_params(state.model, history.current.params_copy())
+        state.last = None
+        state.notices.append(("info", text.RESET_DONE))
+    if step or run or undo or reset:
+        st.rerun()
+
+
+def show_notices(state: Stepper) -> None:
+    """The messages queued by the last action, once."""
+    for kind, words in state.notices:
+        if kind == "refused":
+            problem(text.STEP_REFUSED, words)
+        else:
+            {"error": st.error, "warning": st.warning}.get(kind, st.info)(words)
+    state.notices.clear()
+
+
+def show_status(history: StepHistory) -> None:
+    if history.step_count == 0:
+        st.caption(text.STATUS_NONE)
+        return
+    st.markdown(text.STATUS.format(steps=history.step_count, undo=history.undo_depth))
+    if history.dropped:
+        st.caption(
+            text.DROPPED.format(
+                kept=history.undo_depth, mb=history.undo_bytes / 2**20, dropped=history.dropped
+            )
+        )
+    if history.curve_dropped:
+        st.caption(
+            text.CURVE_DROPPED.format(kept=len(history.steps), dropped=history.curve_dropped)
+        )
+
+
+# --- the loss
+
+
+def outcome_words(outcome: StepOutcome, lr: float) -> str:
+    """What a kept step did, in the page's words."""
+    return text.OUTCOME[outcome.kind].format(
+        before=number(outcome.loss_before),
+        after=number(outcome.loss_after),
+        change=number(outcome.largest_change),
+        lr=lr,
+        bound=outcome.explosion_bound,
+        multiple=EXPLOSION_CHANCE_MULTIPLE,
+        chance=outcome.chance_loss,
+    )
+
+
+def show_outcome(state: Stepper) -> None:
+    """What the last step did; after an explosion, with a button that takes the step back."""
+    last = state.last
+    if last is None:
+        st.caption(text.AFTER_UNDO)
+        return
+    kind = last.outcome.kind
+    words = outcome_words(last.outcome, last.record.settings.lr)
+    if kind == "exploded":
+        st.warning(words)
+        st.button(
+            text.UNDO_EXPLODED,
+            key="bp_undo_exploded",
+            on_click=undo_step,
+            args=(state,),
+            disabled=not state.history.can_undo,
+        )
+    elif kind == "rose":
+        st.warning(words)
+    elif kind in ("sure", "tiny"):
+        st.info(words)
+    else:
+        st.caption(words)
+
+
+def show_loss(state: Stepper) -> None:
+    """The loss before and after the last step, what the step did, and the loss curve so far."""
+    steps = state.history.steps
+    if not steps:
+        st.info(text.NO_STEP)
+        return
+    entry = steps[-1]
+    before_col, after_col = st.columns(2)
+    before_col.metric(text.LOSS_BEFORE.format(number=entry.number), number(entry.loss_before))
+    after_col.metric(
+        text.LOSS_AFTER.format(number=entry.number),
+        number(entry.loss_after),
+        delta=number(entry.loss_after - entry.loss_before),
+        delta_color="inverse",
+    )
+    st.caption(
+        text.LOSS_ON.format(
+            n=entry.batch_size, optimizer=text.OPTIMIZER_NAMES[entry.kind], lr=entry.lr
+        )
+    )
+    show_outcome(state)
+    st.plotly_chart(
+        bpfig.loss_curve(
+            [e.number for e in steps],
+            [e.loss_before for e in steps],
+            [e.loss_after for e in steps],
+            names=text.CURVE_NAMES,
+            x_title=text.CURVE_X,
+            y_title=text.CURVE_Y,
+        ),
+        key="bp_loss_curve",
+    )
+    st.caption(text.CURVE_CAPTION)
+
+
+def show_model_line(entry: TrainedModel, dataset_title: str) -> None:
+    """Which shared network the steps started from."""
+    if entry.trained:
+        st.caption(text.MODEL_TRAINED.format(dataset=dataset_title))
+    else:
+        st.caption(text.MODEL_UNTRAINED)

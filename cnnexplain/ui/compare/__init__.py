@@ -1,0 +1,1 @@
+"""The CNN-against-ANN page's sections."""

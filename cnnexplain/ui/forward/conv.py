@@ -1,0 +1,359 @@
+"""The convolution stage: one output number worked out from the window under the kernel.
+
+The learner picks an output channel and a position (or clicks the output map). For every input
+channel the view shows the window of the input under the kernel, the kernel's weights and
+their products; then the sum, the bias, the result before and after the activation, and where
+it lands. "Play" slides the kernel along the row and writes the map as it goes.
+
+The three number inputs are the one record of the chosen cell: the red window, the red square
+and the arithmetic are all drawn from them. Play moves the chosen cell to where the kernel will
+stop (before the page is drawn), then animates the slide in the figures' places, then draws the
+figures and the arithmetic for that cell, so the page never rests on two different cells.
+"""
+
+from __future__ import annotations
+
+import time
+
+import numpy as np
+import plotly.graph_objects as go
+import streamlit as st
+
+from cnnexplain.core import ops
+from cnnexplain.figures import detail as fd
+from cnnexplain.figures.maps import THEME
+from cnnexplain.model.trace import TraceStage
+from cnnexplain.texts import forward as text
+from cnnexplain.ui.forward.stage import (
+    chart,
+    clicked_cell,
+    clicked_point,
+    figure_cache,
+    go_to,
+    map_ranges,
+    num,
+    position_input,
+    shown_maps,
+    signed_sum,
+    value_range,
+)
+
+PLAY_KEY = "fwd_play"
+PLAY_DELAY_S = 0.12  # pause between two positions of the sliding window
+PLAY_MAX_FRAMES = 40  # a row longer than this plays its first 40 positions
+ARITHMETIC_CHANNELS = 16  # input channels drawn in full; the rest are summed in words
+HALF_PX = 430  # width of one of two columns on a wide page
+
+
+def _window_box(win: ops.ConvWindow, padding: int) -> fd.Box:
+    """The window's outline on the padded map (row and column 0 of the padded map are -padding)."""
+    return (
+        int(win.rows[0]) + padding,
+        int(win.cols[0]) + padding,
+        int(win.rows[-1]) + padding,
+        int(win.cols[-1]) + padding,
+    )
+
+
+def _taps(win: ops.ConvWindow, padding: int) -> list[tuple[int, int]]:
+    """Every cell a dilated kernel reads, on the padded map (a plain kernel reads the whole box)."""
+    return [(int(r) + padding, int(c) + padding) for r in win.rows for c in win.cols]
+
+
+def _build_input_figure(
+    maps: np.ndarray,
+    names: tuple[str, ...],
+    ranges: tuple[tuple[float, float], ...],
+    colorscale: str,
+    box: fd.Box,
+    taps: tuple[tuple[int, int], ...],
+    padding: int,
+    size: tuple[int, int],
+) -> go.Figure:
+    padded = np.pad(maps, ((0, 0), (padding, padding), (padding, padding)))
+    h, w = size
+    return fd.map_grid(
+        padded,
+        names=names,
+        ranges=ranges,
+        columns=4,
+        colorscale=colorscale,
+        boxes=[[box]] * len(padded),
+        dots=[list(taps)] * len(padded) if taps else None,
+        first_index=-padding,
+        outline=(padding, padding, padding + h - 1, padding + w - 1) if padding else None,
+        width_px=HALF_PX,
+        max_unit_px=12,
+    )
+
+
+_input_figure = figure_cache(_build_input_figure)
+
+
+@figure_cache
+def _output_figure(
+    out_map: np.ndarray, name: str, zrange: tuple[float, float], box: fd.Box
+) -> go.Figure:
+    return fd.map_grid(
+        out_map[None],
+        names=(name,),
+        ranges=(zrange,),
+        boxes=[[box]],
+        clickable=True,
+        showscale=True,
+        width_px=HALF_PX,
+        max_unit_px=12,
+    )
+
+
+@figure_cache
+def _arithmetic_figure(
+    windows: np.ndarray,
+    kernels: np.ndarray,
+    products: np.ndarray,
+    names: tuple[str, ...],
+    window_range: tuple[float, float],
+    window_colorscale: str,
+) -> go.Figure:
+    rows = [
+        fd.ArithmeticRow(
+            name=names[c],
+            window=windows[c],
+            kernel=kernels[c],
+            products=products[c],
+            total=float(products[c].sum()),
+            window_range=window_range,
+        )
+        for c in range(len(windows))
+    ]
+    return fd.conv_arithmetic(
+        rows,
+        window_colorscale=window_colorscale,
+        words=text.ARITHMETIC_WORDS,
+        sum_label=text.ARITHMETIC_SUM,
+    )
+
+
+def show(
+    stage: TraceStage,
+    before: TraceStage,
+    after: TraceStage | None,
+    scale: str,
+    network: tuple[float, float],
+) -> None:
+    """The convolution `stage` applied to the output of `before`; `after` may be its activation."""
+    name = stage.name
+    weight, bias = stage.params["weight"], stage.params["bias"]  # (F, C, KH, KW), (F,)
+    n_filters, n_in, k_h, k_w = weight.shape
+    _, h_out, w_out = stage.shape
+    padding = stage.hparams["padding"]
+    keys = {"f": f"fwd_conv_f_{name}", "i": f"fwd_conv_i_{name}", "j": f"fwd_conv_j_{name}"}
+
+    f0, i0, j0 = ops.strongest_index(stage.torch_out)
+    play_end = min(w_out, PLAY_MAX_FRAMES) - 1
+    # The button takes the width of its words, the three numbers share the rest.
+    with st.container(horizontal=True, vertical_alignment="bottom", wrap=False):
+        f = position_input(text.CONV_FILTER, keys["f"], n_filters, f0, text.CONV_FILTER_HELP)
+        i = position_input(text.ROW, keys["i"], h_out, i0)
+        j = position_input(text.COL, keys["j"], w_out, j0)
+        play = st.button(
+            text.PLAY,
+            key=PLAY_KEY,
+            help=text.PLAY_HELP,
+            on_click=_stop_at,
+            args=(keys["j"], play_end),
+        )
+
+    x = before.numpy_out  # (C, H, W): the replay's own input to this stage
+    win = ops.conv2d_window(x, weight, bias, f, i, j, **stage.hparams)
+    image_like = before.kind == "input"
+    in_colorscale = THEME["image"] if image_like else THEME["maps"]
+    in_maps = shown_maps(before.torch_out)
+    in_names = tuple(
+        text.MAP_NAME.format(stage=before.name, channel=c) for c in range(len(in_maps))
+    )
+    if image_like:
+        in_ranges = ((0.0, 1.0),) * len(in_maps)
+    else:
+        in_ranges = tuple(map_ranges(before.torch_out, scale, network)[: len(in_maps)])
+    out_range = map_ranges(stage.torch_out, scale, network)[f]
+    taps = tuple(_taps(win, padding)) if stage.hparams["dilation"] > 1 else ()
+    out_name = text.MAP_NAME.format(stage=name, channel=f)
+    input_args = (in_names, in_ranges, in_colorscale)
+
+    left, right = st.columns(2)
+    with left:
+        st.markdown(text.CONV_INPUT_HEADER.format(name=before.name))
+        input_slot = st.empty()
+        if padding:
+            st.caption(text.PADDING_NOTE.format(padding=padding))
+        if len(in_maps) < n_in:
+            st.caption(text.SHOWING_MAPS.format(shown=len(in_maps), total=n_in))
+    with right:
+        st.markdown(text.CONV_OUTPUT_HEADER.format(name=name, f=f))
+        output_slot = st.empty()
+        st.caption(text.CLICK_TO_PICK)
+    line_slot = st.empty()
+    # Empty while the kernel slides: the numbers of another cell must not stay on screen.
+    arithmetic_slot = st.empty()
+    if play:
+        _play(
+            stage,
+            x,
+            f,
+            i,
+            (input_slot, output_slot, line_slot),
+            in_maps,
+            input_args,
+            out_name,
+            out_range,
+        )
+
+    input_slot.plotly_chart(
+        _input_figure(in_maps, *input_args, _window_box(win, padding), taps, padding, x.shape[1:]),
+        key="fwd_conv_input",
+    )
+    with output_slot:
+        event = chart(
+            _output_figure(stage.torch_out[f], out_name, out_range, (i, j, i, j)),
+            key=f"fwd_conv_click_{name}",
+            clickable=True,
+        )
+    cell = clicked_cell(clicked_point(event, f"fwd_conv_click_{name}"))
+    if cell is not None:
+        go_to({keys["i"]: cell[1], keys["j"]: cell[2]})
+    with arithmetic_slot.container():
+        _arithmetic(win, stage, before, after, f, i, j)
+
+
+def _stop_at(key: str, column: int) -> None:
+    """Play's click: the chosen column becomes the one the kernel slides to."""
+    st.session_state[key] = column
+
+
+def _arithmetic(
+    win: ops.ConvWindow,
+    stage: TraceStage,
+    before: TraceStage,
+    after: TraceStage | None,
+    f: int,
+    i: int,
+    j: int,
+) -> None:
+    n_in = win.window.shape[0]
+    shown = min(n_in, ARITHMETIC_CHANNELS)
+    names = tuple(text.CHANNEL.format(c=c) for c in range(shown))
+    st.markdown(text.CONV_ARITHMETIC_HEADER)
+    st.caption(text.CONV_ARITHMETIC_CAPTION)
+    window_range = (0.0, 1.0) if before.kind == "input" else value_range(win.window)
+    st.plotly_chart(
+        _arithmetic_figure(
+            win.window[:shown].astype(np.float32),
+            win.kernel[:shown],
+            win.products[:shown],
+            names,
+            window_range,
+            THEME["image"] if before.kind == "input" else THEME["maps"],
+        ),
+        key="fwd_conv_arithmetic",
+    )
+    per_channel = win.products.reshape(n_in, -1).sum(axis=1)
+    count = win.products.size
+    if n_in == 1:
+        st.markdown(text.CONV_SUM_ONE.format(count=count, total=num(win.total)))
+    elif n_in <= ARITHMETIC_CHANNELS:
+        st.markdown(
+            text.CONV_SUM_MANY.format(
+                count=count, n_in=n_in, terms=signed_sum(per_channel), total=num(win.total)
+            )
+        )
+    else:
+        rest = float(per_channel[shown:].sum())
+        st.markdown(
+            text.CONV_SUM_REST.format(
+                count=count,
+                n_in=n_in,
+                terms=signed_sum(per_channel[:shown]),
+                rest_n=n_in - shown,
+                rest=num(rest),
+                total=num(win.total),
+            )
+        )
+    torch_value = float(stage.torch_out[f, i, j])
+    st.markdown(
+        text.CONV_RESULT.format(
+            total=num(win.total),
+            bias=num(win.bias),
+            result=num(win.result),
+            name=stage.name,
+            f=f,
+            i=i,
+            j=j,
+        )
+    )
+    st.caption(text.TORCH_AGREES.format(value=num(torch_value), diff=abs(torch_value - win.result)))
+    if after is not None and after.kind == "activation":
+        st.markdown(
+            text.CONV_ACTIVATED.format(
+                kind=after.hparams["activation"],
+                result=num(win.result),
+                value=num(float(after.numpy_out[f, i, j])),
+                name=after.name,
+            )
+        )
+
+
+def _play(
+    stage: TraceStage,
+    x: np.ndarray,
+    f: int,
+    i: int,
+    slots: tuple,
+    in_maps: np.ndarray,
+    input_args: tuple,
+    out_name: str,
+    out_range: tuple[float, float],
+) -> None:
+    """Slide the kernel along row i, writing the output map one number at a time, in the
+    places of the two figures and of the line under them.
+
+    The slide ends on the chosen cell (Play's click made it the last column played), whose
+    figures and arithmetic the caller then draws. Any click on the page starts a new run, which
+    stops this one.
+    """
+    input_slot, output_slot, line_slot = slots
+    weight, bias = stage.params["weight"], stage.params["bias"]
+    padding = stage.hparams["padding"]
+    out_map = stage.torch_out[f]
+    done = np.zeros(out_map.shape, dtype=bool)
+    done[:i] = True
+    frames = min(out_map.shape[1], PLAY_MAX_FRAMES)
+    for j in range(frames):
+        win = ops.conv2d_window(x, weight, bias, f, i, j, **stage.hparams)
+        done[i, j] = True
+        taps = tuple(_taps(win, padding)) if stage.hparams["dilation"] > 1 else ()
+        input_slot.plotly_chart(
+            _build_input_figure(
+                in_maps, *input_args, _window_box(win, padding), taps, padding, x.shape[1:]
+            ),
+            key=f"fwd_play_input_{j}",
+        )
+        output_slot.plotly_chart(
+            fd.map_grid(
+                fd.partial_map(out_map, done)[None],
+                names=(out_name,),
+                ranges=(out_range,),
+                boxes=[[(i, j, i, j)]],
+                showscale=True,
+                width_px=HALF_PX,
+                max_unit_px=12,
+            ),
+            key=f"fwd_play_output_{j}",
+        )
+        line_slot.markdown(
+            text.PLAY_LINE.format(
+                i=i, j=j, total=num(win.total), bias=num(win.bias), result=num(win.result)
+            )
+        )
+        time.sleep(PLAY_DELAY_S)
+    line_slot.markdown(text.PLAY_DONE.format(i=i, frames=frames, j=frames - 1))

@@ -1,0 +1,337 @@
+"""Flatten and the dense layers: where each number of the maps goes, and one neuron's sum.
+
+The label travels beside every vector as its one-hot code, as it does through the real
+network: it only meets the network's answer at the loss.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import plotly.graph_objects as go
+import streamlit as st
+
+from cnnexplain.core import ops
+from cnnexplain.figures import detail as fd
+from cnnexplain.io.datasets import Dataset
+from cnnexplain.model.spec import CNNSpec
+from cnnexplain.model.trace import Trace, TraceStage
+from cnnexplain.texts import forward as text
+from cnnexplain.ui.forward.stage import (
+    MAX_MAPS,
+    chart,
+    clicked_cell,
+    clicked_point,
+    figure_cache,
+    go_to,
+    map_ranges,
+    num,
+    position_input,
+    shown_maps,
+)
+from cnnexplain.ui.kit.widgets import recall, remember
+
+FLAT_FROM_KEY = "fwd_flat_from"
+FLAT_KEYS = {"c": "fwd_flat_c", "r": "fwd_flat_r", "col": "fwd_flat_col", "k": "fwd_flat_k"}
+FLAT_LAST_KEY = "fwd_flat_last"  # (c, r, col, k) shown last, so switching modes keeps the place
+TOP_TERMS = 12  # terms of a weighted sum listed one by one
+NUMBER = st.column_config.NumberColumn(format="%.4f")
+
+
+@figure_cache
+def _strip_figure(
+    values: np.ndarray,
+    highlight: int | None,
+    name: str,
+    labels: tuple[str, ...] | None,
+    band: tuple[int, int] | None,
+) -> go.Figure:
+    return fd.vector_strip(values, highlight=highlight, name=name, labels=labels, band=band)
+
+
+@figure_cache
+def _onehot_figure(label: int, class_names: tuple[str, ...], title: str) -> go.Figure:
+    return fd.onehot(label, class_names, title=title)
+
+
+def vector_with_label(
+    values: np.ndarray,
+    result: Trace,
+    data: Dataset,
+    *,
+    name: str,
+    key: str,
+    highlight: int | None = None,
+    labels: tuple[str, ...] | None = None,
+    band: tuple[int, int] | None = None,
+    clickable: bool = False,
+):
+    """A stage's vector as bars, with the label's one-hot code travelling beside it.
+
+    `band` shades a run of places (first, last): the part of the list one map became. Before the
+    learner has said what their picture shows, the label's place says that it waits for it.
+    """
+    wide, narrow = st.columns([5, 1])
+    with wide:
+        event = chart(
+            _strip_figure(np.asarray(values, dtype=np.float32), highlight, name, labels, band),
+            key=key,
+            clickable=clickable,
+        )
+    if result.label is None:
+        narrow.caption(text.ONEHOT_WAITING)
+        st.caption(text.LABEL_WAITS)
+        return event
+    with narrow:
+        st.plotly_chart(
+            _onehot_figure(result.label, tuple(data.class_names), text.ONEHOT_TITLE),
+            key=f"{key}_label",
+        )
+    st.caption(
+        text.LABEL_TRAVELS.format(
+            label=data.class_names[result.label],
+            code=", ".join("1" if k == result.label else "0" for k in range(data.num_classes)),
+        )
+    )
+    return event
+
+
+def _remember_flat_mode() -> None:
+    """Switching between "a cell" and "a number" keeps the same place selected."""
+    last = st.session_state.get(FLAT_LAST_KEY)
+    if last is None:
+        return
+    c, r, col, k = last
+    if st.session_state[FLAT_FROM_KEY] == "cell":
+        st.session_state.update({FLAT_KEYS["c"]: c, FLAT_KEYS["r"]: r, FLAT_KEYS["col"]: col})
+    else:
+        st.session_state[FLAT_KEYS["k"]] = k
+
+
+@figure_cache
+def _flat_maps_figure(
+    maps: np.ndarray,
+    names: tuple[str, ...],
+    titles: tuple[str, ...],
+    ranges: tuple[tuple[float, float], ...],
+    c: int,
+    r: int,
+    col: int,
+) -> go.Figure:
+    boxes = [[(r, col, r, col)] if k == c else [] for k in range(len(maps))]
+    return fd.map_grid(
+        maps,
+        names=names,
+        titles=titles,
+        ranges=ranges,
+        columns=8,
+        boxes=boxes,
+        clickable=True,
+        max_unit_px=14,
+    )
+
+
+def show_flatten(stage: TraceStage, before: TraceStage, result: Trace, data: Dataset) -> None:
+    """Where number (c, r, col) of the maps lands in the flat vector, and back."""
+    shape = before.shape
+    n_c, h, w = shape
+    size = stage.shape[0]
+    recall(FLAT_FROM_KEY, "cell")
+    mode = st.radio(
+        text.FLAT_FROM,
+        ("cell", "index"),
+        format_func=text.FLAT_FROM_OPTIONS.get,
+        horizontal=True,
+        key=FLAT_FROM_KEY,
+        on_change=_remember_flat_mode,
+    )
+    remember(FLAT_FROM_KEY, mode)
+    cols = st.columns(4)
+    if mode == "cell":
+        c0, r0, col0 = ops.strongest_index(before.torch_out)
+        with cols[0]:
+            c = position_input(text.FLAT_CHANNEL, FLAT_KEYS["c"], n_c, c0)
+        with cols[1]:
+            r = position_input(text.ROW, FLAT_KEYS["r"], h, r0)
+        with cols[2]:
+            col = position_input(text.COL, FLAT_KEYS["col"], w, col0)
+        k = ops.flat_index(c, r, col, shape)
+    else:
+        (k0,) = ops.strongest_index(stage.torch_out)
+        with cols[0]:
+            k = position_input(text.FLAT_INDEX, FLAT_KEYS["k"], size, k0, text.FLAT_INDEX_HELP)
+        c, r, col = ops.unflat_index(k, shape)
+    st.session_state[FLAT_LAST_KEY] = (c, r, col, k)
+
+    hw = h * w
+    rest = k - c * hw
+    st.markdown(text.FLAT_FORWARD.format(c=c, r=r, col=col, h=h, w=w, hw=hw, k=k, name=before.name))
+    st.markdown(text.FLAT_BACKWARD.format(k=k, hw=hw, c=c, rest=rest, w=w, r=r, col=col))
+    value_map = float(before.numpy_out[c, r, col])
+    value_vec = float(stage.numpy_out[k])
+    st.markdown(
+        text.FLAT_VALUE.format(
+            before=before.name, c=c, r=r, col=col, v1=num(value_map), k=k, v2=num(value_vec)
+        )
+    )
+
+    maps = shown_maps(before.torch_out)
+    names = tuple(text.MAP_NAME.format(stage=before.name, channel=j) for j in range(len(maps)))
+    titles = tuple(text.CHANNEL.format(c=j) for j in range(len(maps)))
+    ranges = tuple(map_ranges(before.torch_out, "local", (0.0, 1.0))[: len(maps)])
+    st.markdown(text.FLAT_MAPS_HEADER.format(name=before.name))
+    event = chart(
+        _flat_maps_figure(maps, names, titles, ranges, c, r, col),
+        key="fwd_flat_maps_click",
+        clickable=True,
+    )
+    if c >= MAX_MAPS:
+        st.caption(text.SHOWING_MAPS.format(shown=len(maps), total=n_c))
+    st.markdown(text.FLAT_LIST_HEADER.format(name=stage.name, n=size))
+    vector_event = vector_with_label(
+        stage.torch_out,
+        result,
+        data,
+        name=stage.name,
+        key="fwd_flat_vector_click",
+        highlight=k,
+        band=(c * hw, (c + 1) * hw - 1),
+        clickable=True,
+    )
+    st.caption(text.FLAT_CLICK)
+    cell = clicked_cell(clicked_point(event, "fwd_flat_maps_click"))
+    if cell is not None:
+        go_to(
+            {
+                FLAT_FROM_KEY: "cell",
+                FLAT_KEYS["c"]: cell[0],
+                FLAT_KEYS["r"]: cell[1],
+                FLAT_KEYS["col"]: cell[2],
+            }
+        )
+    point = clicked_point(vector_event, "fwd_flat_vector_click")
+    if point is not None and point.get("point_index") is not None:
+        go_to({FLAT_FROM_KEY: "index", FLAT_KEYS["k"]: int(point["point_index"])})
+
+
+def _input_names(before: TraceStage, result: Trace, order: np.ndarray) -> list[str]:
+    """Where each listed input of a dense layer comes from."""
+    if before.kind == "flatten":
+        source = result.stages[result.names.index(before.name) - 1]
+        names = []
+        for k in order:
+            c, r, col = ops.unflat_index(int(k), source.shape)
+            names.append(text.FROM_CELL.format(k=int(k), stage=source.name, c=c, r=r, col=col))
+        return names
+    return [text.FROM_NEURON.format(k=int(k), stage=before.name) for k in order]
+
+
+def show_dense(
+    stage: TraceStage,
+    before: TraceStage,
+    after: TraceStage,
+    result: Trace,
+    data: Dataset,
+    spec: CNNSpec,
+) -> None:
+    """One neuron of a dense layer (or one class score of the logits), term by term."""
+    name = stage.name
+    weight, bias = stage.params["weight"], stage.params["bias"]  # (M, D), (M,)
+    n_out, n_in = weight.shape
+    class_scores = stage.kind == "logits" and n_out == data.num_classes
+    if class_scores:
+        labels = tuple(data.class_names)
+        chooser, what = text.CLASS_SCORE, text.WHAT_CLASS
+    elif stage.kind == "logits":
+        labels = (text.SIGMOID_LOGIT_NAME.format(second=data.class_names[1]),)
+        chooser, what = text.NEURON, text.WHAT_SIGMOID
+    else:
+        labels = None
+        chooser, what = text.NEURON, text.WHAT_NEURON
+    # The most active neuron; for class scores, the network's answer.
+    (m0,) = ops.strongest_index(stage.torch_out)
+    with st.columns(3)[0]:
+        m = position_input(chooser, f"fwd_dense_m_{name}", n_out, m0, text.NEURON_HELP)
+    terms = ops.dense_terms(before.numpy_out, weight, bias, m)
+    top = terms.order[:TOP_TERMS]
+    sources = _input_names(before, result, top)
+
+    st.markdown(text.DENSE_OUTPUTS_HEADER.format(name=name, n=n_out))
+    event = vector_with_label(
+        stage.torch_out,
+        result,
+        data,
+        name=name,
+        key=f"fwd_dense_click_{name}",
+        highlight=m,
+        labels=labels,
+        clickable=True,
+    )
+    point = clicked_point(event, f"fwd_dense_click_{name}")
+    if point is not None and point.get("point_index") is not None:
+        go_to({f"fwd_dense_m_{name}": int(point["point_index"])})
+
+    neuron = what.format(m=m, label=labels[m] if labels else "")
+    st.markdown(text.DENSE_TERMS_HEADER.format(top=len(top), n_in=n_in, neuron=neuron))
+    running = np.cumsum(terms.products[top])
+    columns = text.TERM_COLUMNS
+    st.dataframe(
+        {
+            columns[0]: sources,
+            columns[1]: [float(v) for v in terms.inputs[top]],
+            columns[2]: [float(v) for v in terms.weights[top]],
+            columns[3]: [float(v) for v in terms.products[top]],
+            columns[4]: [float(v) for v in running],
+        },
+        hide_index=True,
+        width="stretch",
+        height=36 * (len(top) + 1) + 3,
+        column_config={name: NUMBER for name in columns[1:]},
+        key="fwd_dense_table",
+    )
+    top_sum = float(terms.products[top].sum())
+    words, bars = st.columns([3, 2])
+    with words:
+        st.markdown(
+            text.DENSE_SUM.format(
+                n_in=n_in,
+                total=num(terms.total),
+                top=len(top),
+                top_sum=num(top_sum),
+                rest_n=n_in - len(top),
+                rest=num(terms.total - top_sum),
+            )
+        )
+        st.markdown(
+            text.DENSE_RESULT.format(
+                total=num(terms.total),
+                bias=num(terms.bias),
+                result=num(terms.result),
+                neuron=neuron,
+                name=name,
+            )
+        )
+        torch_value = float(stage.torch_out[m])
+        st.caption(
+            text.TORCH_AGREES.format(value=num(torch_value), diff=abs(torch_value - terms.result))
+        )
+        if after.kind == "activation":
+            st.markdown(
+                text.DENSE_ACTIVATED.format(
+                    kind=after.hparams["activation"],
+                    result=num(terms.result),
+                    value=num(float(after.numpy_out[m])),
+                    name=after.name,
+                )
+            )
+        elif stage.kind == "logits":
+            st.markdown(text.LOGITS_NEXT[spec.head])
+    with bars:
+        st.plotly_chart(
+            _contributions_figure(terms.products[top], tuple(sources)),
+            key="fwd_dense_contributions",
+        )
+
+
+@figure_cache
+def _contributions_figure(products: np.ndarray, names: tuple[str, ...]) -> go.Figure:
+    return fd.contributions(products, np.arange(len(products)), names=names)

@@ -1,0 +1,159 @@
+"""The pooling stage: one window of a map, its values, the winner or the mean, where it lands."""
+
+from __future__ import annotations
+
+import numpy as np
+import plotly.graph_objects as go
+import streamlit as st
+
+from cnnexplain.core import ops
+from cnnexplain.figures import detail as fd
+from cnnexplain.model.trace import TraceStage
+from cnnexplain.texts import forward as text
+from cnnexplain.ui.forward.stage import (
+    chart,
+    clicked_cell,
+    clicked_point,
+    figure_cache,
+    go_to,
+    map_ranges,
+    num,
+    position_input,
+    signed_sum,
+)
+
+COLUMN_PX = 330  # width of the input and output columns
+
+
+@figure_cache
+def _map_figure(
+    arr: np.ndarray,
+    name: str,
+    zrange: tuple[float, float],
+    box: fd.Box,
+    dots: tuple[tuple[int, int], ...],
+    clickable: bool,
+) -> go.Figure:
+    return fd.map_grid(
+        arr[None],
+        names=(name,),
+        ranges=(zrange,),
+        boxes=[[box]],
+        dots=[list(dots)] if dots else None,
+        clickable=clickable,
+        showscale=True,
+        width_px=COLUMN_PX,
+        max_unit_px=14,
+    )
+
+
+@figure_cache
+def _window_figure(
+    values: np.ndarray, name: str, zrange: tuple[float, float], winner: tuple[int, int] | None
+) -> go.Figure:
+    return fd.window_values(values, name=name, zmin=zrange[0], zmax=zrange[1], winner=winner)
+
+
+def show(stage: TraceStage, before: TraceStage, scale: str, network: tuple[float, float]) -> None:
+    """The pooling `stage` applied to the output of `before`."""
+    name = stage.name
+    size, stride, mode = stage.hparams["size"], stage.hparams["stride"], stage.hparams["pool"]
+    n_maps, h_out, w_out = stage.shape
+    keys = {"c": f"fwd_pool_c_{name}", "i": f"fwd_pool_i_{name}", "j": f"fwd_pool_j_{name}"}
+    c0, i0, j0 = ops.strongest_index(stage.torch_out)
+    cols = st.columns(3)
+    with cols[0]:
+        c = position_input(text.POOL_CHANNEL, keys["c"], n_maps, c0)
+    with cols[1]:
+        i = position_input(text.ROW, keys["i"], h_out, i0)
+    with cols[2]:
+        j = position_input(text.COL, keys["j"], w_out, j0)
+
+    window = ops.pool_window(before.numpy_out, c, i, j, size=size, stride=stride, mode=mode)
+    in_range = map_ranges(before.torch_out, scale, network)[c]
+    out_range = map_ranges(stage.torch_out, scale, network)[c]
+    box = (int(window.rows[0]), int(window.cols[0]), int(window.rows[-1]), int(window.cols[-1]))
+    winner_local = None
+    dots: tuple[tuple[int, int], ...] = ()
+    if window.winner is not None:
+        dots = (window.winner,)
+        winner_local = (window.winner[0] - box[0], window.winner[1] - box[1])
+
+    left, middle, right = st.columns([3, 2, 3])
+    with left:
+        st.markdown(text.POOL_INPUT_HEADER.format(name=before.name, c=c))
+        st.plotly_chart(
+            _map_figure(
+                before.torch_out[c],
+                text.MAP_NAME.format(stage=before.name, channel=c),
+                in_range,
+                box,
+                dots,
+                False,
+            ),
+            key="fwd_pool_input",
+        )
+    with middle:
+        st.markdown(text.POOL_WINDOW_HEADER.format(size=size))
+        st.plotly_chart(
+            _window_figure(
+                window.values.astype(np.float32),
+                text.POOL_WINDOW_NAME,
+                in_range,
+                winner_local,
+            ),
+            key="fwd_pool_window",
+        )
+    with right:
+        st.markdown(text.POOL_OUTPUT_HEADER.format(name=name, c=c))
+        event = chart(
+            _map_figure(
+                stage.torch_out[c],
+                text.MAP_NAME.format(stage=name, channel=c),
+                out_range,
+                (i, j, i, j),
+                (),
+                True,
+            ),
+            key=f"fwd_pool_click_{name}",
+            clickable=True,
+        )
+        st.caption(text.CLICK_TO_PICK)
+    cell = clicked_cell(clicked_point(event, f"fwd_pool_click_{name}"))
+    if cell is not None:
+        go_to({keys["i"]: cell[1], keys["j"]: cell[2]})
+
+    values = window.values.reshape(-1)
+    if mode == "max":
+        st.markdown(
+            text.POOL_MAX.format(
+                values=", ".join(num(v) for v in values),
+                result=num(window.result),
+                r=window.winner[0],
+                col=window.winner[1],
+                name=name,
+                c=c,
+                i=i,
+                j=j,
+            )
+        )
+    else:
+        st.markdown(
+            text.POOL_AVG.format(
+                terms=signed_sum(values),
+                n=len(values),
+                sum=num(float(values.sum())),
+                result=num(window.result),
+                name=name,
+                c=c,
+                i=i,
+                j=j,
+            )
+        )
+    torch_value = float(stage.torch_out[c, i, j])
+    st.caption(
+        text.TORCH_AGREES.format(value=num(torch_value), diff=abs(torch_value - window.result))
+    )
+    st.caption(
+        text.POOL_SHRINK.format(h_in=before.shape[1], w_in=before.shape[2], h=h_out, w=w_out)
+    )

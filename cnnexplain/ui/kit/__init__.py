@@ -1,0 +1,1 @@
+"""Widgets, session state and shared resources every page uses."""

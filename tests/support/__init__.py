@@ -1,0 +1,1 @@
+"""Seeded generators of hostile pictures and zips for the fuzz tests and the bench."""

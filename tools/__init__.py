@@ -1,0 +1,1 @@
+"""Benchmarks and the server launcher; not part of the shipped package."""
