@@ -21,12 +21,12 @@ from cnnexplain.experiment.compare import (
     robustness_curves,
     run_experiment,
 )
+from cnnexplain.experiment.report import comparison_csv
 from cnnexplain.io.datasets import Dataset, load_digits28
 from cnnexplain.io.modelfile import (
     DAMAGED,
     NOT_A_MODEL,
     ModelFileError,
-    comparison_csv,
     export_model,
     import_model,
 )

@@ -1,4 +1,4 @@
-"""cnnexplain.core.ops against PyTorch (the reference) and central differences (the second witness)."""
+"""core.ops against PyTorch (the reference) and central differences (a second witness)."""
 
 from __future__ import annotations
 

@@ -12,12 +12,13 @@ from PIL import Image
 
 from cnnexplain.io.images import ImageError, load_image
 from cnnexplain.io.userdata import (
-    LIMITS_TEXT,
     UserDataError,
     ZipLimits,
+    limit_fields,
     load_image_folder_zip,
     stratified_split,
 )
+from cnnexplain.texts import compare as compare_text
 from tests.support.fuzz_zips import ZipEntry, hidden_directory_zip, zip_bytes
 
 NOT_A_ZIP = (
@@ -163,7 +164,7 @@ def test_progress_is_reported_for_every_file_read():
 
 
 def test_limits_are_stated_in_plain_words():
-    assert LIMITS_TEXT == (
+    assert compare_text.ZIP_LIMITS.format(**limit_fields()) == (
         "A zip file of at most 50 MB, with one folder per class (2 to 100 classes) and at "
         "least 5 pictures (PNG, JPEG, GIF, BMP or WebP) in each. At most 5,000 files and "
         "folders in all, 200 MB once unpacked, and 20 MB for one picture."

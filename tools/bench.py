@@ -83,7 +83,7 @@ def bench_default_training() -> Iterator[Figure]:
 
 
 def bench_backprop() -> Iterator[Figure]:
-    from cnnexplain.model.backprop import bench_backprop_step
+    from tools.bench_backprop import bench_backprop_step
 
     r = bench_backprop_step()
     yield Figure("backprop_step_ms", r["step_ms"], "ms", "default model, batch 32; target <= 100")

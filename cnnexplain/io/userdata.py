@@ -32,7 +32,7 @@ from cnnexplain.io.images import ImageError, load_image
 
 MB = 1024 * 1024
 
-# The limits, in plain words in LIMITS_TEXT below.
+# The limits; `limit_fields` gives them to the page's sentence about them.
 MAX_ARCHIVE_BYTES = 50 * MB  # the zip file itself: thousands of small pictures
 MAX_ENTRIES = 5_000  # files and folders listed in the archive
 MAX_TOTAL_BYTES = 200 * MB  # all its files together, unpacked
@@ -81,18 +81,18 @@ def _size_text(n: float) -> str:
     return f"{int(n)} bytes"
 
 
-def describe_limits(limits: ZipLimits = DEFAULT_LIMITS, min_per_class: int = MIN_PER_CLASS) -> str:
-    """The limits in plain words, for the page."""
-    return (
-        f"A zip file of at most {_size_text(limits.max_archive_bytes)}, with one folder per "
-        f"class (2 to {limits.max_classes} classes) and at least {min_per_class} pictures "
-        f"(PNG, JPEG, GIF, BMP or WebP) in each. At most {limits.max_entries:,} files and "
-        f"folders in all, {_size_text(limits.max_total_bytes)} once unpacked, and "
-        f"{_size_text(limits.max_file_bytes)} for one picture."
-    )
-
-
-LIMITS_TEXT = describe_limits()
+def limit_fields(
+    limits: ZipLimits = DEFAULT_LIMITS, min_per_class: int = MIN_PER_CLASS
+) -> dict[str, object]:
+    """The limits as the fields of the page's sentence about them (texts.compare.ZIP_LIMITS)."""
+    return {
+        "archive": _size_text(limits.max_archive_bytes),
+        "classes": limits.max_classes,
+        "per_class": min_per_class,
+        "entries": limits.max_entries,
+        "total": _size_text(limits.max_total_bytes),
+        "file": _size_text(limits.max_file_bytes),
+    }
 
 
 @dataclass(frozen=True)

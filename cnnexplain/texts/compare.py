@@ -5,8 +5,6 @@ another order. Sentences that state what a run found are chosen by `ui.compare_f
 the run's numbers; none of them names a winner in advance.
 """
 
-from cnnexplain.io.userdata import LIMITS_TEXT
-
 TITLE = "A CNN against a plain network, on the same data"
 INTRO = (
     "Two networks learn the same pictures here, side by side: your convolutional network (CNN) "
@@ -37,7 +35,11 @@ ZIP_HOW = (
     "together. Each picture is read as {channels} channel(s) of {size}×{size} pixels, what "
     "the network in the sidebar reads."
 )
-ZIP_LIMITS = LIMITS_TEXT
+ZIP_LIMITS = (
+    "A zip file of at most {archive}, with one folder per class (2 to {classes} classes) and at "
+    "least {per_class} pictures (PNG, JPEG, GIF, BMP or WebP) in each. At most {entries:,} files "
+    "and folders in all, {total} once unpacked, and {file} for one picture."
+)
 ZIP_UPLOAD = "Your zip file"
 ZIP_READING = "Reading your pictures: {done:,} of {total:,}"
 ZIP_WAITING = "Upload a zip file to train both networks on your own pictures."

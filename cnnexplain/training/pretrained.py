@@ -1,4 +1,6 @@
-"""The default network's weights, trained once and shipped: `python -m cnnexplain.training.pretrained`.
+"""The default network's weights, trained once and shipped.
+
+`python -m cnnexplain.training.pretrained` trains and writes them again.
 
 Training the default network takes several seconds on one thread, and every fresh server would
 make its first visitor wait for it. So the weights `store.fit(DEFAULT_SPEC, digits)` produces are
@@ -7,7 +9,7 @@ kept in `weights/`, next to a small JSON file saying how they were made:
 - the spec, the training settings and a fingerprint of the training data;
 - the SHA-256 of the weights file, and the per-epoch training records.
 
-They are read through the same safe path as an uploaded model (`export.import_model`:
+They are read through the same safe path as an uploaded model (`modelfile.import_model`:
 `weights_only=True`, every tensor checked against the spec) and used only when all of the above
 still matches what the code would train now. Otherwise the store trains, as for any network. The
 held-out accuracy is always measured again on load, never read from the file.

@@ -31,12 +31,12 @@ from cnnexplain.experiment.compare import (
     first_layer_images,
 )
 from cnnexplain.experiment.jobs import STOPPED, Comparison
+from cnnexplain.experiment.report import comparison_csv
 from cnnexplain.figures import compare as cmpfig
 from cnnexplain.io.datasets import DATASETS, Dataset
 from cnnexplain.io.modelfile import (
     MAX_MODEL_BYTES,
     ModelFileError,
-    comparison_csv,
     export_model,
     import_model,
 )
@@ -44,6 +44,7 @@ from cnnexplain.io.userdata import (
     MAX_ARCHIVE_BYTES,
     UserDataError,
     ZipReport,
+    limit_fields,
     load_image_folder_zip,
 )
 from cnnexplain.model.spec import ArchitectureError, CNNSpec, MLPSpec, mlp_matching_budget
@@ -145,7 +146,7 @@ def data_source() -> DataChoice | None:
         return DataChoice(data, key, title, spec, own=False)
 
     st.caption(text.ZIP_HOW.format(channels=spec.in_channels, size=spec.input_size))
-    st.caption(text.ZIP_LIMITS)
+    st.caption(text.ZIP_LIMITS.format(**limit_fields()))
     upload = st.file_uploader(
         text.ZIP_UPLOAD, type=["zip"], max_upload_size=ZIP_UPLOAD_MB, key="cmp_zip"
     )
