@@ -19,7 +19,6 @@ from cnnexplain.model.backprop import (
     TINY_WEIGHT_CHANGE,
     OptimizerSettings,
     StepRecord,
-    bench_backprop_step,
     divergence_message,
     inspected_step,
     kernel_weight_gradient_terms,
@@ -32,6 +31,7 @@ from cnnexplain.model.spec import CNNSpec, ConvBlock, MLPSpec, build_cnn, build_
 from cnnexplain.model.trace import backward_stage, replay_stage
 from cnnexplain.training import pretrained
 from cnnexplain.training.store import DEFAULT_DATASET, DEFAULT_SPEC
+from tools.bench_backprop import bench_backprop_step
 
 ARCHITECTURES = {
     "default": CNNSpec(),
