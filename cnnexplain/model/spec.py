@@ -24,9 +24,9 @@ from torch import nn
 
 from cnnexplain.core import checks, ops
 from cnnexplain.core.ops import ACTIVATIONS
+from cnnexplain.model.head import HEADS
 
 POOLS = ("max", "avg")  # pooling kinds; a block's pool may also be None
-HEADS = ("softmax", "sigmoid")  # softmax over K classes, or one sigmoid unit for two classes
 
 # The modules that apply each activation ("none" has no module and no stage).
 ACTIVATION_MODULES: dict[str, type[nn.Module]] = {
@@ -217,7 +217,7 @@ def _check_input(spec: Spec) -> None:
         "num_classes",
         _whole(spec.num_classes, "The number of classes", 2, MAX_CLASSES, "Output"),
     )
-    _choice(spec.head, "Head", HEADS, "Output")
+    _choice(spec.head, "Head", tuple(HEADS), "Output")
     if spec.head == "sigmoid" and spec.num_classes != 2:
         raise ArchitectureError(
             "Output",
@@ -369,7 +369,7 @@ def _dense_stages(
                 )
             )
         d_in = width
-    outputs = 1 if spec.head == "sigmoid" else spec.num_classes
+    outputs = HEADS[spec.head].num_logits(spec.num_classes)
     params = d_in * outputs + outputs
     if params > MAX_LAYER_PARAMS:
         raise ArchitectureError(
@@ -491,9 +491,8 @@ def _dense_modules(
         if activation != "none":
             layers[f"dense{j}_{activation}"] = ACTIVATION_MODULES[activation]()
         d_in = width
-    layers["logits"] = nn.Linear(
-        d_in, 1 if spec.head == "sigmoid" else spec.num_classes, dtype=torch.float32
-    )
+    outputs = HEADS[spec.head].num_logits(spec.num_classes)
+    layers["logits"] = nn.Linear(d_in, outputs, dtype=torch.float32)
 
 
 def _seeded(build: Callable[[], nn.Sequential], seed: int) -> nn.Sequential:
@@ -593,7 +592,7 @@ def mlp_matching_budget(
         # No upper end: widths are capped, so a huge budget is met as closely as they allow.
         target = _whole(target_params, "The parameter budget", 1, None, "Hidden layers")
 
-    outputs = 1 if cnn_spec.head == "sigmoid" else cnn_spec.num_classes
+    outputs = HEADS[cnn_spec.head].num_logits(cnn_spec.num_classes)
     d_in = cnn_spec.in_channels * cnn_spec.input_size**2
 
     def widths(first: int) -> tuple[int, ...]:
