@@ -12,6 +12,7 @@ import torch.nn.functional as F
 
 from cnnexplain.core import ops, optim
 from cnnexplain.io.datasets import load_digits28
+from cnnexplain.model import engine
 from cnnexplain.model.backprop import (
     EXPLOSION_CHANCE_MULTIPLE,
     EXPLOSION_GROWTH,
@@ -28,7 +29,6 @@ from cnnexplain.model.backprop import (
     step_outcome,
 )
 from cnnexplain.model.spec import CNNSpec, ConvBlock, MLPSpec, build_cnn, build_mlp, clone_model
-from cnnexplain.model.trace import backward_stage, replay_stage
 from cnnexplain.training import pretrained
 from cnnexplain.training.store import DEFAULT_DATASET, DEFAULT_SPEC
 from tools.bench_backprop import bench_backprop_step
@@ -627,17 +627,9 @@ def test_every_gradient_the_page_explains_is_float64_autograds(
 
 def _float32_ops_gradients(model, x, y) -> dict[str, np.ndarray]:
     """The `ops` forward replay and backward functions run in float32, as a step did before."""
-    out, stages = np.asarray(x, dtype=np.float32), []
-    for name, module in model.named_children():
-        kind, out, _, hparams, cache = replay_stage(name, module, out)
-        stages.append((name, kind, hparams, cache))
-    _, dout = ops.softmax_cross_entropy(out, y)
-    grads = {}
-    for name, kind, hparams, cache in reversed(stages):
-        dout, dw, db = backward_stage(kind, hparams, dout, cache)
-        if dw is not None:
-            grads[f"{name}.weight"], grads[f"{name}.bias"] = dw, db
-    return grads
+    replayed = engine.forward(model, np.asarray(x, dtype=np.float32))
+    _, dlogits = ops.softmax_cross_entropy(replayed[-1].out, y)
+    return engine.parameter_gradients(engine.backward(replayed, dlogits))
 
 
 def test_float32_cannot_explain_the_surest_picture_and_the_step_does(

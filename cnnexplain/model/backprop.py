@@ -4,13 +4,17 @@
 
 1. torch: the forward pass, the loss (mean cross-entropy, or binary cross-entropy on the logit
    of a sigmoid head) and autograd's gradient of every parameter;
-2. numpy: the same forward pass with the `ops` math (through `trace.replay_stage`, so it reads
-   each layer's hyper-parameters exactly as the forward trace does), then the `ops` backward
+2. numpy: the same forward pass with the `ops` math (the `engine` the forward trace runs, so it
+   reads each layer's hyper-parameters exactly as the trace does), then the `ops` backward
    functions stage by stage, from dL/dlogits down to the input, keeping the gradient arriving
    at every stage's output and leaving through its input;
 3. the check that the numpy parameter gradients equal autograd's (`grad_relative_error`);
 4. the update with the `optim` numpy arithmetic, and the same update by `torch.optim` started
-   from the same optimizer state (`update_relative_error`);
+   from the same optimizer state (`update_relative_error`). Both use autograd's gradients, the
+   reference: Adam divides each gradient by its own running size, so a gradient within rounding
+   of 0 can change sign between two sums of the same terms and move its weight by up to 2 * lr;
+   following autograd keeps every weight where torch.optim puts it. The `ops` gradients are the
+   ones explained;
 5. the loss on the same batch with the new weights.
 
 All of it is computed in float64, from the model's weights cast up exactly. Training runs in
@@ -19,10 +23,16 @@ network is sure of: softmax minus one-hot, p - 1, loses its digits as p comes wi
 (and is 0 beyond), and every gradient behind it is off by percents or by all of it. In float64
 those gradients, and autograd's (also in float64) they are checked against, keep their digits.
 
-The model passed in is never changed: the step runs on a private copy and returns the new
-weights as numpy arrays of the model's dtype (`StepRecord.params_after`, named as in
-`model.named_parameters()`), with the optimizer state to pass to the next step. A page keeps its
-own history of weights and loads the ones it shows with `load_params`.
+The model passed in is never changed: the step runs on a private copy. What it leaves behind is
+what training keeps: the new weights (`StepRecord.params_after`, named as in
+`model.named_parameters()`) and the optimizer state to pass to the next step (`opt_state`: the
+momentum buffer, Adam's m and v) are rounded once to the model's dtype, as torch.optim holds them
+for a float32 model. So the state carried from step to step has one dtype whatever path it took;
+the next step casts it up exactly and shows the value it really starts from (its m_{t-1} is this
+step's m_t rounded to float32); a StepHistory keeps arrays the size of the model's, which its
+byte budget counts; and `loss_after`, the float64 loss of the rounded weights the learner now
+has, equals the next step's `loss_before` on the same batch. A page keeps its own history of
+weights and loads the ones it shows with `load_params`.
 """
 
 from __future__ import annotations
@@ -35,13 +45,14 @@ from typing import Any
 
 import numpy as np
 import torch
-import torch.nn.functional as F
 from torch import nn
 
-from cnnexplain.core import checks, ops, optim
+from cnnexplain.core import checks, optim
 from cnnexplain.core.optim import MAX_LR
+from cnnexplain.model import engine
+from cnnexplain.model.engine import StageGrad
+from cnnexplain.model.head import HEADS, Head
 from cnnexplain.model.spec import clone_model
-from cnnexplain.model.trace import backward_stage, replay_stage
 
 # Examples in one inspected step. The record keeps every stage's input, output and gradients
 # for each example in float64, about 0.5 MB per example for the default network: 256 of them is
@@ -50,8 +61,6 @@ MAX_STEP_EXAMPLES = 256
 
 # The dtype of every number an inspected step computes and explains (see the module docstring).
 INSPECTED_DTYPE = torch.float64
-
-_PARAM_STAGES = ("conv", "dense", "logits")  # stages whose weight and bias are parameters
 
 
 @dataclass(frozen=True)
@@ -96,26 +105,6 @@ class OptimizerSettings:
         if self.kind == "momentum":
             return {"lr": self.lr, "momentum": self.momentum}
         return {"lr": self.lr}
-
-
-@dataclass(frozen=True, eq=False)
-class StageGrad:
-    """One stage of the model on the way back: its forward values and the gradients through it.
-
-    Arrays are float64 and keep the batch dimension N; the shapes are those of the stage's input
-    and output: (N, C, H, W) for feature maps, (N, D) for vectors.
-    """
-
-    name: str  # the model's child name: "conv1", "relu1", "maxpool1", "flatten", "logits", ...
-    kind: str  # conv, activation, pool, flatten, dense or logits
-    x: np.ndarray  # the stage's input in the numpy forward pass
-    out: np.ndarray  # its output in the numpy forward pass
-    dout: np.ndarray  # dL/d out, shaped like out: the gradient arriving from the stage after
-    dx: np.ndarray  # dL/d x, shaped like x: the gradient passed to the stage before
-    dw: np.ndarray | None  # dL/d weight, (F, C, KH, KW) or (M, D); None without parameters
-    db: np.ndarray | None  # dL/d bias, (F,) or (M,); None without parameters
-    hparams: dict[str, Any]  # as in trace: stride, padding, dilation, size, pool, activation
-    cache: Any  # the `ops` forward cache the backward used
 
 
 @dataclass(frozen=True, eq=False)
@@ -220,24 +209,28 @@ def _check_batch(x: Any, y: Any, spec: Any, dtype: torch.dtype) -> tuple[np.ndar
     return x, labels.astype(np.int64)
 
 
-def _check_opt_state(opt_state: Mapping[str, Any] | None, kind: str) -> None:
-    """Refuse a state left by another optimizer, with what to do instead."""
-    if opt_state is None:
-        return
+def _check_step(
+    model: nn.Module, settings: OptimizerSettings | None, opt_state: Mapping[str, Any] | None
+) -> tuple[OptimizerSettings, Any]:
+    """(settings, the model's spec), checked; plain SGD when settings is None.
+
+    Refuses an optimizer state left by another optimizer, with what to do instead.
+    """
+    settings = OptimizerSettings() if settings is None else settings
+    if not isinstance(settings, OptimizerSettings):
+        raise ValueError(f"settings must be an OptimizerSettings, got {type(settings).__name__}.")
+    spec = getattr(model, "spec", None)
+    if spec is None:
+        raise ValueError("The model has no .spec: build it with models.build_cnn or build_mlp.")
+    kind = settings.kind
     expected = optim.AdamState if kind == "adam" else optim.SGDState
-    for name, state in opt_state.items():
+    for name, state in (opt_state or {}).items():
         if not isinstance(state, expected):
             raise ValueError(
                 f"The optimizer state of {name} is a {type(state).__name__}, left by another "
                 f"optimizer; {kind} needs {expected.__name__}s: start it with opt_state=None."
             )
-
-
-def _loss(logits: torch.Tensor, labels: torch.Tensor, head: str) -> torch.Tensor:
-    """Mean cross-entropy on (N, K) logits, or binary cross-entropy on (N, 1) logits."""
-    if head == "sigmoid":
-        return F.binary_cross_entropy_with_logits(logits.reshape(-1), labels.to(logits.dtype))
-    return F.cross_entropy(logits, labels)
+    return settings, spec
 
 
 def relative_error(ours: np.ndarray, reference: np.ndarray) -> float:
@@ -317,6 +310,90 @@ def _rounded_state(
         )
 
 
+def _autograd(
+    work: nn.Module, x: np.ndarray, labels: np.ndarray, head: Head
+) -> tuple[float, np.ndarray, np.ndarray, dict[str, np.ndarray]]:
+    """Step (1) on `work`, the step's own copy (its flags are set here): torch's forward pass.
+
+    Returns the mean loss on the batch, the logits (N, K) or (N, 1), the probabilities (N, K)
+    ([1 - p, p] per row for a sigmoid head) and autograd's dL/d parameter by name, in the
+    model's parameter order.
+    """
+    named = dict(work.named_parameters())
+    for p in named.values():
+        p.requires_grad_(True)
+    logits_t = work(torch.from_numpy(x))  # (N, K) or (N, 1)
+    loss_t = head.loss(logits_t, torch.from_numpy(labels))
+    grads_t = torch.autograd.grad(loss_t, list(named.values()))
+    logits_t = logits_t.detach()
+    return (
+        float(loss_t.detach()),
+        logits_t.numpy().copy(),
+        head.probabilities(logits_t).numpy().copy(),
+        {name: g.numpy().copy() for name, g in zip(named, grads_t, strict=True)},
+    )
+
+
+def _ops_gradients(
+    work: nn.Module, x: np.ndarray, labels: np.ndarray, head: Head
+) -> tuple[np.ndarray, list[StageGrad]]:
+    """Step (2): dL/d logits, and the gradients through every stage, from the numpy engine.
+
+    A diverging history shows up as inf or nan here, which the record reports rather than warns
+    about.
+    """
+    with np.errstate(over="ignore", invalid="ignore"):
+        replayed = engine.forward(work, x)
+        _, dlogits = head.loss_numpy(replayed[-1].out, labels)  # (N, K) or (N, 1)
+        return dlogits, engine.backward(replayed, dlogits)
+
+
+def _checked_update(
+    work: nn.Module,
+    settings: OptimizerSettings,
+    params_before: Mapping[str, np.ndarray],
+    grads: Mapping[str, np.ndarray],
+    opt_state: Mapping[str, optim.SGDState | optim.AdamState] | None,
+) -> tuple[
+    dict[str, np.ndarray],
+    dict[str, optim.SGDState | optim.AdamState],
+    dict[str, optim.SGDStepTerms | optim.AdamStepTerms],
+    float,
+]:
+    """Step (4): the `optim` update of `params_before`, and torch.optim's on `work`.
+
+    `work` holds params_before cast up to float64; torch.optim leaves its own result there.
+    Both start from the same optimizer state (optim casts it up to the dtype of the weights it
+    is given). Returns the new weights and state in float64, the update's arithmetic and the
+    relative error between the two updates (see StepRecord.update_relative_error).
+    """
+    kwargs = settings.optimizer_kwargs()
+    exact_before = {name: p.astype(np.float64) for name, p in params_before.items()}
+    exact_after, exact_state, terms = optim.optimizer_step(
+        settings.kind, exact_before, grads, opt_state, **kwargs
+    )
+    named = dict(work.named_parameters())
+    params = list(named.values())
+    optimizer = optim.torch_optimizer(settings.kind, params, **kwargs)
+    _load_torch_state(optimizer, params, list(named), opt_state)
+    for name, p in named.items():
+        p.grad = torch.from_numpy(grads[name].copy())
+    optimizer.step()
+    with np.errstate(invalid="ignore", over="ignore"):
+        ours_change = {n: exact_after[n] - exact_before[n] for n in named}
+        torch_change = {n: p.detach().numpy() - exact_before[n] for n, p in named.items()}
+    return exact_after, exact_state, terms, _worst_relative_error(ours_change, torch_change)
+
+
+def _loss_with(
+    work: nn.Module, params: Mapping[str, np.ndarray], x: np.ndarray, labels: np.ndarray, head: Head
+) -> float:
+    """The mean loss on the batch after loading `params` into `work`, in `work`'s dtype."""
+    load_params(work, params)
+    with torch.no_grad():
+        return float(head.loss(work(torch.from_numpy(x)), torch.from_numpy(labels)))
+
+
 def inspected_step(
     model: nn.Module,
     x: np.ndarray,
@@ -335,127 +412,52 @@ def inspected_step(
         settings: the optimizer; plain SGD with lr 0.01 when None.
         opt_state: `StepRecord.opt_state` of the previous step, or None for the first step.
 
-    Every number in between is float64: the weights, the batch and the optimizer state are cast
-    up (exactly), torch autograd and torch.optim run on a float64 copy of the model, and the
-    numpy replay, its gradients and the optimizer's arithmetic (`opt_terms`) on float64 arrays.
-    `grad_relative_error` and `update_relative_error` say how closely the two agree.
+    Steps (1) to (5) of the module docstring, every number in between in float64: the weights,
+    the batch and the optimizer state are cast up (exactly), torch autograd and torch.optim run
+    on a float64 copy of the model, and the numpy replay, its gradients and the optimizer's
+    arithmetic (`opt_terms`) on float64 arrays. `grad_relative_error` and
+    `update_relative_error` say how closely the two agree. The weights and optimizer state the
+    step leaves behind are rounded once to the model's dtype (see the module docstring).
 
-    What the step leaves behind is what training keeps: the new weights (`params_after`) and the
-    optimizer state (`opt_state`: the momentum buffer, Adam's m and v) are rounded once to the
-    model's dtype, as torch.optim holds them for a float32 model. So the state carried from step
-    to step has one dtype whatever path it took; the next step casts it up exactly and shows the
-    value it really starts from (its m_{t-1} is this step's m_t rounded to float32); a
-    StepHistory keeps arrays the size of the model's, which its byte budget counts; and
-    `loss_after`, the float64 loss of the rounded weights the learner now has, equals the next
-    step's `loss_before` on the same batch.
-
-    The update uses torch autograd's gradients, the reference: Adam divides each gradient by its
-    own running size, so a gradient within rounding of 0 can change sign between two sums of the
-    same terms and move its weight by up to 2 * lr; following autograd keeps every weight where
-    torch.optim puts it. The `ops` gradients are the ones explained, and `grad_relative_error`
-    says how far they are from autograd's. When the step diverges (see `divergence_message`)
-    the record still holds every number; keep `params_before` rather than `params_after`.
+    When the step diverges (see `divergence_message`) the record still holds every number; keep
+    `params_before` rather than `params_after`.
 
     Raises ValueError for a batch, labels or optimizer state that do not fit the model.
     """
-    settings = OptimizerSettings() if settings is None else settings
-    if not isinstance(settings, OptimizerSettings):
-        raise ValueError(f"settings must be an OptimizerSettings, got {type(settings).__name__}.")
-    spec = getattr(model, "spec", None)
-    if spec is None:
-        raise ValueError("The model has no .spec: build it with models.build_cnn or build_mlp.")
-    _check_opt_state(opt_state, settings.kind)
-
+    settings, spec = _check_step(model, settings, opt_state)
     params_before = params_of(model)  # in the model's dtype: what the history keeps
     kept_dtype = next(iter(params_before.values())).dtype
     x, labels = _check_batch(x, y, spec, next(model.parameters()).dtype)
     x = x.astype(np.float64)  # exact, and the step's own writable array
-    # The step's private float64 copy: autograd and torch.optim write to it. Casting up is exact,
-    # so it computes with the very weights the model holds.
+    # The step's own float64 copy (cast up exactly): autograd and torch.optim write to it.
     work = clone_model(model).to(INSPECTED_DTYPE)
-    named = dict(work.named_parameters())
-    names = list(named)
-    params = list(named.values())
+    head = HEADS[spec.head]
 
     # (1) torch: forward, loss, autograd.
-    for p in params:
-        p.requires_grad_(True)
-    x_t, labels_t = torch.from_numpy(x), torch.from_numpy(labels)
-    logits_t = work(x_t)  # (N, K) or (N, 1)
-    loss_t = _loss(logits_t, labels_t, spec.head)
-    torch_grads_t = torch.autograd.grad(loss_t, params)
-    torch_grads = {name: g.numpy().copy() for name, g in zip(names, torch_grads_t, strict=True)}
-    logits = logits_t.detach().numpy().copy()
-    if spec.head == "sigmoid":
-        p1 = torch.sigmoid(logits_t.detach()).numpy()  # (N, 1): P(class 1)
-        probs = np.concatenate([1 - p1, p1], axis=1)  # (N, 2)
-    else:
-        probs = torch.softmax(logits_t.detach(), dim=1).numpy().copy()  # (N, K)
+    loss_before, logits, probs, torch_grads = _autograd(work, x, labels, head)
 
-    # (2) numpy: the same forward with every cache, then backwards stage by stage. A diverging
-    # history shows up as inf or nan here, which the record reports rather than warns about.
-    with np.errstate(over="ignore", invalid="ignore"):
-        forward = []
-        out = x
-        for name, module in work.named_children():
-            kind, new_out, _, hparams, cache = replay_stage(name, module, out)
-            forward.append((name, kind, out, new_out, hparams, cache))
-            out = new_out
-        if spec.head == "sigmoid":
-            _, dlogits = ops.sigmoid_binary_cross_entropy(out, labels)  # (N, 1)
-        else:
-            _, dlogits = ops.softmax_cross_entropy(out, labels)  # (N, K)
-
-        stage_grads = []
-        dout = dlogits
-        for name, kind, stage_x, stage_out, hparams, cache in reversed(forward):
-            dx, dw, db = backward_stage(kind, hparams, dout, cache)
-            stage_grads.append(
-                StageGrad(name, kind, stage_x, stage_out, dout, dx, dw, db, hparams, cache)
-            )
-            dout = dx
-    stage_grads.reverse()
-    grads = {}
-    for s in stage_grads:
-        if s.kind in _PARAM_STAGES:
-            grads[f"{s.name}.weight"], grads[f"{s.name}.bias"] = s.dw, s.db
-    grads = {name: grads[name] for name in names}  # in the model's parameter order
+    # (2) numpy: the same forward with every cache, then backwards stage by stage.
+    dlogits, stage_grads = _ops_gradients(work, x, labels, head)
+    grads = engine.parameter_gradients(stage_grads)
 
     # (3) the two gradients agree.
     grad_relative_error = _worst_relative_error(grads, torch_grads)
 
-    # (4) the numpy update, and torch.optim's from the same state and gradients. optim casts
-    # the kept state up to the dtype of the weights it is given.
-    kwargs = settings.optimizer_kwargs()
-    exact_before = {name: p.astype(np.float64) for name, p in params_before.items()}
-    exact_after, exact_state, terms = optim.optimizer_step(
-        settings.kind, exact_before, torch_grads, opt_state, **kwargs
+    # (4) the numpy update, and torch.optim's from the same state and gradients.
+    exact_after, exact_state, terms, update_relative_error = _checked_update(
+        work, settings, params_before, torch_grads, opt_state
     )
-    optimizer = optim.torch_optimizer(settings.kind, params, **kwargs)
-    _load_torch_state(optimizer, params, names, opt_state)
-    for p, g in zip(params, torch_grads_t, strict=True):
-        p.grad = g
-    optimizer.step()
-    with np.errstate(invalid="ignore", over="ignore"):
-        ours_change = {n: exact_after[n] - exact_before[n] for n in names}
-        torch_change = {n: named[n].detach().numpy() - exact_before[n] for n in names}
-    update_relative_error = _worst_relative_error(ours_change, torch_change)
 
     # (5) keep what training keeps, and the loss on the same batch with those weights.
     with np.errstate(over="ignore"):
         params_after = {name: p.astype(kept_dtype) for name, p in exact_after.items()}
     new_state = {name: _rounded_state(s, kept_dtype) for name, s in exact_state.items()}
-    load_params(work, params_after)
-    with torch.no_grad():
-        loss_after = float(_loss(work(x_t), labels_t, spec.head))
-
-    diverged = not math.isfinite(loss_after) or not all(
-        np.isfinite(p).all() for p in params_after.values()
-    )
+    loss_after = _loss_with(work, params_after, x, labels, head)
+    finite = math.isfinite(loss_after) and all(np.isfinite(p).all() for p in params_after.values())
     return StepRecord(
         settings=settings,
         labels=labels,
-        loss_before=float(loss_t.detach()),
+        loss_before=loss_before,
         loss_after=loss_after,
         logits=logits,
         probs=probs,
@@ -469,7 +471,7 @@ def inspected_step(
         opt_state=new_state,
         opt_terms=terms,
         update_relative_error=update_relative_error,
-        diverged=diverged,
+        diverged=not finite,
     )
 
 
@@ -487,7 +489,9 @@ def local_gradient(stage: StageGrad) -> np.ndarray:
             f"Stage {stage.name} is a {stage.kind} stage; local_gradient explains activation "
             "and pooling stages."
         )
-    dx, _, _ = backward_stage(stage.kind, stage.hparams, np.ones_like(stage.out), stage.cache)
+    dx, _, _ = engine.backward_stage(
+        stage.kind, stage.hparams, np.ones_like(stage.out), stage.cache
+    )
     return dx
 
 

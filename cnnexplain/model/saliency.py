@@ -18,8 +18,8 @@ hook is registered and the train/eval mode is left as it is: a model shared by e
 explained by all of them at once, even with its parameters frozen (`requires_grad=False`),
 because the input requires a gradient and so does everything computed from it.
 
-The same gradients are derived a second time with the `ops` backward functions on the numpy
-replay of the forward pass (`trace.replay_stage`); `max_abs_diff` says how closely they agree.
+The same gradients are derived a second time by the numpy `engine` (the `ops` backward functions
+on the numpy replay of the forward pass); `max_abs_diff` says how closely they agree.
 """
 
 from __future__ import annotations
@@ -33,8 +33,10 @@ import torch.nn.functional as F
 from torch import nn
 
 from cnnexplain.core import checks
+from cnnexplain.model import engine
+from cnnexplain.model.head import HEADS
 from cnnexplain.model.spec import ACTIVATION_MODULES
-from cnnexplain.model.trace import backward_stage, check_class, check_input, replay_stage
+from cnnexplain.model.trace import check_class, check_input
 
 NO_CONV_MESSAGE = "Grad-CAM needs a convolution layer; this network has none."
 
@@ -132,41 +134,17 @@ def _forward(
     return out, kept
 
 
-def _predicted(logits: np.ndarray, head: str) -> int:
-    """The predicted class from (K,) logits, as trace.Trace.predicted picks it."""
-    if head == "sigmoid":
-        # argmax of [1 - p, p] is class 1 only when p > 1/2, that is when the logit is > 0.
-        return int(logits[0] > 0)
-    return int(np.argmax(logits))
+def _numpy_gradient(model: nn.Module, x: np.ndarray, target: int, stage: str | None) -> np.ndarray:
+    """d score / d (output of stage `stage`, or of the input when None), from the numpy engine.
 
-
-def _dscore(target: int, head: str, num_logits: int, dtype: np.dtype) -> np.ndarray:
-    """d score / d logits, (1, K): one-hot for softmax, +1 or -1 on the one sigmoid logit."""
-    dlogits = np.zeros((1, num_logits), dtype=dtype)
-    if head == "sigmoid":
-        dlogits[0, 0] = 1.0 if target == 1 else -1.0
-    else:
-        dlogits[0, target] = 1.0
-    return dlogits
-
-
-def _numpy_gradients(model: nn.Module, x: np.ndarray, target: int, head: str) -> dict[str, Any]:
-    """d score / d (output of every stage), and of the input, from the ops replay.
-
-    x: (C, H, W). Returns one array per stage name plus "input", batch dim removed.
+    x: (C, H, W). Returns the gradient with the batch dim removed.
     """
-    out = x[None]  # (1, C, H, W)
-    tape = []
-    for name, module in model.named_children():
-        kind, out, _, hparams, cache = replay_stage(name, module, out)
-        tape.append((name, kind, hparams, cache))
-    dout = _dscore(target, head, out.shape[1], out.dtype)  # (1, K)
-    grads = {}
-    for name, kind, hparams, cache in reversed(tape):
-        grads[name] = dout[0]
-        dout = backward_stage(kind, hparams, dout, cache)[0]
-    grads["input"] = dout[0]
-    return grads
+    replayed = engine.forward(model, x[None])
+    dscore = HEADS[model.spec.head].dscore_numpy(replayed[-1].out, target)  # (1, K) or (1, 1)
+    grads = engine.backward(replayed, dscore)
+    if stage is None:
+        return grads[0].dx[0]
+    return next(g.dout[0] for g in grads if g.name == stage)
 
 
 def _max_abs_diff(a: np.ndarray, b: np.ndarray) -> float:
@@ -189,18 +167,15 @@ def _score_gradients(
     model: nn.Module, x: np.ndarray, target: int | None, keep: str | None
 ) -> _ScoreGradients:
     """Forward x (C, H, W), keeping the output of stage `keep`, and differentiate the score."""
-    head = model.spec.head
+    head = HEADS[model.spec.head]
     # A fresh leaf that requires a gradient: everything computed from it does too, whatever the
     # parameters' flags, so autograd reaches the input and the kept stage.
     x_t = torch.from_numpy(x[None]).requires_grad_()  # (1, C, H, W)
     with torch.enable_grad():
         logits, kept = _forward(model, x_t, keep)  # (1, K) or (1, 1)
-        predicted = _predicted(logits.detach().numpy()[0], head)
+        predicted = int(head.predicted(logits.detach())[0])
         target = predicted if target is None else target
-        if head == "sigmoid":
-            score = logits[0, 0] if target == 1 else -logits[0, 0]
-        else:
-            score = logits[0, target]
+        score = head.score(logits, target)[0]
         grads = torch.autograd.grad(score, [x_t] if kept is None else [x_t, kept])
     return _ScoreGradients(
         target=target,
@@ -233,7 +208,7 @@ def saliency_map(model: nn.Module, x: np.ndarray, target: int | None = None) -> 
     target = check_class(target, spec.num_classes, "target")
     run = _score_gradients(model, x, target, keep=None)
     gradient = run.dx.numpy().copy()  # (C, H, W)
-    numpy_gradient = _numpy_gradients(model, x, run.target, spec.head)["input"]
+    numpy_gradient = _numpy_gradient(model, x, run.target, stage=None)
     return SaliencyResult(
         saliency=np.abs(gradient).max(axis=0),  # (H, W)
         gradient=gradient,
@@ -291,7 +266,7 @@ def grad_cam(
         upsampled /= peak
 
     gradients = grads_t.numpy().copy()
-    numpy_gradients = _numpy_gradients(model, x, run.target, spec.head)[layer]
+    numpy_gradients = _numpy_gradient(model, x, run.target, stage=layer)
     return GradCamResult(
         layer=layer,
         target=run.target,

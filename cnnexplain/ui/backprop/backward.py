@@ -17,7 +17,8 @@ import streamlit as st
 
 from cnnexplain.figures import backprop as bpfig
 from cnnexplain.figures.maps import THEME, symmetric_range
-from cnnexplain.model.backprop import StageGrad, StepRecord, local_gradient
+from cnnexplain.model.backprop import StepRecord, local_gradient
+from cnnexplain.model.engine import StageGrad
 from cnnexplain.texts import backprop as text
 from cnnexplain.ui.backprop.formulas import sigmoid_tex, softmax_true_tex
 from cnnexplain.ui.backprop.views import clamped
