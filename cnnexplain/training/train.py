@@ -7,16 +7,17 @@ optimizer in a module global: the caller owns both.
 
 from __future__ import annotations
 
+import math
 import time
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import torch
-import torch.nn.functional as F
 
 from cnnexplain.core import checks
 from cnnexplain.core.optim import MAX_LR, OPTIMIZERS, torch_optimizer
+from cnnexplain.model.head import HEADS, Head
 
 OPTIMIZER_KINDS = OPTIMIZERS
 # Limits on a training run. A run holds the shared server's CPU for as long as it lasts, so
@@ -91,17 +92,10 @@ def make_optimizer(
 
 
 def loss_and_correct(
-    logits: torch.Tensor, y: torch.Tensor, head: str
+    logits: torch.Tensor, y: torch.Tensor, head: Head
 ) -> tuple[torch.Tensor, torch.Tensor]:
     """Mean loss and number of correct predictions for a batch of logits (N, K) or (N, 1)."""
-    if head == "sigmoid":
-        z = logits.reshape(-1)
-        loss = F.binary_cross_entropy_with_logits(z, y.to(z.dtype))
-        correct = ((z > 0).long() == y).sum()
-    else:
-        loss = F.cross_entropy(logits, y)
-        correct = (logits.argmax(dim=1) == y).sum()
-    return loss, correct
+    return head.loss(logits, y), (head.predicted(logits) == y).sum()
 
 
 @torch.no_grad()
@@ -115,7 +109,7 @@ def evaluate(
     for start in range(0, len(x), batch_size):
         xb = torch.tensor(x[start : start + batch_size], dtype=torch.float32)
         yb = torch.tensor(y[start : start + batch_size], dtype=torch.int64)
-        loss, correct = loss_and_correct(model(xb), yb, model.spec.head)
+        loss, correct = loss_and_correct(model(xb), yb, HEADS[model.spec.head])
         total_loss += float(loss) * len(xb)
         total_correct += int(correct)
     model.train(was_training)
@@ -127,13 +121,11 @@ def predict(model: torch.nn.Module, x: np.ndarray, batch_size: int = 512) -> np.
     """Predicted class (N,) for x (N, C, H, W)."""
     was_training = model.training
     model.eval()
+    head = HEADS[model.spec.head]
     out = []
     for start in range(0, len(x), batch_size):
         logits = model(torch.tensor(x[start : start + batch_size], dtype=torch.float32))
-        if model.spec.head == "sigmoid":
-            out.append((logits.reshape(-1) > 0).long())
-        else:
-            out.append(logits.argmax(dim=1))
+        out.append(head.predicted(logits))
     model.train(was_training)
     return torch.cat(out).numpy()
 
@@ -161,6 +153,48 @@ def check_batch_size(config: TrainConfig, n_train: int) -> None:
         raise ValueError(
             f"The batch size is {config.batch_size} but there are only {n_train:,} training "
             f"samples: choose a batch size of at most {n_train:,}."
+        )
+
+
+@dataclass
+class _Progress:
+    """The counts of one training run so far, and the records they make."""
+
+    total_steps: int  # gradient steps the whole run plans
+    start: float = field(default_factory=time.perf_counter)
+    epoch: int = 0  # 1-based, once the first epoch has started
+    step: int = 0  # gradient steps taken
+    seen: int = 0  # training samples processed
+    epoch_seen: int = 0  # samples processed in this epoch
+    epoch_loss: float = 0.0  # sum over this epoch's batches of mean loss × batch size
+    epoch_correct: int = 0  # correct predictions in this epoch's batches
+
+    def start_epoch(self) -> None:
+        self.epoch += 1
+        self.epoch_seen, self.epoch_loss, self.epoch_correct = 0, 0.0, 0
+
+    def add_batch(self, size: int, loss: float, correct: int) -> None:
+        self.step += 1
+        self.seen += size
+        self.epoch_seen += size
+        self.epoch_loss += loss * size
+        self.epoch_correct += correct
+
+    def record(
+        self, kind: str, test_loss: float = math.nan, test_acc: float = math.nan
+    ) -> TrainRecord:
+        """Where the run is now; the train numbers cover the epoch's batches so far."""
+        return TrainRecord(
+            epoch=self.epoch,
+            step=self.step,
+            samples_seen=self.seen,
+            train_loss=self.epoch_loss / self.epoch_seen,
+            train_acc=self.epoch_correct / self.epoch_seen,
+            test_loss=test_loss,
+            test_acc=test_acc,
+            elapsed_s=time.perf_counter() - self.start,
+            progress=self.step / self.total_steps,
+            kind=kind,
         )
 
 
@@ -197,51 +231,22 @@ def train(
     n = len(xt)
     optimizer = make_optimizer(model, config.optimizer, lr=config.lr, momentum=config.momentum)
     generator = torch.Generator().manual_seed(config.seed)
-    steps_per_epoch = -(-n // config.batch_size)
-    total_steps = steps_per_epoch * config.epochs
-    head = model.spec.head
-    step, seen = 0, 0
-    start = time.perf_counter()
+    head = HEADS[model.spec.head]
+    run = _Progress(total_steps=-(-n // config.batch_size) * config.epochs)
     model.train()
-    for epoch in range(1, config.epochs + 1):
+    for _ in range(config.epochs):
+        run.start_epoch()
         order = torch.randperm(n, generator=generator)
-        epoch_loss, epoch_correct, epoch_seen = 0.0, 0, 0
         for first in range(0, n, config.batch_size):
             idx = order[first : first + config.batch_size]
-            xb, yb = xt[idx], yt[idx]
             optimizer.zero_grad(set_to_none=True)
-            loss, correct = loss_and_correct(model(xb), yb, head)
+            loss, correct = loss_and_correct(model(xt[idx]), yt[idx], head)
             loss.backward()
             optimizer.step()
-            step += 1
-            seen += len(idx)
-            epoch_seen += len(idx)
-            epoch_loss += loss.item() * len(idx)
-            epoch_correct += int(correct)
-            if report_every is not None and step % report_every == 0 and epoch_seen < n:
-                yield TrainRecord(
-                    epoch=epoch,
-                    step=step,
-                    samples_seen=seen,
-                    train_loss=epoch_loss / epoch_seen,
-                    train_acc=epoch_correct / epoch_seen,
-                    test_loss=float("nan"),
-                    test_acc=float("nan"),
-                    elapsed_s=time.perf_counter() - start,
-                    progress=step / total_steps,
-                    kind="step",
-                )
+            run.add_batch(len(idx), loss.item(), int(correct))
+            if report_every is not None and run.step % report_every == 0 and run.epoch_seen < n:
+                yield run.record("step")
         test_loss, test_acc = evaluate(model, x_test, y_test)
         model.train()
-        yield TrainRecord(
-            epoch=epoch,
-            step=step,
-            samples_seen=seen,
-            train_loss=epoch_loss / n,
-            train_acc=epoch_correct / n,
-            test_loss=test_loss,
-            test_acc=test_acc,
-            elapsed_s=time.perf_counter() - start,
-            progress=step / total_steps,
-        )
+        yield run.record("epoch", test_loss, test_acc)
     model.eval()
