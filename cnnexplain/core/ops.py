@@ -342,7 +342,9 @@ def _check_pool_args(x: np.ndarray, size: int, stride: int | None) -> tuple[int,
     H, W = x.shape[2:]
     if size > H or size > W:
         raise ValueError(f"pool2d: a {size}x{size} window does not fit in a {H}x{W} input")
-    return stride, (H - size) // stride + 1, (W - size) // stride + 1
+    # A pooling window is a kernel without padding or dilation.
+    Ho, Wo = (conv2d_output_size(n, size, stride, padding=0, dilation=1) for n in (H, W))
+    return stride, Ho, Wo
 
 
 def _pool_windows(x: np.ndarray, size: int, stride: int) -> np.ndarray:
