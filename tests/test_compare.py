@@ -8,28 +8,26 @@ import pytest
 import torch
 from sklearn.metrics import confusion_matrix as sk_confusion_matrix
 
-from cnnexplain.experiment.compare import (
+from cnnexplain.experiment.design import (
     ANN,
     CNN,
     MODEL_NAMES,
-    SHIFT_DIRECTIONS,
     Experiment,
+    build_models,
+    default_experiment,
+)
+from cnnexplain.experiment.efficiency import data_efficiency, efficiency_curves, efficiency_epochs
+from cnnexplain.experiment.first_layer import first_layer_images
+from cnnexplain.experiment.result import compare_models, confusion_matrix, finish
+from cnnexplain.experiment.robustness import (
+    SHIFT_DIRECTIONS,
     add_noise,
     border_values,
-    build_models,
-    compare_models,
-    confusion_matrix,
-    data_efficiency,
-    default_experiment,
-    efficiency_curves,
-    efficiency_epochs,
-    finish,
-    first_layer_images,
     robustness_curves,
     rotate_images,
-    run_experiment,
     shift_images,
 )
+from cnnexplain.experiment.run import run_experiment
 from cnnexplain.io.datasets import Dataset, load_digits28
 from cnnexplain.model.spec import (
     CNNSpec,

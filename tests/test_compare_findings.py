@@ -23,15 +23,10 @@ from dataclasses import dataclass
 
 import pytest
 
-from cnnexplain.experiment.compare import (
-    ANN,
-    CNN,
-    MODEL_NAMES,
-    default_experiment,
-    finish,
-    robustness_curves,
-    run_experiment,
-)
+from cnnexplain.experiment.design import ANN, CNN, MODEL_NAMES, default_experiment
+from cnnexplain.experiment.result import finish
+from cnnexplain.experiment.robustness import robustness_curves
+from cnnexplain.experiment.run import run_experiment
 from cnnexplain.io.datasets import load_dataset
 
 pytestmark = pytest.mark.slow

@@ -9,13 +9,9 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 
-from cnnexplain.experiment.compare import (
-    ANN,
-    BUDGET_TOLERANCE,
-    CNN,
-    ComparisonResult,
-    RobustnessCurve,
-)
+from cnnexplain.experiment.design import ANN, BUDGET_TOLERANCE, CNN
+from cnnexplain.experiment.result import ComparisonResult
+from cnnexplain.experiment.robustness import RobustnessCurve
 from cnnexplain.texts import compare as text
 
 # A gap of at most this share of the held-out pictures (and at least SMALL_GAP_PICTURES

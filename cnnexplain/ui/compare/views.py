@@ -18,20 +18,21 @@ from dataclasses import dataclass, replace
 import pandas as pd
 import streamlit as st
 
-from cnnexplain.experiment.compare import (
+from cnnexplain.experiment.design import (
     ANN,
     CNN,
     COMPARE_TRAINING,
-    DEFAULT_MIN_STEPS,
     MODEL_NAMES,
-    ComparisonResult,
     Experiment,
-    RobustnessCurve,
     check_data,
-    first_layer_images,
+    fitted_cnn,
 )
+from cnnexplain.experiment.efficiency import DEFAULT_MIN_STEPS
+from cnnexplain.experiment.first_layer import first_layer_images
 from cnnexplain.experiment.jobs import STOPPED, Comparison
 from cnnexplain.experiment.report import comparison_csv
+from cnnexplain.experiment.result import ComparisonResult
+from cnnexplain.experiment.robustness import RobustnessCurve
 from cnnexplain.figures import compare as cmpfig
 from cnnexplain.io.datasets import DATASETS, Dataset
 from cnnexplain.io.modelfile import (
@@ -111,12 +112,6 @@ def comparison() -> Comparison | None:
 
 # ---------------------------------------------------------------------------------------------
 # 1. The data
-
-
-def fitted_cnn(spec: CNNSpec, data: Dataset) -> CNNSpec:
-    """The sidebar's network with an output layer for `data`'s classes (softmax unless two)."""
-    head = spec.head if data.num_classes == 2 else "softmax"
-    return replace(spec, num_classes=data.num_classes, head=head)
 
 
 def data_source() -> DataChoice | None:
