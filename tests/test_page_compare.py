@@ -26,7 +26,7 @@ from cnnexplain.io.userdata import load_image_folder_zip
 from cnnexplain.model.spec import CNNSpec, MLPSpec, build_mlp, count_parameters, mlp_matching_budget
 from cnnexplain.texts import compare as text
 from cnnexplain.training.train import TrainConfig, evaluate
-from cnnexplain.ui.compare.views import STATE_KEY
+from cnnexplain.ui.compare.state import STATE_KEY
 
 PAGE = "pages/compare.py"
 SHORT = TrainConfig(epochs=1, batch_size=128)  # about 12 steps of each network on the digits
