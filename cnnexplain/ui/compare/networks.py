@@ -20,9 +20,11 @@ MAX_ANN_DEPTH = 3
 
 @dataclass(frozen=True)
 class Networks:
-    cnn: CNNSpec
-    mlp: MLPSpec
-    match_budget: bool
+    """The two networks the learner chose to compare."""
+
+    cnn: CNNSpec  # the sidebar's network, fitted to the chosen pictures
+    mlp: MLPSpec  # the ANN
+    match_budget: bool  # the ANN was sized to the CNN's parameter count
 
 
 def choose(choice: DataChoice) -> Networks | None:
