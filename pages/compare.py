@@ -4,7 +4,8 @@ says what this run found, from its own numbers."""
 import streamlit as st
 
 from cnnexplain.texts import compare as text
-from cnnexplain.ui.compare import views
+from cnnexplain.ui.compare import data, model_file, networks, results, settings, training, why
+from cnnexplain.ui.compare.state import measurements
 from cnnexplain.ui.kit.sidebar import architecture_sidebar
 
 architecture_sidebar()
@@ -13,23 +14,27 @@ st.write(text.INTRO)
 st.info(text.STORY)
 
 st.subheader(text.DATA_HEADER)
-choice = views.data_source()
+choice = data.choose_pictures()
 
 st.subheader(text.NETWORKS_HEADER)
-pair = views.networks(choice) if choice is not None else None
+pair = networks.choose(choice) if choice is not None else None
 
 st.subheader(text.TRAINING_HEADER)
-config = views.training_settings(choice)
-experiment = views.experiment(choice, pair, config)
-comparison = views.run_buttons(experiment, choice)
+config = settings.shared_training(choice)
+planned = settings.planned_experiment(choice, pair, config)
+comparison = training.buttons(planned, choice)
 
 # Training runs inside this script run and can take minutes, so every other section is drawn
 # first; these places, in page order, then take the live view and what it measured.
-live, results, why = st.empty(), st.empty(), st.empty()
+live_slot, results_slot, why_slot = st.empty(), st.empty(), st.empty()
 
 st.subheader(text.LOAD_HEADER)
-views.model_upload(choice)
+model_file.load_and_test(choice)
 
-views.live_training(comparison, live)
-views.results(comparison, results)
-views.why(comparison, why)
+training.live(comparison, live_slot)
+measured = measurements(comparison)
+if measured is not None:
+    with results_slot.container():
+        results.show(comparison, *measured)
+    with why_slot.container():
+        why.show(comparison, *measured)

@@ -1,5 +1,6 @@
 """The CNN-versus-ANN experiment: setup checks, training in turns, stopping, the comparison,
-perturbed test images, data efficiency and first-layer pictures."""
+the numbers its curves and summary are drawn with, perturbed test images, data efficiency and
+first-layer pictures."""
 
 from dataclasses import replace
 
@@ -8,28 +9,43 @@ import pytest
 import torch
 from sklearn.metrics import confusion_matrix as sk_confusion_matrix
 
-from cnnexplain.experiment.compare import (
+from cnnexplain.experiment.design import (
     ANN,
     CNN,
     MODEL_NAMES,
-    SHIFT_DIRECTIONS,
     Experiment,
-    add_noise,
-    border_values,
+    ann_for,
     build_models,
-    compare_models,
-    confusion_matrix,
-    data_efficiency,
     default_experiment,
+    fits,
+    fitted_cnn,
+    same_budget,
+)
+from cnnexplain.experiment.efficiency import (
+    MAX_SIZES,
+    data_efficiency,
     efficiency_curves,
     efficiency_epochs,
-    finish,
-    first_layer_images,
+    training_sizes,
+)
+from cnnexplain.experiment.first_layer import first_layer_images
+from cnnexplain.experiment.metrics import (
+    current_epochs,
+    held_out_curve,
+    recent_means,
+    summary_rows,
+    training_curve,
+)
+from cnnexplain.experiment.result import compare_models, confusion_matrix, finish
+from cnnexplain.experiment.robustness import (
+    SHIFT_DIRECTIONS,
+    add_noise,
+    border_values,
     robustness_curves,
     rotate_images,
-    run_experiment,
     shift_images,
 )
+from cnnexplain.experiment.run import run_experiment
 from cnnexplain.io.datasets import Dataset, load_digits28
 from cnnexplain.model.spec import (
     CNNSpec,
@@ -39,7 +55,7 @@ from cnnexplain.model.spec import (
     mlp_matching_budget,
     parameter_counts,
 )
-from cnnexplain.training.train import TrainConfig, evaluate, predict, train
+from cnnexplain.training.train import TrainConfig, TrainRecord, evaluate, predict, train
 
 SMALL_CNN = CNNSpec(conv_blocks=(ConvBlock(filters=4),), dense=(16,))
 FAST = TrainConfig(epochs=2, batch_size=32, lr=1e-2)
@@ -149,6 +165,30 @@ def test_run_refuses_data_the_networks_cannot_read(small):
         "The data set has 1×28×28 images in 10 classes but the networks expect 1×28×28 images "
         "in 5 classes: change the networks' input or number of classes to match the data."
     )
+
+
+def test_same_budget_allows_a_tenth_of_the_cnn_s_parameters_either_way():
+    assert same_budget(1000, 1100) and same_budget(1000, 900)
+    assert not same_budget(1000, 1101) and not same_budget(1000, 899)
+
+
+def test_fitted_cnn_answers_with_the_data_s_classes(small):
+    two = replace(small, y_train=small.y_train % 2, y_test=small.y_test % 2, class_names=("a", "b"))
+    sigmoid = CNNSpec(num_classes=2, head="sigmoid")
+    assert fitted_cnn(sigmoid, two) == sigmoid  # two classes: the sidebar's head stays
+    assert fitted_cnn(sigmoid, small) == replace(sigmoid, num_classes=10, head="softmax")
+    assert fits(fitted_cnn(CNNSpec(num_classes=3), small), small)
+    assert not fits(CNNSpec(num_classes=3), small)
+    assert not fits(CNNSpec(in_channels=3), small)
+
+
+def test_ann_for_reads_and_answers_like_its_cnn():
+    cnn = CNNSpec(in_channels=3, input_size=32, num_classes=2, head="sigmoid")
+    ann = ann_for(cnn, (40, 20))
+    assert ann.hidden == (40, 20)
+    assert (ann.in_channels, ann.input_size, ann.num_classes, ann.head) == (3, 32, 2, "sigmoid")
+    assert ann.activation == cnn.dense_activation
+    assert Experiment("x", cnn=cnn, mlp=ann, match_budget=False).mlp == ann
 
 
 # ---------------------------------------------------------------------------------------------
@@ -292,6 +332,80 @@ def test_confusion_matrix_counts_true_rows_and_predicted_columns():
 
 
 # ---------------------------------------------------------------------------------------------
+# The numbers the curves and the summary are drawn with
+
+
+def records_after(steps: list[int], losses: list[float], batches: list[int]) -> list[TrainRecord]:
+    """Records after the given steps, made as `train` makes them: each carries the mean loss
+    over its epoch so far. One epoch is len(batches) steps of those batch sizes."""
+    per_epoch_steps, records = len(batches), []
+    for step in steps:
+        epoch = (step - 1) // per_epoch_steps + 1
+        first = (epoch - 1) * per_epoch_steps
+        sizes = batches[: step - first]
+        mean = float(np.dot(losses[first:step], sizes) / sum(sizes))
+        seen = (epoch - 1) * sum(batches) + sum(sizes)
+        kind = "epoch" if step % per_epoch_steps == 0 else "step"
+        records.append(
+            TrainRecord(
+                epoch=epoch,
+                step=step,
+                samples_seen=seen,
+                train_loss=mean,
+                train_acc=0.5,
+                test_loss=1.0 / epoch,
+                test_acc=0.1 * epoch,
+                elapsed_s=0.0,
+                progress=step / (2 * per_epoch_steps),
+                kind=kind,
+            )
+        )
+    return records
+
+
+def test_recent_means_are_the_mean_over_the_steps_since_the_record_before():
+    losses = [2.0, 1.6, 1.0, 0.9, 0.5, 0.2]  # one per step, two epochs of three steps
+    batches = [4, 4, 2]  # the last batch of an epoch is smaller
+    records = records_after([2, 3, 5, 6], losses, batches)
+    expected = [
+        (2.0 * 4 + 1.6 * 4) / 8,  # steps 1 and 2
+        1.0,  # step 3, the end of the first epoch
+        (0.9 * 4 + 0.5 * 4) / 8,  # steps 4 and 5: the new epoch starts afresh
+        0.2,  # step 6
+    ]
+    assert recent_means(records, 10, "train_loss") == pytest.approx(expected)
+    epochs, means = training_curve(records, 3, 10, "train_loss")
+    assert epochs == pytest.approx([2 / 3, 1.0, 5 / 3, 2.0])
+    assert means == recent_means(records, 10, "train_loss")
+
+
+def test_held_out_curves_take_the_records_that_close_an_epoch():
+    records = records_after([2, 3, 5, 6], [1.0] * 6, [4, 4, 2])
+    assert held_out_curve(records, "test_loss") == ([1, 2], [1.0, 0.5])
+    assert held_out_curve(records, "test_acc") == ([1, 2], [0.1, 0.2])
+    assert current_epochs({CNN: records[:3], ANN: []}) == {CNN: 2, ANN: 0}
+
+
+def test_summary_rows_are_the_numbers_finish_measured(experiment, small):
+    run = run_experiment(experiment, small)
+    for _ in run:
+        pass
+    result = finish(run)
+    rows = summary_rows(result, {CNN: 2, ANN: 1.5})
+    assert [r.model for r in rows] == list(MODEL_NAMES)
+    for row, epochs in zip(rows, (2, 1.5), strict=True):
+        m = result.models[row.model]
+        assert (row.params, row.seconds, row.samples_per_second) == (
+            m.total_params,
+            m.train_seconds,
+            m.samples_per_second,
+        )
+        assert (row.test_acc, row.test_loss, row.epochs) == (m.test_acc, m.test_loss, epochs)
+    untrained = summary_rows(compare_models(build_models(experiment), small), {CNN: 0, ANN: 0})
+    assert [r.samples_per_second for r in untrained] == [None, None]
+
+
+# ---------------------------------------------------------------------------------------------
 # Perturbed test images
 
 
@@ -417,6 +531,17 @@ def test_data_efficiency_trains_fresh_networks_on_the_first_n_examples(experimen
         alone = list(train(model, small.x_train, small.y_train, small.x_test, small.y_test, config))
         assert r.record.test_acc == alone[-1].test_acc
         assert r.record.samples_seen == r.size * config.epochs
+
+
+def test_training_sizes_are_counts_capped_at_the_training_set_smallest_first():
+    assert training_sizes((800, 50, 10_000, 50), 400) == (50, 400)
+    assert training_sizes(np.array([3, 2]), 10) == (2, 3)
+    with pytest.raises(ValueError, match="Each size must be a whole number of examples, got 2.5"):
+        training_sizes((2.5,), 10)
+    with pytest.raises(ValueError, match="The sizes must be a list of counts, got '50'."):
+        training_sizes("50", 10)
+    with pytest.raises(ValueError, match=f"at most {MAX_SIZES} sizes, got more"):
+        training_sizes(range(1, MAX_SIZES + 2), 100)
 
 
 def test_data_efficiency_rejects_sizes_that_are_not_counts(experiment, small):

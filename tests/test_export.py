@@ -12,16 +12,11 @@ import numpy as np
 import pytest
 import torch
 
-from cnnexplain.experiment.compare import (
-    ANN,
-    CNN,
-    Experiment,
-    compare_models,
-    finish,
-    robustness_curves,
-    run_experiment,
-)
+from cnnexplain.experiment.design import ANN, CNN, Experiment
 from cnnexplain.experiment.report import comparison_csv
+from cnnexplain.experiment.result import compare_models, finish
+from cnnexplain.experiment.robustness import robustness_curves
+from cnnexplain.experiment.run import run_experiment
 from cnnexplain.io.datasets import Dataset, load_digits28
 from cnnexplain.io.modelfile import (
     DAMAGED,

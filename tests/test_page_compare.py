@@ -1,6 +1,6 @@
 """The CNN-against-ANN page, driven headless with AppTest.
 
-The numbers the page shows are checked against `compare.finish` run here on the same settings:
+The numbers the page shows are checked against `result.finish` run here on the same settings:
 the same seed and settings must give the same numbers. Training is kept short (one or two
 epochs, large batches, or a zip of twenty small pictures).
 """
@@ -15,23 +15,18 @@ import pytest
 from pagekit import app, charts, decode, markdown_text
 from PIL import Image
 
-from cnnexplain.experiment.compare import (
-    ANN,
-    CNN,
-    MODEL_NAMES,
-    Experiment,
-    finish,
-    robustness_curves,
-    run_experiment,
-)
+from cnnexplain.experiment.design import ANN, CNN, MODEL_NAMES, Experiment, fitted_cnn
 from cnnexplain.experiment.jobs import COMPLETE, RUNNING, STOPPED, Comparison, Job
+from cnnexplain.experiment.result import finish
+from cnnexplain.experiment.robustness import robustness_curves
+from cnnexplain.experiment.run import run_experiment
 from cnnexplain.io.datasets import load_dataset
 from cnnexplain.io.modelfile import NOT_A_MODEL, export_model
 from cnnexplain.io.userdata import load_image_folder_zip
 from cnnexplain.model.spec import CNNSpec, MLPSpec, build_mlp, count_parameters, mlp_matching_budget
 from cnnexplain.texts import compare as text
 from cnnexplain.training.train import TrainConfig, evaluate
-from cnnexplain.ui.compare.views import STATE_KEY, fitted_cnn
+from cnnexplain.ui.compare.state import STATE_KEY
 
 PAGE = "pages/compare.py"
 SHORT = TrainConfig(epochs=1, batch_size=128)  # about 12 steps of each network on the digits
@@ -125,7 +120,7 @@ def test_a_short_comparison_shows_both_curves_and_the_numbers_finish_computes(di
                 getattr(records[-1], measure), rel=1e-9
             )
 
-    # The table shows exactly what compare.finish computes on the same settings.
+    # The table shows exactly what result.finish computes on the same settings.
     shown = summary(at)
     for name in MODEL_NAMES:
         model = expected.models[name]

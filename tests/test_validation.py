@@ -30,20 +30,17 @@ from cnnexplain.core.kernels import (
     lab_window,
     size_formula,
 )
-from cnnexplain.experiment.compare import (
+from cnnexplain.experiment.design import Experiment, check_data
+from cnnexplain.experiment.efficiency import MAX_MIN_STEPS, MAX_SIZES, data_efficiency
+from cnnexplain.experiment.robustness import (
     MAX_ANGLE,
     MAX_LEVELS,
-    MAX_MIN_STEPS,
     MAX_SHIFT,
-    MAX_SIZES,
-    Experiment,
-    check_data,
-    data_efficiency,
     robustness_curves,
     rotate_images,
-    run_experiment,
     shift_images,
 )
+from cnnexplain.experiment.run import run_experiment
 from cnnexplain.io.datasets import Dataset
 from cnnexplain.model.backprop import MAX_LR, MAX_STEP_EXAMPLES, OptimizerSettings, inspected_step
 from cnnexplain.model.saliency import grad_cam

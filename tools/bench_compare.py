@@ -15,7 +15,9 @@ import time
 import torch
 import torch.nn.functional as F
 
-from cnnexplain.experiment.compare import COMPARE_TRAINING, Experiment, finish, run_experiment
+from cnnexplain.experiment.design import COMPARE_TRAINING, Experiment
+from cnnexplain.experiment.result import finish
+from cnnexplain.experiment.run import run_experiment
 from cnnexplain.io.datasets import load_digits28
 from cnnexplain.model.spec import CNNSpec, build_cnn
 from cnnexplain.training.train import TrainConfig, train

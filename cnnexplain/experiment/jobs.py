@@ -22,21 +22,18 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Generic, TypeVar
 
-from cnnexplain.experiment.compare import (
+from cnnexplain.experiment.design import Experiment
+from cnnexplain.experiment.efficiency import (
     DEFAULT_MIN_STEPS,
     DEFAULT_SIZES,
-    ComparisonRecord,
-    ComparisonResult,
     EfficiencyRecord,
-    Experiment,
-    ExperimentRun,
-    RobustnessCurve,
     data_efficiency,
     efficiency_curves,
-    finish,
-    robustness_curves,
-    run_experiment,
+    training_sizes,
 )
+from cnnexplain.experiment.result import ComparisonResult, finish
+from cnnexplain.experiment.robustness import RobustnessCurve, robustness_curves
+from cnnexplain.experiment.run import ComparisonRecord, ExperimentRun, run_experiment
 from cnnexplain.io.datasets import Dataset
 
 R = TypeVar("R")
@@ -164,8 +161,7 @@ class Comparison:
 
     def efficiency_sizes_for(self, sizes: Iterable[int] = DEFAULT_SIZES) -> tuple[int, ...]:
         """The training-set sizes `data_efficiency` will use: at most the whole training set."""
-        n = len(self.data.x_train)
-        return tuple(sorted({min(int(s), n) for s in sizes}))
+        return training_sizes(sizes, len(self.data.x_train))
 
     def start_efficiency(
         self, sizes: Iterable[int] = DEFAULT_SIZES, min_steps: int = DEFAULT_MIN_STEPS

@@ -7,7 +7,9 @@ import io
 import math
 from typing import Any
 
-from cnnexplain.experiment.compare import MODEL_NAMES, ComparisonResult, RobustnessCurve
+from cnnexplain.experiment.design import MODEL_NAMES
+from cnnexplain.experiment.result import ComparisonResult
+from cnnexplain.experiment.robustness import RobustnessCurve
 
 
 def _cell(value: Any) -> str:

@@ -1,8 +1,9 @@
 """Words on the page that trains a CNN and a plain network (ANN) on the same data.
 
 Templates take named fields ({acc}, {params}, ...) so that a translation may put them in
-another order. Sentences that state what a run found are chosen by `ui.compare_findings` from
-the run's numbers; none of them names a winner in advance.
+another order. Sentences that state what a run found are chosen by `ui.compare.findings` from
+the facts `experiment.findings` reads off the run's numbers; none of them names a winner in
+advance.
 """
 
 TITLE = "A CNN against a plain network, on the same data"
@@ -181,7 +182,7 @@ DOWNLOAD_HELP = (
     "The architecture and every weight, as this run left them. Load it back below, here or later."
 )
 
-# The findings, chosen from the run's numbers by ui.compare_findings
+# The findings, chosen from the run's numbers by ui.compare.findings
 FIND_ACCURACY = (
     "On {data}, the CNN got **{cnn_acc:.1%}** of the {n_test:,} held-out pictures right and "
     "the ANN **{ann_acc:.1%}**, {budget}."

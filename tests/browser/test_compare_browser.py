@@ -89,6 +89,16 @@ def trace_names(page) -> set[str]:
     return {name for names in page.evaluate(PLOTLY_TRACES) for name in names if name}
 
 
+def stop_and_read(page) -> str:
+    """Press Stop, wait for the stopped networks' results; returns the text of the page."""
+    page.get_by_role("button", name=text.STOP, exact=True).click()
+    page.get_by_role("button", name=text.RESUME).wait_for(timeout=TRAINING)
+    page.get_by_role("button", name=text.DOWNLOAD_MODEL.format(model="CNN")).wait_for()
+    wait_idle(page)
+    no_exceptions(page)
+    return page.inner_text("main")
+
+
 def test_train_both_for_two_epochs_and_read_what_the_run_found(server_url, page):
     open_page(page, server_url)
     set_epochs(page, 2)
@@ -146,12 +156,7 @@ def test_stop_keeps_what_was_learned_and_continue_goes_on(server_url, page):
     page.wait_for_function(f"({TRAINING_POINTS})() > {grown}", timeout=60_000)
     assert page.get_by_role("button", name=text.STOP, exact=True).is_visible()
     no_exceptions(page)
-    page.get_by_role("button", name=text.STOP, exact=True).click()
-    page.get_by_role("button", name=text.RESUME).wait_for(timeout=TRAINING)
-    page.get_by_role("button", name=text.DOWNLOAD_MODEL.format(model="CNN")).wait_for()
-    wait_idle(page)
-    no_exceptions(page)
-    main = page.inner_text("main")
+    main = stop_and_read(page)
     stopped = STOPPED_AT.search(main)
     assert stopped and int(stopped.group(1)) < 100
     epochs = CNN_EPOCHS.search(main)
@@ -166,12 +171,7 @@ def test_stop_keeps_what_was_learned_and_continue_goes_on(server_url, page):
     page.get_by_role("button", name=text.RESUME).click()
     page.get_by_role("button", name=text.STOP, exact=True).wait_for(timeout=60_000)
     page.wait_for_function(f"({TRAINING_POINTS})() >= {points + 3}", timeout=TRAINING)
-    page.get_by_role("button", name=text.STOP, exact=True).click()
-    page.get_by_role("button", name=text.RESUME).wait_for(timeout=TRAINING)
-    page.get_by_role("button", name=text.DOWNLOAD_MODEL.format(model="CNN")).wait_for()
-    wait_idle(page)
-    no_exceptions(page)
-    main = page.inner_text("main")
+    main = stop_and_read(page)
     again = STOPPED_AT.search(main)
     assert again and int(stopped.group(1)) < int(again.group(1)) < 100
     assert float(CNN_EPOCHS.search(main).group(1)) > float(epochs.group(1))

@@ -82,3 +82,11 @@ def problem(heading: str, detail: str) -> None:
     class name, as plain text (never as Markdown)."""
     st.error(heading)
     st.text(detail)
+
+
+def remembered(widget: Any, key: str, default: Any, *args: Any, **kwargs: Any) -> Any:
+    """Draw `widget` (st.radio, a column's number_input, ...) under `key`, starting from the
+    value it had when it was last drawn, else `default`; returns the value it shows now, kept
+    for the next time."""
+    recall(key, default)
+    return remember(key, widget(*args, key=key, **kwargs))
