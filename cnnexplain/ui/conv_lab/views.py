@@ -27,7 +27,7 @@ from cnnexplain.core.ops import ConvWindow
 from cnnexplain.figures import lab as figures_lab
 from cnnexplain.figures import maps as figures
 from cnnexplain.figures import theme
-from cnnexplain.io.images import MAX_UPLOAD_MB, ImageError, load_image
+from cnnexplain.io.images import MAX_UPLOAD_MB, ImageError, load_image, to_gray
 from cnnexplain.texts import conv_lab as text
 from cnnexplain.ui.kit import resources, session
 from cnnexplain.ui.kit.widgets import escape_markdown, test_sample_picker
@@ -105,7 +105,7 @@ def _sample() -> np.ndarray:
     x, _ = test_sample_picker(data, key="lab_sample")  # (C, H, W)
     if len(x) > 1:
         st.caption(text.SAMPLE_GRAY)
-    return x.mean(axis=0)
+    return to_gray(x)
 
 
 def choose_picture() -> np.ndarray:

@@ -17,6 +17,7 @@ from cnnexplain.figures import forward as fwdfig
 from cnnexplain.figures import overview as ovfig
 from cnnexplain.figures import theme
 from cnnexplain.io.datasets import DATASETS, Dataset
+from cnnexplain.io.images import to_gray
 from cnnexplain.model.saliency import grad_cam, saliency_map
 from cnnexplain.model.spec import CNNSpec, stage_shapes
 from cnnexplain.model.trace import Trace, TraceStage
@@ -362,8 +363,7 @@ def _looked_at(
 ) -> tuple[go.Figure, int, float, str]:
     sal = saliency_map(_model, x)
     cam = grad_cam(_model, x)
-    gray = x.mean(axis=0)
-    fig = fwdfig.looked_at(gray, sal.saliency, cam.upsampled, titles=titles)
+    fig = fwdfig.looked_at(to_gray(x), sal.saliency, cam.upsampled, titles=titles)
     return fig, sal.target, max(sal.max_abs_diff, cam.max_abs_diff), cam.layer
 
 
