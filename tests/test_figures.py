@@ -1,5 +1,10 @@
 """Figure builders: the numbers in the figure are the numbers given."""
 
+import ast
+import re
+import tokenize
+from pathlib import Path
+
 import numpy as np
 import plotly.graph_objects as go
 import pytest
@@ -288,3 +293,50 @@ def test_overview_titles_are_apart_and_inside_at_the_narrowest_width(blocks):
             spans.append((a.x - half, a.x + half))
         spans.sort()
         assert all(a[1] <= b[0] for a, b in zip(spans, spans[1:], strict=False)), spans
+
+
+# --------------------------------------------------------------------------------------------
+# Every colour comes from the theme
+
+
+FIGURES = Path(theme.__file__).parent
+COLOUR_CODE = re.compile(r"#[0-9A-Fa-f]{3}(?:[0-9A-Fa-f]{3})?\b|\b(?:rgba?|hsla?)\(")
+
+
+def _is_colour(text: str) -> bool:
+    """Whether plotly takes `text` as a colour ("white", "#E45756", "rgb(1, 2, 3)") or as a
+    colour scale ("Viridis", "RdBu_r")."""
+    for build in (lambda: go.scatter.Marker(color=text), lambda: go.Heatmap(colorscale=text)):
+        try:
+            build()
+        except ValueError:
+            continue
+        return True
+    return False
+
+
+def _colour_literals(path: Path) -> list[str]:
+    """`path`'s string literals that are, or hold, a colour: 'line: text'."""
+    found = []
+    with path.open("rb") as source:
+        for token in tokenize.tokenize(source.readline):
+            if token.type != tokenize.STRING:
+                continue
+            try:
+                value = ast.literal_eval(token.string)
+            except ValueError:  # an f-string: only its codes can be checked
+                value = None
+            if COLOUR_CODE.search(token.string) or (isinstance(value, str) and _is_colour(value)):
+                found.append(f"{path.name}:{token.start[0]}: {token.string}")
+    return found
+
+
+def test_figure_modules_take_every_colour_from_the_theme():
+    modules = sorted(FIGURES.glob("*.py"))
+    assert {"maps.py", "tiles.py", "lab.py"} <= {p.name for p in modules}
+    stray = [hit for p in modules if p.name != "theme.py" for hit in _colour_literals(p)]
+    assert not stray, "colours outside figures/theme.py:\n" + "\n".join(stray)
+    # The same reading finds the theme's own colours and scales, so it would find a stray one.
+    in_theme = " ".join(_colour_literals(FIGURES / "theme.py"))
+    for colour in ('"#E45756"', '"white"', '"Viridis"', '"RdBu"', '"Hot"', "rgba("):
+        assert colour in in_theme, colour
