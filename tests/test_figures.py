@@ -1,10 +1,16 @@
 """Figure builders: the numbers in the figure are the numbers given."""
 
+import ast
+import re
+import tokenize
+from pathlib import Path
+
 import numpy as np
 import plotly.graph_objects as go
 import pytest
 
 from cnnexplain.figures import maps as figures
+from cnnexplain.figures import theme
 
 
 def test_heatmap_carries_exact_values_and_hover():
@@ -38,8 +44,8 @@ def test_vector_highlights_one_bar():
     fig = figures.vector(np.array([0.1, 0.7, 0.2]), labels=["a", "b", "c"], highlight=1)
     bar = fig.data[0]
     assert list(bar.x) == ["a", "b", "c"]
-    assert bar.marker.color[1] == figures.THEME["bar_highlight"]
-    assert bar.marker.color[0] == figures.THEME["bar"]
+    assert bar.marker.color[1] == theme.COLOURS["highlight"]
+    assert bar.marker.color[0] == theme.COLOURS["main"]
 
 
 def test_image_gray_and_rgb():
@@ -90,9 +96,9 @@ def test_cell_text_is_short_and_signed():
 
 
 def test_values_get_the_largest_font_that_fits_or_none():
-    from cnnexplain.figures.lab import LAB_THEME, value_font
+    from cnnexplain.figures.lab import value_font
 
-    largest, smallest = LAB_THEME["value_font"], LAB_THEME["min_value_font"]
+    largest, smallest = theme.LAB["value_font"], theme.LAB["min_value_font"]
     assert value_font(np.array(["1", "0"]), cell=40) == largest
     assert value_font(np.array(["1", "\u22120.25"]), cell=40) == largest
     shrunk = value_font(np.array(["\u22120.25"]), cell=28)
@@ -121,7 +127,7 @@ def test_small_lab_grids_write_their_values_and_large_ones_do_not():
     assert inp.data[0].texttemplate == "%{text}" and inp.data[1].texttemplate == "%{text}"
     assert set(np.asarray(inp.data[1].text)[0]) == {"0"}  # the padding row
     for fig in (inp, out):
-        assert all(t.textfont.size <= figures_lab.LAB_THEME["value_font"] for t in fig.data[:1])
+        assert all(t.textfont.size <= theme.LAB["value_font"] for t in fig.data[:1])
 
     # A 16×16 output drawn 270 px wide has cells of about 11 px: no value fits in one.
     large = rng.uniform(-1, 1, size=(16, 16))
@@ -153,13 +159,13 @@ def test_a_value_written_while_the_kernel_slides_keeps_its_size():
 
 
 def test_cells_fill_the_room_left_by_the_margins():
-    from cnnexplain.figures.lab import LAB_THEME, cell_px
+    from cnnexplain.figures.lab import cell_px
 
-    m = LAB_THEME["margin"]
+    m = theme.LAB["margin"]
     assert cell_px((10, 10), width_px=270, height_px=1000) == (270 - m["l"] - m["r"]) / 10
     assert cell_px((10, 10), width_px=2000, height_px=400) == (400 - m["t"] - m["b"]) / 10
     with_bar = cell_px((10, 10), width_px=270, height_px=1000, colorbar=True)
-    assert with_bar == (270 - m["l"] - m["r"] - LAB_THEME["colorbar_px"]) / 10
+    assert with_bar == (270 - m["l"] - m["r"] - theme.LAB["colorbar_px"]) / 10
 
 
 # --------------------------------------------------------------------------------------------
@@ -223,7 +229,7 @@ def test_feature_maps_keep_square_cells_and_short_titles():
 
 
 def _overview_columns(blocks: int):
-    from cnnexplain.figures import detail as fd
+    from cnnexplain.figures import overview as ovfig
 
     rng = np.random.default_rng(3)
     shapes = [("input", (1, 28, 28))]
@@ -241,17 +247,17 @@ def _overview_columns(blocks: int):
         note = "first 8 of 16" if values.ndim == 3 and len(values) > 8 else ""
         label = f"{name}<br>{' × '.join(str(s) for s in shape)}"
         ranges = [(0.0, 1.0)] * (len(shown) if shown.ndim == 3 else 1)
-        columns.append(fd.OverviewColumn(label, shown, ranges, note=note))
+        columns.append(ovfig.OverviewColumn(label, shown, ranges, note=note))
     return columns
 
 
 @pytest.mark.parametrize("blocks", [1, 2, 3])
 def test_overview_thumbnails_line_up_in_every_column(blocks):
-    from cnnexplain.figures import detail as fd
+    from cnnexplain.figures import overview as ovfig
 
     columns = _overview_columns(blocks)
-    fig = fd.overview(columns, max_rows=8)
-    thumb, gap = fd.DETAIL["thumb"], fd.DETAIL["gap"]
+    fig = ovfig.overview(columns, max_rows=8)
+    thumb, gap = theme.TILES["thumb"], theme.TILES["gap"]
     for column, trace in zip(columns, fig.data, strict=True):
         if column.values.ndim == 1:  # a strip, spread over the whole column
             continue
@@ -270,11 +276,11 @@ def test_overview_thumbnails_line_up_in_every_column(blocks):
 
 @pytest.mark.parametrize("blocks", [1, 2, 3])
 def test_overview_titles_are_apart_and_inside_at_the_narrowest_width(blocks):
-    from cnnexplain.figures import detail as fd
+    from cnnexplain.figures import overview as ovfig
 
-    fig = fd.overview(_overview_columns(blocks), max_rows=8)
+    fig = ovfig.overview(_overview_columns(blocks), max_rows=8)
     low, high = fig.layout.xaxis.range
-    unit_px = fd.DETAIL["overview_min_px"] / (high - low)  # drawn that wide, the tiles fill it
+    unit_px = theme.TILES["overview_min_px"] / (high - low)  # drawn that wide, the tiles fill it
     rows: dict[tuple, list] = {}
     for a in fig.layout.annotations:
         rows.setdefault((a.yref, a.yshift), []).append(a)
@@ -282,8 +288,55 @@ def test_overview_titles_are_apart_and_inside_at_the_narrowest_width(blocks):
     for row in rows.values():
         spans = []
         for a in row:
-            half = fd._text_px(a.text, a.font.size) / 2 / unit_px
+            half = ovfig._text_px(a.text, a.font.size) / 2 / unit_px
             assert low <= a.x - half and a.x + half <= high, a.text  # not cut at an edge
             spans.append((a.x - half, a.x + half))
         spans.sort()
         assert all(a[1] <= b[0] for a, b in zip(spans, spans[1:], strict=False)), spans
+
+
+# --------------------------------------------------------------------------------------------
+# Every colour comes from the theme
+
+
+FIGURES = Path(theme.__file__).parent
+COLOUR_CODE = re.compile(r"#[0-9A-Fa-f]{3}(?:[0-9A-Fa-f]{3})?\b|\b(?:rgba?|hsla?)\(")
+
+
+def _is_colour(text: str) -> bool:
+    """Whether plotly takes `text` as a colour ("white", "#E45756", "rgb(1, 2, 3)") or as a
+    colour scale ("Viridis", "RdBu_r")."""
+    for build in (lambda: go.scatter.Marker(color=text), lambda: go.Heatmap(colorscale=text)):
+        try:
+            build()
+        except ValueError:
+            continue
+        return True
+    return False
+
+
+def _colour_literals(path: Path) -> list[str]:
+    """`path`'s string literals that are, or hold, a colour: 'line: text'."""
+    found = []
+    with path.open("rb") as source:
+        for token in tokenize.tokenize(source.readline):
+            if token.type != tokenize.STRING:
+                continue
+            try:
+                value = ast.literal_eval(token.string)
+            except ValueError:  # an f-string: only its codes can be checked
+                value = None
+            if COLOUR_CODE.search(token.string) or (isinstance(value, str) and _is_colour(value)):
+                found.append(f"{path.name}:{token.start[0]}: {token.string}")
+    return found
+
+
+def test_figure_modules_take_every_colour_from_the_theme():
+    modules = sorted(FIGURES.glob("*.py"))
+    assert {"maps.py", "tiles.py", "lab.py"} <= {p.name for p in modules}
+    stray = [hit for p in modules if p.name != "theme.py" for hit in _colour_literals(p)]
+    assert not stray, "colours outside figures/theme.py:\n" + "\n".join(stray)
+    # The same reading finds the theme's own colours and scales, so it would find a stray one.
+    in_theme = " ".join(_colour_literals(FIGURES / "theme.py"))
+    for colour in ('"#E45756"', '"white"', '"Viridis"', '"RdBu"', '"Hot"', "rgba("):
+        assert colour in in_theme, colour

@@ -1,4 +1,4 @@
-"""load_image, describe_image and to_display on pictures built here, good and hostile."""
+"""load_image, describe_image, to_display and to_gray on pictures built here, good and hostile."""
 
 import io
 import struct
@@ -11,7 +11,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from PIL import Image, ImageDraw
 
-from cnnexplain.io.images import ImageError, describe_image, load_image, to_display
+from cnnexplain.io.images import ImageError, describe_image, load_image, to_display, to_gray
 from tests.support.fuzz_images import jpeg_claiming, png_bomb, rle4_bmp
 from tests.support.fuzzing import run_case
 
@@ -554,3 +554,19 @@ def test_to_display_round_trips_load_image():
     pixels = np.random.default_rng(4).integers(0, 256, (28, 28, 3), dtype=np.uint8)
     x = load_image(encode(Image.fromarray(pixels), "PNG"), channels=3)
     np.testing.assert_array_equal(to_display(x), pixels)
+
+
+# ---------------------------------------------------------------------------------------------
+# to_gray
+
+
+def test_to_gray_is_the_mean_of_the_channels():
+    data = encode(two_tone(), "PNG")
+    gray = load_image(data, channels=1)  # (1, H, W)
+    np.testing.assert_array_equal(to_gray(gray), gray[0])  # one channel comes back as it was
+    rgb = np.stack([np.zeros((2, 3)), np.full((2, 3), 0.5), np.ones((2, 3))]).astype(np.float32)
+    out = to_gray(rgb)
+    assert out.shape == (2, 3) and out.dtype == np.float32
+    np.testing.assert_allclose(out, 0.5)
+    with pytest.raises(ValueError, match=r"to_gray needs a picture of shape \(C, H, W\)"):
+        to_gray(np.zeros((4, 4)))

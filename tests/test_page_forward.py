@@ -214,13 +214,13 @@ def test_a_click_on_the_output_map_moves_the_kernel_there():
 def test_play_slides_the_kernel_along_the_row_and_writes_the_map(monkeypatch):
     monkeypatch.setattr(conv_view, "PLAY_DELAY_S", 0.0)
     frames = []  # the output map of every frame, as the animation drew it
-    partial_map = conv_view.fd.partial_map
+    partial_map = conv_view.fwdfig.partial_map
 
     def recorded(values, done):
         frames.append(partial_map(values, done))
         return frames[-1]
 
-    monkeypatch.setattr(conv_view.fd, "partial_map", recorded)
+    monkeypatch.setattr(conv_view.fwdfig, "partial_map", recorded)
     at = go(forward_page(), "conv1")
     at.number_input(key="fwd_conv_f_conv1").set_value(2)
     at.number_input(key="fwd_conv_i_conv1").set_value(10).run()
@@ -443,18 +443,18 @@ def test_what_the_network_looked_at_is_drawn_for_the_predicted_class():
 
 
 def test_the_overview_keeps_every_value_exactly_whatever_the_colours():
-    from cnnexplain.figures import detail as fd
+    from cnnexplain.figures import overview as ovfig
 
     rng = np.random.default_rng(0)
     maps = rng.normal(size=(3, 5, 5)).astype(np.float32)
     vector = rng.normal(size=7).astype(np.float32)
     columns = [
-        fd.OverviewColumn(
+        ovfig.OverviewColumn(
             "conv1<br>3 × 5 × 5", maps, [(float(m.min()), float(m.max())) for m in maps]
         ),
-        fd.OverviewColumn("dense1<br>7", vector, [(float(vector.min()), float(vector.max()))]),
+        ovfig.OverviewColumn("dense1<br>7", vector, [(float(vector.min()), float(vector.max()))]),
     ]
-    stacked, strip = fd.overview(columns, max_rows=4).data
+    stacked, strip = ovfig.overview(columns, max_rows=4).data
     custom = np.asarray(stacked.customdata, dtype=np.float64)
     cells = custom[~np.isnan(custom[..., 0])].reshape(3, 5, 5, 4)
     np.testing.assert_array_equal(cells[..., 3], maps)  # the hover value is exact
@@ -649,7 +649,7 @@ def test_a_drawing_is_asked_for_its_label_like_an_upload():
 
 def red_boxes(chart: dict) -> list[tuple[int, int, int, int]]:
     """(first row, first col, last row, last col) of each red outline in a one-unit-cell figure."""
-    from cnnexplain.figures.maps import THEME
+    from cnnexplain.figures import theme
 
     return [
         (
@@ -659,7 +659,7 @@ def red_boxes(chart: dict) -> list[tuple[int, int, int, int]]:
             round(shape["x1"]) - 1,
         )
         for shape in chart["layout"].get("shapes", [])
-        if shape["type"] == "rect" and shape["line"]["color"] == THEME["box"]
+        if shape["type"] == "rect" and shape["line"]["color"] == theme.COLOURS["focus"]
     ]
 
 

@@ -24,7 +24,7 @@ from PIL import Image
 
 from cnnexplain.figures import backprop as figures_backprop
 from cnnexplain.figures import compare as figures_compare
-from cnnexplain.figures import detail as figures_detail
+from cnnexplain.figures import forward as figures_forward
 from cnnexplain.figures import maps as figures
 from cnnexplain.texts import compare as compare_text
 from cnnexplain.texts import conv_lab as lab_text
@@ -156,11 +156,11 @@ def test_every_figure_builder_escapes_class_names():
     assert all(list(trace["x"]) == labels for trace in fig["data"])
     no_raw(fig, *raw)
 
-    fig = figures_detail.vector_strip(
+    fig = figures_forward.vector_strip(
         np.arange(3.0), highlight=0, name="logits", labels=CLASSES
     ).to_plotly_json()
     assert list(fig["data"][0]["x"]) == labels
-    fig = figures_detail.onehot(1, CLASSES, title="one-hot").to_plotly_json()
+    fig = figures_forward.onehot(1, CLASSES, title="one-hot").to_plotly_json()
     assert list(fig["data"][0]["y"]) == labels
     no_raw(fig, *raw)
 

@@ -1,9 +1,9 @@
 """Plotly figure builders for the backpropagation page: gradients, kernels, the loss curve.
 
-Built like `figures` (arrays in, `plotly.graph_objects.Figure` out, colours from its THEME), and
-adds what a training step needs: many maps or kernels drawn as one heatmap of tiles (one trace,
-so a step with a hundred kernels stays quick to draw), signed scales centred on zero, and hover
-text with enough digits for gradients of 0.00001.
+Built like `figures.maps` (arrays in, `plotly.graph_objects.Figure` out, colours and sizes from
+`figures.theme`), and adds what a training step needs: many maps or kernels drawn as one heatmap
+of tiles (one trace, so a step with a hundred kernels stays quick to draw), signed scales centred
+on zero, and hover text with enough digits for gradients of 0.00001.
 
 Each figure is built by one constructor call with its whole layout: the page draws about thirty
 of them after every step, and plotly checks every property each time it is set, so setting them
@@ -18,15 +18,15 @@ from typing import Any
 import numpy as np
 import plotly.graph_objects as go
 
-from cnnexplain.figures.maps import THEME, plotly_literal, symmetric_range
+from cnnexplain.figures.maps import array_with_ndim, category_labels, symmetric_range
+from cnnexplain.figures.theme import COLOURS, FONT, FORMATS, SCALES, SERIES, SIZES, figure
 
-VALUE_FORMAT = ".6g"  # gradients span many orders of magnitude: significant digits, not places
-GAP = 1  # empty cells between two tiles
-PANEL_PX = 300  # a third of the page's width: the default width a map grid is drawn at
-COLORBAR_PX = 90  # what the colour bar and margins take from a heatmap's width
-POSITIVE, NEGATIVE = "#2166AC", "#B2182B"  # the two ends of THEME["signed"] (RdBu)
+VALUE_FORMAT = FORMATS["gradient"]
+GAP = SIZES["mosaic_gap"]
+PANEL_PX = SIZES["panel_px"]
+COLORBAR_PX = SIZES["heatmap_colorbar_px"]
 # Numbers like 0.00002 as 2e-5 on axes and colour bars, not in SI prefixes ("20µ").
-COLORBAR = {"thickness": 12, "exponentformat": "e"}
+COLORBAR = {"thickness": SIZES["colorbar"], "exponentformat": "e"}
 NUMBER_AXIS = {"exponentformat": "e"}
 PLAIN_AXIS = {"visible": False}  # a picture needs no axes: the hover names every cell
 
@@ -38,9 +38,10 @@ def tile(blocks: np.ndarray, columns: int) -> tuple[np.ndarray, np.ndarray]:
     and in empty places; where[r, c] = (k, row, col) says which block and which of its cells
     is there (-1 in gaps), for hover text.
     """
-    blocks = np.asarray(blocks, dtype=np.float32)  # more digits than a hover shows, half the bytes
-    if blocks.ndim != 3:
-        raise ValueError(f"tile needs blocks of shape (K, h, w), got {blocks.shape}.")
+    # float32: more digits than a hover shows, half the bytes
+    blocks = array_with_ndim(
+        blocks, 3, "tile needs blocks of shape (K, h, w), got {shape}.", np.float32
+    )
     K, h, w = blocks.shape
     cols = max(1, min(columns, K))
     rows = -(-K // cols)
@@ -67,18 +68,22 @@ def compact(where: np.ndarray) -> np.ndarray:
 def _figure(
     traces: list[dict[str, Any]], *, height: int, title: str | None, **layout: Any
 ) -> go.Figure:
-    """One figure from trace dicts and layout settings, in a single constructor call."""
-    return go.Figure(
-        data=traces,
-        layout={
-            "height": height,
-            "margin": THEME["margin"],
-            "title": {"text": title, "font": {"size": THEME["font_size"] + 1}} if title else None,
-            "font": {"size": THEME["font_size"]},
-            "plot_bgcolor": "white",
-            **layout,
-        },
-    )
+    """One figure from trace dicts and layout settings; its title sized for a third of a page."""
+    return figure(traces, height=height, title=title, title_size=FONT["panel_title"], **layout)
+
+
+def _heatmap(z: np.ndarray, hover: str, *, zrange: tuple[float, float], **extra: Any) -> dict:
+    """A signed heatmap trace: its colour bar writes small numbers as powers of ten."""
+    return {
+        "type": "heatmap",
+        "z": z,
+        "zmin": zrange[0],
+        "zmax": zrange[1],
+        "colorscale": SCALES["signed"],
+        "colorbar": COLORBAR,
+        "hovertemplate": hover,
+        **extra,
+    }
 
 
 def _height(rows: int, cols: int, *, width: int, title: bool) -> int:
@@ -90,6 +95,31 @@ def _height(rows: int, cols: int, *, width: int, title: bool) -> int:
 def _image_axes(x: str = "x") -> tuple[dict[str, Any], dict[str, Any]]:
     """(x axis, y axis) settings for a heatmap drawn as a picture: row 0 on top, square cells."""
     return dict(PLAIN_AXIS), {**PLAIN_AXIS, "autorange": "reversed", "scaleanchor": x}
+
+
+def _mosaic_figure(
+    z: np.ndarray,
+    where: np.ndarray,
+    hover: str,
+    *,
+    zrange: tuple[float, float],
+    width: int,
+    title: str | None,
+    colorscale: str | None = None,
+) -> go.Figure:
+    """A mosaic of tiles (z, where from `tile`) drawn as a picture with square cells, `width`
+    pixels wide; `where` rides along for the hover text."""
+    trace = _heatmap(
+        z,
+        hover,
+        zrange=zrange,
+        customdata=compact(where),
+        hoverongaps=False,
+        colorscale=colorscale or SCALES["signed"],
+    )
+    xaxis, yaxis = _image_axes()
+    height = _height(*z.shape, width=width, title=bool(title))
+    return _figure([trace], height=height, title=title, xaxis=xaxis, yaxis=yaxis)
 
 
 def map_grid(
@@ -105,39 +135,22 @@ def map_grid(
     """Maps (C, H, W) as one heatmap of tiles, with one colour scale for all of them.
 
     zrange: (zmin, zmax); by default a signed range centred on zero (figures.symmetric_range)
-    with THEME["signed"]. Pointing at a cell shows its channel, row, column and exact value;
+    with SCALES["signed"]. Pointing at a cell shows its channel, row, column and exact value;
     `labels` names those four in the hover text (for a translation; a channel label of None
     leaves the channel out, for a single map). `width` is the width in pixels the page gives
     the figure, for a height that keeps the cells square.
     """
-    maps = np.asarray(maps)
-    if maps.ndim != 3:
-        raise ValueError(f"map_grid needs maps of shape (C, H, W), got {maps.shape}.")
+    maps = array_with_ndim(maps, 3, "map_grid needs maps of shape (C, H, W), got {shape}.")
     z, where = tile(maps, columns)
-    zmin, zmax = zrange if zrange is not None else symmetric_range(maps)
     channel, row, col, value = labels
     prefix = "" if channel is None else f"{channel} %{{customdata[0]}}, "
-    trace = {
-        "type": "heatmap",
-        "z": z,
-        "customdata": compact(where),
-        "zmin": zmin,
-        "zmax": zmax,
-        "colorscale": colorscale or THEME["signed"],
-        "hoverongaps": False,
-        "colorbar": COLORBAR,
-        "hovertemplate": (
-            f"{prefix}{row} %{{customdata[1]}}, {col} %{{customdata[2]}}<br>"
-            f"{value} %{{z:{VALUE_FORMAT}}}<extra></extra>"
-        ),
-    }
-    xaxis, yaxis = _image_axes()
-    return _figure(
-        [trace],
-        height=_height(*z.shape, width=width, title=bool(title)),
-        title=title,
-        xaxis=xaxis,
-        yaxis=yaxis,
+    hover = (
+        f"{prefix}{row} %{{customdata[1]}}, {col} %{{customdata[2]}}<br>"
+        f"{value} %{{z:{VALUE_FORMAT}}}<extra></extra>"
+    )
+    zrange = zrange if zrange is not None else symmetric_range(maps)
+    return _mosaic_figure(
+        z, where, hover, zrange=zrange, colorscale=colorscale, width=width, title=title
     )
 
 
@@ -165,10 +178,9 @@ def _kernel_hover(labels: tuple[str, str, str, str, str]) -> str:
 
 
 def _check_kernels(kernels: np.ndarray) -> np.ndarray:
-    kernels = np.asarray(kernels, dtype=np.float64)
-    if kernels.ndim != 4:
-        raise ValueError(f"kernels must have shape (F, C, KH, KW), got {kernels.shape}.")
-    return kernels
+    return array_with_ndim(
+        kernels, 4, "kernels must have shape (F, C, KH, KW), got {shape}.", np.float64
+    )
 
 
 def kernel_grid(
@@ -185,21 +197,10 @@ def kernel_grid(
     """
     kernels = _check_kernels(kernels)
     z, where = _kernel_mosaic(kernels)
-    zmin, zmax = symmetric_range(kernels)
-    trace = {
-        "type": "heatmap",
-        "z": z,
-        "customdata": compact(where),
-        "zmin": zmin,
-        "zmax": zmax,
-        "colorscale": THEME["signed"],
-        "hoverongaps": False,
-        "colorbar": COLORBAR,
-        "hovertemplate": _kernel_hover(labels),
-    }
-    xaxis, yaxis = _image_axes()
-    height = _height(*z.shape, width=width, title=bool(title))
-    return _figure([trace], height=height, title=title, xaxis=xaxis, yaxis=yaxis)
+    hover = _kernel_hover(labels)
+    return _mosaic_figure(
+        z, where, hover, zrange=symmetric_range(kernels), width=width, title=title
+    )
 
 
 def kernel_change(
@@ -222,8 +223,7 @@ def kernel_change(
             f"before and after must have one shape, got {before.shape} and {after.shape}."
         )
     change = after - before
-    weight_range = symmetric_range(before, after)
-    change_range = symmetric_range(change)
+    weight_range, change_range = symmetric_range(before, after), symmetric_range(change)
     # Three panels with room on the right of the second and third for their colour bars.
     domains = ((0.0, 0.28), (0.31, 0.59), (0.69, 0.97))
     panels = ((before, "coloraxis"), (after, "coloraxis"), (change, "coloraxis2"))
@@ -259,29 +259,29 @@ def kernel_change(
                 "xanchor": "center",
                 "yanchor": "bottom",
                 "showarrow": False,
-                "font": {"size": THEME["font_size"]},
+                "font": {"size": FONT["text"]},
             }
         )
-    colorbar = {**COLORBAR, "thickness": 10, "len": 0.9}
     return _figure(
         traces,
         height=_height(*z.shape, width=int(width * 0.28) + COLORBAR_PX, title=True),
         title=None,
         annotations=annotations,
-        coloraxis={
-            "colorscale": THEME["signed"],
-            "cmin": weight_range[0],
-            "cmax": weight_range[1],
-            "colorbar": {**colorbar, "x": 0.6},
-        },
-        coloraxis2={
-            "colorscale": THEME["signed"],
-            "cmin": change_range[0],
-            "cmax": change_range[1],
-            "colorbar": {**colorbar, "x": 0.98},
-        },
+        coloraxis=_signed_axis(weight_range, colorbar_x=0.6),
+        coloraxis2=_signed_axis(change_range, colorbar_x=0.98),
         **layout,
     )
+
+
+def _signed_axis(zrange: tuple[float, float], *, colorbar_x: float) -> dict[str, Any]:
+    """A shared signed colour scale over `zrange`, its slim colour bar at `colorbar_x`."""
+    colorbar = {**COLORBAR, "thickness": 10, "len": 0.9, "x": colorbar_x}
+    return {
+        "colorscale": SCALES["signed"],
+        "cmin": zrange[0],
+        "cmax": zrange[1],
+        "colorbar": colorbar,
+    }
 
 
 def matrix(
@@ -295,22 +295,10 @@ def matrix(
 
     Cells are not kept square: a 64 × 784 matrix would otherwise be a thin strip.
     """
-    arr = np.asarray(arr, dtype=np.float32)
-    if arr.ndim != 2:
-        raise ValueError(f"matrix needs a 2-D array, got shape {arr.shape}.")
-    zmin, zmax = symmetric_range(arr)
+    arr = array_with_ndim(arr, 2, "matrix needs a 2-D array, got shape {shape}.", np.float32)
     row, col, value = labels
-    trace = {
-        "type": "heatmap",
-        "z": arr,
-        "zmin": zmin,
-        "zmax": zmax,
-        "colorscale": THEME["signed"],
-        "colorbar": COLORBAR,
-        "hovertemplate": (
-            f"{row} %{{y}}, {col} %{{x}}<br>{value} %{{z:{VALUE_FORMAT}}}<extra></extra>"
-        ),
-    }
+    hover = f"{row} %{{y}}, {col} %{{x}}<br>{value} %{{z:{VALUE_FORMAT}}}<extra></extra>"
+    trace = _heatmap(arr, hover, zrange=symmetric_range(arr))
     return _figure(
         [trace],
         height=height,
@@ -328,18 +316,14 @@ def bars(
     value_name: str = "value",
     height: int = 220,
 ) -> go.Figure:
-    """A 1-D array of signed numbers as bars: blue above zero, red below (as THEME["signed"])."""
+    """A 1-D array of signed numbers as bars: blue above zero, red below (as SCALES["signed"])."""
     values = np.asarray(values, dtype=np.float64).reshape(-1)
-    x = (
-        [plotly_literal(label) for label in labels]
-        if labels is not None
-        else [str(i) for i in range(len(values))]
-    )
+    signed = np.where(values >= 0, COLOURS["positive"], COLOURS["negative"])
     trace = {
         "type": "bar",
-        "x": x,
+        "x": category_labels(labels, len(values)),
         "y": values,
-        "marker": {"color": np.where(values >= 0, POSITIVE, NEGATIVE).tolist()},
+        "marker": {"color": signed.tolist()},
         "hovertemplate": f"%{{x}}<br>{value_name} %{{y:{VALUE_FORMAT}}}<extra></extra>",
     }
     return _figure(
@@ -359,8 +343,8 @@ def grouped_bars(
     height: int = 240,
 ) -> go.Figure:
     """Several named 1-D arrays over the same labels, side by side (probability vs one-hot)."""
-    x = [plotly_literal(label) for label in labels]  # class names: from the learner, maybe
-    colors = [THEME["bar"], THEME["bar_highlight"], THEME["box"], "#54A24B"]
+    x = category_labels(labels, len(labels))  # class names: from the learner, maybe
+    colors = SERIES
     traces = [
         {
             "type": "bar",
@@ -405,7 +389,7 @@ def loss_curve(
             "hovertemplate": f"{x_title} %{{x}}<br>{name}: %{{y:{VALUE_FORMAT}}}<extra></extra>",
         }
         for name, ys, color in zip(
-            names, (before, after), (THEME["curve_a"], THEME["curve_b"]), strict=True
+            names, (before, after), (COLOURS["main"], COLOURS["highlight"]), strict=True
         )
     ]
     values = np.asarray([*before, *after], dtype=np.float64)

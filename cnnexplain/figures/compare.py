@@ -1,59 +1,83 @@
 """Plotly figure builders for the CNN-against-ANN page: arrays in, `go.Figure` out.
 
-Built like `figures` (its THEME for colours and sizes). The two networks always wear the same
-colours (MODEL_COLOURS), so a learner can follow one across every chart. Labels that come from
-the learner (class names of an uploaded zip) go through `figures.plotly_literal` before plotly
-sees them: plotly reads a few HTML tags in its texts, and a class folder may be called anything.
+Built like `figures.maps` (colours and sizes from `figures.theme`). The two networks always wear
+the same colours (`theme.MODEL_COLOURS`), so a learner can follow one across every chart. Labels
+that come from the learner (class names of an uploaded zip) go through `maps.plotly_literal`
+before plotly sees them: plotly reads a few HTML tags in its texts, and a class folder may be
+called anything.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 
 import numpy as np
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
-from cnnexplain.figures.maps import THEME, plotly_literal, symmetric_range
+from cnnexplain.figures.maps import plotly_literal, symmetric_range
+from cnnexplain.figures.theme import (
+    COLOURS,
+    FONT,
+    MODEL_COLOURS,
+    SCALES,
+    SIZES,
+    base_layout,
+    figure,
+)
+from cnnexplain.io.images import to_display
 
-MODEL_COLOURS = {"CNN": THEME["curve_a"], "ANN": THEME["curve_b"]}
-CHANCE_COLOUR = "#9A9A9A"
 LEGEND = {"orientation": "h", "yanchor": "bottom", "y": 1.02, "xanchor": "left", "x": 0.0}
 # Four entries do not fit beside a title in half a page: the learning curves list them below.
 LEGEND_BELOW = {"orientation": "h", "yanchor": "top", "y": -0.22, "xanchor": "left", "x": 0.0}
-TILE_PX = 78  # one small picture in a grid
 # On a log axis, a measured size is labelled only this far (as a ratio) from the last one
 # labelled: Plotly's own log ticks label every 2, 3, ... 9 in between, and they run together.
 MIN_LABEL_RATIO = 1.3
-GRID_GAP = 0.02  # space between tiles, as a share of the figure
 
 
 def _colour(name: str) -> str:
-    return MODEL_COLOURS.get(name, THEME["bar"])
+    return MODEL_COLOURS.get(name, COLOURS["main"])
 
 
 def _figure(traces: list, *, height: int, title: str | None, **layout) -> go.Figure:
-    """One figure with the house margins and fonts, built in a single call."""
-    return go.Figure(
-        data=traces,
-        layout={
-            "height": height,
-            "margin": {**THEME["margin"], "t": 70 if title else 30},
-            "title": {"text": title, "font": {"size": THEME["font_size"] + 2}} if title else None,
-            "font": {"size": THEME["font_size"]},
-            "plot_bgcolor": "white",
-            **layout,
-        },
-    )
+    """One figure in the house layout, with room above the plot for a title and a legend."""
+    layout.setdefault("margin", {**SIZES["margin"], "t": 70 if title else 30})
+    return figure(traces, height=height, title=title, **layout)
 
 
 def _axis(title: str, *, percent: bool = False, log: bool = False) -> dict:
-    axis = {"title": {"text": title}, "gridcolor": "#E5E5E5", "zeroline": False}
+    axis = {"title": {"text": title}, "gridcolor": COLOURS["axis_grid"], "zeroline": False}
     if percent:
         axis.update(tickformat=".0%", range=[0, 1.02])
     if log:
         axis["type"] = "log"
     return axis
+
+
+def _curve(
+    model: str,
+    x: Sequence[float],
+    y: Sequence[float],
+    *,
+    label: str,
+    hover: str,
+    width: float,
+    mode: str,
+    size: float | None = None,
+    opacity: float | None = None,
+) -> go.Scatter:
+    """One network's curve in its colour, named `label`; `hover` follows the label's line and
+    `size` gives it markers of that size."""
+    return go.Scatter(
+        x=list(x),
+        y=list(y),
+        name=label,
+        mode=mode,
+        line={"color": _colour(model), "width": width},
+        marker={"size": size} if size is not None else None,
+        opacity=opacity,
+        hovertemplate=f"{label}<br>{hover}<extra></extra>",
+    )
 
 
 def log_ticks(values: Sequence[float]) -> dict:
@@ -84,33 +108,22 @@ def learning_curves(
     every few steps). Traces are named "<network> <part>", e.g. "CNN held-out".
     """
     fmt = ".1%" if percent else ".4f"
-    traces = []
-    for name, (x, y) in train.items():
-        traces.append(
-            go.Scatter(
-                x=list(x),
-                y=list(y),
-                name=f"{name} {train_label}",
-                mode="lines",
-                line={"color": _colour(name), "width": 1},
-                opacity=0.7,
-                hovertemplate=f"{name} {train_label}<br>{x_title} %{{x:.2f}}<br>"
-                f"{y_title} %{{y:{fmt}}}<extra></extra>",
-            )
+    parts = (
+        (train, train_label, ".2f", {"width": 1, "mode": "lines", "opacity": 0.7}),
+        (held_out, held_out_label, ".0f", {"width": 3, "mode": "lines+markers", "size": 7}),
+    )
+    traces = [
+        _curve(
+            name,
+            x,
+            y,
+            label=f"{name} {part}",
+            hover=f"{x_title} %{{x:{x_format}}}<br>{y_title} %{{y:{fmt}}}",
+            **style,
         )
-    for name, (x, y) in held_out.items():
-        traces.append(
-            go.Scatter(
-                x=list(x),
-                y=list(y),
-                name=f"{name} {held_out_label}",
-                mode="lines+markers",
-                line={"color": _colour(name), "width": 3},
-                marker={"size": 7},
-                hovertemplate=f"{name} {held_out_label}<br>{x_title} %{{x:.0f}}<br>"
-                f"{y_title} %{{y:{fmt}}}<extra></extra>",
-            )
-        )
+        for curves, part, x_format, style in parts
+        for name, (x, y) in curves.items()
+    ]
     return _figure(
         traces,
         height=height,
@@ -118,7 +131,7 @@ def learning_curves(
         xaxis=_axis(x_title) | {"rangemode": "tozero"},
         yaxis=_axis(y_title, percent=percent) | ({} if percent else {"rangemode": "tozero"}),
         legend=LEGEND_BELOW,
-        margin={**THEME["margin"], "t": 40, "b": 90},
+        margin={**SIZES["margin"], "t": 40, "b": 90},
     )
 
 
@@ -140,21 +153,19 @@ def accuracy_lines(
     accuracy of guessing as a dotted line. With `log_x` the x-axis is logarithmic and labelled
     at the measured values only (`log_ticks`).
     """
-    traces = []
-    for name, acc in accuracy.items():
-        xs = list(x[name] if isinstance(x, Mapping) else x)
-        traces.append(
-            go.Scatter(
-                x=xs,
-                y=list(acc),
-                name=name,
-                mode="lines+markers",
-                line={"color": _colour(name), "width": 3},
-                marker={"size": 8},
-                hovertemplate=f"{name}<br>{x_title}: %{{x:g}}<br>{y_title}: %{{y:.1%}}"
-                "<extra></extra>",
-            )
+    traces = [
+        _curve(
+            name,
+            x[name] if isinstance(x, Mapping) else x,
+            acc,
+            label=name,
+            hover=f"{x_title}: %{{x:g}}<br>{y_title}: %{{y:.1%}}",
+            width=3,
+            mode="lines+markers",
+            size=8,
         )
+        for name, acc in accuracy.items()
+    ]
     if chance is not None:
         everywhere = sorted({v for t in traces for v in t.x})
         if everywhere:
@@ -164,7 +175,7 @@ def accuracy_lines(
                     y=[chance, chance],
                     name=chance_label,
                     mode="lines",
-                    line={"color": CHANCE_COLOUR, "dash": "dot", "width": 2},
+                    line={"color": COLOURS["chance"], "dash": "dot", "width": 2},
                     hovertemplate=f"{chance_label}: %{{y:.1%}}<extra></extra>",
                 )
             )
@@ -210,7 +221,7 @@ def confusion(
         x=labels,
         y=labels,
         customdata=share,
-        colorscale=[[0.0, "#FFFFFF"], [1.0, _colour(model)]],
+        colorscale=[[0.0, COLOURS["background"]], [1.0, _colour(model)]],
         showscale=False,
         xgap=1,
         ygap=1,
@@ -218,7 +229,7 @@ def confusion(
         f"<br>{share_title}: %{{customdata:.1%}}<extra></extra>",
     )
     if K <= 12:
-        trace.update(texttemplate="%{z}", textfont={"size": THEME["font_size"]})
+        trace.update(texttemplate="%{z}", textfont={"size": FONT["text"]})
     return _figure(
         [trace],
         height=height,
@@ -235,7 +246,7 @@ def _grid(count: int, columns: int, titles: Sequence[str]) -> tuple[go.Figure, i
         rows=rows,
         cols=cols,
         subplot_titles=[plotly_literal(t) for t in titles[:count]],
-        horizontal_spacing=GRID_GAP,
+        horizontal_spacing=SIZES["picture_gap"],
         vertical_spacing=min(0.3, 0.25 / rows),
     )
     return fig, rows, cols
@@ -251,15 +262,32 @@ def _finish_grid(fig: go.Figure, rows: int, count: int, cols: int) -> go.Figure:
     plain_axis = {"showticklabels": False, "ticks": "", "showgrid": False, "zeroline": False}
     fig.update_xaxes(**plain_axis)
     fig.update_yaxes(**plain_axis)
-    fig.update_annotations(font_size=THEME["font_size"] - 1)
-    fig.update_layout(
-        height=rows * (TILE_PX + 24) + 20,
-        margin={"l": 5, "r": 5, "t": 25, "b": 5},
-        font={"size": THEME["font_size"]},
-        plot_bgcolor="white",
-        showlegend=False,
-    )
-    return fig
+    fig.update_annotations(font_size=FONT["label"])
+    height = rows * (SIZES["picture_px"] + 24) + 20
+    margin = {"l": 5, "r": 5, "t": 25, "b": 5}
+    return fig.update_layout(base_layout(height, margin=margin, showlegend=False))
+
+
+def _pictures_figure(
+    pictures: np.ndarray,
+    titles: Sequence[str],
+    columns: int,
+    trace: Callable[[int, np.ndarray], go.Heatmap | go.Image],
+) -> go.Figure:
+    """Small pictures (N, C, H, W) in a grid of `columns`, each titled; `trace(k, picture)`
+    draws picture k."""
+    count = len(pictures)
+    fig, rows, cols = _grid(count, columns, titles)
+    for k, picture in enumerate(pictures):
+        fig.add_trace(trace(k, picture), row=k // cols + 1, col=k % cols + 1)
+    return _finish_grid(fig, rows, count, cols)
+
+
+def _one_or_three_channels(arr: np.ndarray, message: str) -> np.ndarray:
+    arr = np.asarray(arr, dtype=np.float32)
+    if arr.ndim != 4 or arr.shape[1] not in (1, 3):
+        raise ValueError(message.format(shape=arr.shape))
+    return arr
 
 
 def picture_grid(
@@ -275,27 +303,23 @@ def picture_grid(
     `hovers` (a few lines of text for each picture) may hold text from the learner: it is
     escaped here.
     """
-    images = np.asarray(images, dtype=np.float32)
-    if images.ndim != 4 or images.shape[1] not in (1, 3):
-        raise ValueError(f"picture_grid needs pictures (N, 1 or 3, H, W), got {images.shape}.")
-    count = len(images)
-    fig, rows, cols = _grid(count, columns, titles)
-    for i, picture in enumerate(images):
+    message = "picture_grid needs pictures (N, 1 or 3, H, W), got {shape}."
+    images = _one_or_three_channels(images, message)
+
+    def trace(i: int, picture: np.ndarray) -> go.Heatmap | go.Image:
         hover = "<br>".join(plotly_literal(line) for line in hovers[i]) + "<extra></extra>"
         if picture.shape[0] == 1:
-            trace = go.Heatmap(
+            return go.Heatmap(
                 z=picture[0],
                 zmin=0.0,
                 zmax=1.0,
-                colorscale=THEME["image"],
+                colorscale=SCALES["image"],
                 showscale=False,
                 hovertemplate=hover,
             )
-        else:
-            rgb = np.round(np.clip(picture.transpose(1, 2, 0), 0, 1) * 255).astype(np.uint8)
-            trace = go.Image(z=rgb, hovertemplate=hover)
-        fig.add_trace(trace, row=i // cols + 1, col=i % cols + 1)
-    return _finish_grid(fig, rows, count, cols)
+        return go.Image(z=to_display(picture), hovertemplate=hover)
+
+    return _pictures_figure(images, titles, columns, trace)
 
 
 def weight_grid(
@@ -311,26 +335,23 @@ def weight_grid(
     picture with 0 as middle gray. Hover shows the unit's title, then `cell_hover`, a plotly
     template for one cell (%{y}, %{x}, %{z}).
     """
-    weights = np.asarray(weights, dtype=np.float32)
-    if weights.ndim != 4 or weights.shape[1] not in (1, 3):
-        raise ValueError(f"weight_grid needs weights (U, 1 or 3, H, W), got {weights.shape}.")
-    count = len(weights)
-    fig, rows, cols = _grid(count, columns, titles)
-    for k, w in enumerate(weights):
+    message = "weight_grid needs weights (U, 1 or 3, H, W), got {shape}."
+    weights = _one_or_three_channels(weights, message)
+
+    def trace(k: int, w: np.ndarray) -> go.Heatmap | go.Image:
         low, high = symmetric_range(w)
         template = f"{plotly_literal(titles[k])}<br>{cell_hover}<extra></extra>"
         if w.shape[0] == 1:
-            trace = go.Heatmap(
+            return go.Heatmap(
                 z=w[0],
                 zmin=low,
                 zmax=high,
-                colorscale=THEME["signed"],
+                colorscale=SCALES["signed"],
                 reversescale=False,
                 showscale=False,
                 hovertemplate=template,
             )
-        else:
-            rgb = np.round((0.5 + w.transpose(1, 2, 0) / (2 * high)) * 255).astype(np.uint8)
-            trace = go.Image(z=rgb, hovertemplate=template)
-        fig.add_trace(trace, row=k // cols + 1, col=k % cols + 1)
-    return _finish_grid(fig, rows, count, cols)
+        rgb = np.round((0.5 + w.transpose(1, 2, 0) / (2 * high)) * 255).astype(np.uint8)
+        return go.Image(z=rgb, hovertemplate=template)
+
+    return _pictures_figure(weights, titles, columns, trace)

@@ -1,8 +1,9 @@
 """Plotly figure builders: numpy arrays in, `plotly.graph_objects.Figure` out.
 
-Every colour and size the charts use is in THEME, so the look changes in one place. Heatmaps
-always carry the exact value in their hover text: a learner can point at any cell and read it.
-Labels that may come from the learner (class names) go through `plotly_literal`.
+Colours and sizes come from `figures.theme`. Heatmaps always carry the exact value in their
+hover text: a learner can point at any cell and read it. Labels that may come from the learner
+(class names) go through `plotly_literal`; `category_labels`, `cell_rect` and
+`symmetric_range` are shared by the other figure modules.
 """
 
 from __future__ import annotations
@@ -14,20 +15,8 @@ import numpy as np
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
-THEME = {
-    "maps": "Viridis",  # feature maps: perceptually even, readable for colour-blind users
-    "signed": "RdBu",  # weights and gradients: blue positive, red negative, white zero
-    "image": "Greys_r",  # grayscale input: black 0, white 1
-    "bar": "#4C78A8",
-    "bar_highlight": "#F58518",
-    "curve_a": "#4C78A8",
-    "curve_b": "#F58518",
-    "box": "#E45756",
-    "font_size": 12,
-    "thumb_px": 92,  # one feature-map thumbnail
-    "margin": {"l": 10, "r": 10, "t": 30, "b": 10},
-    "value_format": ".4f",
-}
+from cnnexplain.figures.theme import COLOURS, FONT, FORMATS, SCALES, SIZES, base_layout
+from cnnexplain.io.images import to_display
 
 
 def plotly_literal(text: object) -> str:
@@ -41,16 +30,29 @@ def plotly_literal(text: object) -> str:
     return html.escape(str(text), quote=False).replace("%", "&#37;").replace("$", "&#36;")
 
 
-def apply_layout(fig: go.Figure, *, height: int, title: str | None = None) -> go.Figure:
-    """The house margins, fonts and background, shared by every figure module."""
-    fig.update_layout(
-        height=height,
-        margin=THEME["margin"],
-        title={"text": title, "font": {"size": THEME["font_size"] + 2}} if title else None,
-        font={"size": THEME["font_size"]},
-        plot_bgcolor="white",
-    )
-    return fig
+def array_with_ndim(
+    arr: np.ndarray, ndim: int, message: str, dtype: type | None = None
+) -> np.ndarray:
+    """`arr` as a numpy array (of `dtype`, if given); ValueError(`message`, its "{shape}"
+    filled in) when it has not `ndim` dimensions."""
+    arr = np.asarray(arr, dtype=dtype)
+    if arr.ndim != ndim:
+        raise ValueError(message.format(shape=arr.shape))
+    return arr
+
+
+def category_labels(labels: Sequence[object] | None, count: int) -> list[str]:
+    """Names along a category axis: the given labels as plotly shows them literally, or
+    0, 1, ... count - 1."""
+    if labels is None:
+        return [str(i) for i in range(count)]
+    return [plotly_literal(label) for label in labels]
+
+
+def cell_rect(r0: int, c0: int, r1: int, c1: int, **style: object) -> dict:
+    """A rectangle shape around the cells r0..r1, c0..c1 (inclusive) of a heatmap whose cell
+    (r, c) is centred on x = c, y = r; `style` sets its line, fill and layer."""
+    return {"type": "rect", "x0": c0 - 0.5, "x1": c1 + 0.5, "y0": r0 - 0.5, "y1": r1 + 0.5, **style}
 
 
 def _heatmap_trace(
@@ -63,7 +65,7 @@ def _heatmap_trace(
     name: str = "",
 ) -> go.Heatmap:
     arr = np.asarray(arr, dtype=np.float64)
-    fmt = THEME["value_format"]
+    fmt = FORMATS["value"]
     return go.Heatmap(
         z=arr,
         zmin=zmin,
@@ -91,27 +93,20 @@ def heatmap(
     `boxes` are (row0, col0, row1, col1) inclusive rectangles drawn as outlines (a kernel window,
     a pooling window). `show_values` writes each value in its cell (for small arrays).
     """
-    arr = np.asarray(arr)
-    if arr.ndim != 2:
-        raise ValueError(f"heatmap needs a 2-D array, got shape {arr.shape}.")
+    arr = array_with_ndim(arr, 2, "heatmap needs a 2-D array, got shape {shape}.")
     trace = _heatmap_trace(
-        arr, zmin=zmin, zmax=zmax, colorscale=colorscale or THEME["maps"], showscale=True
+        arr, zmin=zmin, zmax=zmax, colorscale=colorscale or SCALES["maps"], showscale=True
     )
     if show_values:
-        trace.update(texttemplate="%{z:.2f}", textfont={"size": THEME["font_size"] - 1})
+        trace.update(texttemplate="%{z:.2f}", textfont={"size": FONT["label"]})
     fig = go.Figure(trace)
-    for r0, c0, r1, c1 in boxes:
+    for box in boxes:
         fig.add_shape(
-            type="rect",
-            x0=c0 - 0.5,
-            x1=c1 + 0.5,
-            y0=r0 - 0.5,
-            y1=r1 + 0.5,
-            line={"color": THEME["box"], "width": 3},
+            cell_rect(*box, line={"color": COLOURS["focus"], "width": SIZES["box_width"]})
         )
     fig.update_yaxes(autorange="reversed", scaleanchor="x", constrain="domain", showgrid=False)
     fig.update_xaxes(constrain="domain", showgrid=False)
-    return apply_layout(fig, height=height, title=title)
+    return fig.update_layout(base_layout(height, title=title))
 
 
 def image(arr: np.ndarray, *, title: str | None = None, height: int = 260) -> go.Figure:
@@ -119,14 +114,15 @@ def image(arr: np.ndarray, *, title: str | None = None, height: int = 260) -> go
     arr = np.asarray(arr)
     if arr.ndim == 3 and arr.shape[0] == 1:
         return heatmap(
-            arr[0], title=title, zmin=0.0, zmax=1.0, colorscale=THEME["image"], height=height
+            arr[0], title=title, zmin=0.0, zmax=1.0, colorscale=SCALES["image"], height=height
         )
     if arr.ndim == 3 and arr.shape[0] == 3:
-        rgb = np.clip(np.transpose(arr, (1, 2, 0)) * 255.0, 0, 255).astype(np.uint8)
         fig = go.Figure(
-            go.Image(z=rgb, hovertemplate="row %{y}, col %{x}<br>RGB %{z}<extra></extra>")
+            go.Image(
+                z=to_display(arr), hovertemplate="row %{y}, col %{x}<br>RGB %{z}<extra></extra>"
+            )
         )
-        return apply_layout(fig, height=height, title=title)
+        return fig.update_layout(base_layout(height, title=title))
     raise ValueError(f"image needs an array of shape (1, H, W) or (3, H, W), got {arr.shape}.")
 
 
@@ -148,9 +144,7 @@ def feature_maps(
     network); leave them None for a scale local to each map. `names` start each map's hover
     text, `titles` (default: the names) stand above the maps: short ones fit narrow maps.
     """
-    maps = np.asarray(maps)
-    if maps.ndim != 3:
-        raise ValueError(f"feature_maps needs an array (C, H, W), got shape {maps.shape}.")
+    maps = array_with_ndim(maps, 3, "feature_maps needs an array (C, H, W), got shape {shape}.")
     count = min(len(maps), max_maps)
     names = list(names) if names is not None else [f"channel {c}" for c in range(count)]
     cols = min(columns, count)
@@ -169,7 +163,7 @@ def feature_maps(
                 maps[c],
                 zmin=zmin,
                 zmax=zmax,
-                colorscale=colorscale or THEME["maps"],
+                colorscale=colorscale or SCALES["maps"],
                 showscale=shared and c == 0,
                 name=names[c],
             ),
@@ -186,9 +180,9 @@ def feature_maps(
         fig.layout[f"xaxis{suffix}"].update(constrain="domain")
     fig.update_yaxes(autorange="reversed", showticklabels=False, ticks="", showgrid=False)
     fig.update_xaxes(showticklabels=False, ticks="", showgrid=False, zeroline=False)
-    fig.update_annotations(font_size=THEME["font_size"] - 2)
-    height = rows * THEME["thumb_px"] + 50 + (20 if title else 0)
-    return apply_layout(fig, height=height, title=title)
+    fig.update_annotations(font_size=FONT["note"])
+    height = rows * SIZES["thumb_px"] + 50 + (20 if title else 0)
+    return fig.update_layout(base_layout(height, title=title))
 
 
 def vector(
@@ -202,15 +196,11 @@ def vector(
 ) -> go.Figure:
     """A 1-D array as bars; `highlight` colours one bar (the predicted class, a chosen neuron)."""
     values = np.asarray(values, dtype=np.float64).reshape(-1)
-    x = (
-        [plotly_literal(label) for label in labels]
-        if labels is not None
-        else [str(i) for i in range(len(values))]
-    )
-    colors = [THEME["bar"]] * len(values)
+    x = category_labels(labels, len(values))
+    colors = [COLOURS["main"]] * len(values)
     if highlight is not None and 0 <= highlight < len(values):
-        colors[highlight] = THEME["bar_highlight"]
-    fmt = THEME["value_format"]
+        colors[highlight] = COLOURS["highlight"]
+    fmt = FORMATS["value"]
     fig = go.Figure(
         go.Bar(
             x=x,
@@ -220,7 +210,7 @@ def vector(
         )
     )
     fig.update_xaxes(type="category")
-    return apply_layout(fig, height=height, title=title)
+    return fig.update_layout(base_layout(height, title=title))
 
 
 def training_curves(
@@ -238,7 +228,7 @@ def training_curves(
         )
     fig.update_xaxes(title=x_title)
     fig.update_yaxes(title=y_title)
-    return apply_layout(fig, height=height)
+    return fig.update_layout(base_layout(height))
 
 
 def symmetric_range(*arrays: np.ndarray) -> tuple[float, float]:

@@ -154,6 +154,18 @@ def to_display(arr: np.ndarray) -> np.ndarray:
     return np.round(np.clip(x, 0.0, 1.0) * 255.0).astype(np.uint8)
 
 
+def to_gray(x: np.ndarray) -> np.ndarray:
+    """A picture (C, H, W) as one gray channel (H, W): the mean of its channels.
+
+    The plain mean, not a luminance weighting: every channel counts alike, as it does for the
+    network, and a one-channel picture comes back exactly as it was.
+    """
+    x = np.asarray(x)
+    if x.ndim != 3:
+        raise ValueError(f"to_gray needs a picture of shape (C, H, W), got {x.shape}")
+    return x.mean(axis=0)
+
+
 @contextmanager
 def _untrusted_file() -> Iterator[None]:
     """Context for work on an untrusted file: any failure becomes an ImageError.

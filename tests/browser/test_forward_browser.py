@@ -8,7 +8,7 @@ import pytest
 from browserkit import ARTIFACTS, no_exceptions, screenshot, wait_idle, whole_page
 from PIL import Image, ImageDraw
 
-from cnnexplain.figures.maps import THEME
+from cnnexplain.figures import theme
 from cnnexplain.texts import forward as text
 
 pytestmark = pytest.mark.browser
@@ -157,7 +157,7 @@ def red_square(chart) -> tuple[int, int]:
                 const box = gd.layout.shapes.find(s => s.type === 'rect' && s.line.color === red);
                 return [Math.round(box.y0), Math.round(box.x0)];
             }""",
-            THEME["box"],
+            theme.COLOURS["focus"],
         )
     )
 

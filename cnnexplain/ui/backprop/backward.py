@@ -16,7 +16,8 @@ import plotly.graph_objects as go
 import streamlit as st
 
 from cnnexplain.figures import backprop as bpfig
-from cnnexplain.figures.maps import THEME, symmetric_range
+from cnnexplain.figures import theme
+from cnnexplain.figures.maps import symmetric_range
 from cnnexplain.model.backprop import StepRecord, local_gradient
 from cnnexplain.model.engine import StageGrad
 from cnnexplain.texts import backprop as text
@@ -59,7 +60,7 @@ def _local_chart(local: np.ndarray, title: str, key: str) -> None:
             bpfig.map_grid(
                 local,
                 zrange=(0.0, top),
-                colorscale=THEME["maps"],
+                colorscale=theme.SCALES["maps"],
                 title=title,
                 labels=text.HOVER_MAP,
             ),

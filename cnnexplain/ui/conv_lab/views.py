@@ -26,7 +26,8 @@ from cnnexplain.core.kernels import (
 from cnnexplain.core.ops import ConvWindow
 from cnnexplain.figures import lab as figures_lab
 from cnnexplain.figures import maps as figures
-from cnnexplain.io.images import MAX_UPLOAD_MB, ImageError, load_image
+from cnnexplain.figures import theme
+from cnnexplain.io.images import MAX_UPLOAD_MB, ImageError, load_image, to_gray
 from cnnexplain.texts import conv_lab as text
 from cnnexplain.ui.kit import resources, session
 from cnnexplain.ui.kit.widgets import escape_markdown, test_sample_picker
@@ -104,7 +105,7 @@ def _sample() -> np.ndarray:
     x, _ = test_sample_picker(data, key="lab_sample")  # (C, H, W)
     if len(x) > 1:
         st.caption(text.SAMPLE_GRAY)
-    return x.mean(axis=0)
+    return to_gray(x)
 
 
 def choose_picture() -> np.ndarray:
@@ -313,9 +314,9 @@ def show_window(window: ConvWindow, i: int, j: int) -> None:
     height = 110 + 40 * max(weights.shape)
     signed = figures.symmetric_range(weights, products)
     grids = (
-        (text.WINDOW_TITLE, pixels, (0.0, 1.0), figures.THEME["image"], ~window.inside),
-        (text.KERNEL_TITLE, weights, signed, figures.THEME["signed"], None),
-        (text.PRODUCTS_TITLE, products, signed, figures.THEME["signed"], None),
+        (text.WINDOW_TITLE, pixels, (0.0, 1.0), theme.SCALES["image"], ~window.inside),
+        (text.KERNEL_TITLE, weights, signed, theme.SCALES["signed"], None),
+        (text.PRODUCTS_TITLE, products, signed, theme.SCALES["signed"], None),
     )
     for column, (title, arr, zrange, scale, on_padding), key in zip(
         st.columns(3), grids, ("pixels", "weights", "products"), strict=True

@@ -20,8 +20,8 @@ import plotly.graph_objects as go
 import streamlit as st
 
 from cnnexplain.core import ops
-from cnnexplain.figures import detail as fd
-from cnnexplain.figures.maps import THEME
+from cnnexplain.figures import forward as fwdfig
+from cnnexplain.figures import theme, tiles
 from cnnexplain.model.trace import TraceStage
 from cnnexplain.texts import forward as text
 from cnnexplain.ui.forward.stage import (
@@ -45,7 +45,7 @@ ARITHMETIC_CHANNELS = 16  # input channels drawn in full; the rest are summed in
 HALF_PX = 430  # width of one of two columns on a wide page
 
 
-def _window_box(win: ops.ConvWindow, padding: int) -> fd.Box:
+def _window_box(win: ops.ConvWindow, padding: int) -> tiles.Box:
     """The window's outline on the padded map (row and column 0 of the padded map are -padding)."""
     return (
         int(win.rows[0]) + padding,
@@ -65,14 +65,14 @@ def _build_input_figure(
     names: tuple[str, ...],
     ranges: tuple[tuple[float, float], ...],
     colorscale: str,
-    box: fd.Box,
+    box: tiles.Box,
     taps: tuple[tuple[int, int], ...],
     padding: int,
     size: tuple[int, int],
 ) -> go.Figure:
     padded = np.pad(maps, ((0, 0), (padding, padding), (padding, padding)))
     h, w = size
-    return fd.map_grid(
+    return tiles.map_grid(
         padded,
         names=names,
         ranges=ranges,
@@ -92,9 +92,9 @@ _input_figure = figure_cache(_build_input_figure)
 
 @figure_cache
 def _output_figure(
-    out_map: np.ndarray, name: str, zrange: tuple[float, float], box: fd.Box
+    out_map: np.ndarray, name: str, zrange: tuple[float, float], box: tiles.Box
 ) -> go.Figure:
-    return fd.map_grid(
+    return tiles.map_grid(
         out_map[None],
         names=(name,),
         ranges=(zrange,),
@@ -116,7 +116,7 @@ def _arithmetic_figure(
     window_colorscale: str,
 ) -> go.Figure:
     rows = [
-        fd.ArithmeticRow(
+        fwdfig.ArithmeticRow(
             name=names[c],
             window=windows[c],
             kernel=kernels[c],
@@ -126,7 +126,7 @@ def _arithmetic_figure(
         )
         for c in range(len(windows))
     ]
-    return fd.conv_arithmetic(
+    return fwdfig.conv_arithmetic(
         rows,
         window_colorscale=window_colorscale,
         words=text.ARITHMETIC_WORDS,
@@ -167,7 +167,7 @@ def show(
     x = before.numpy_out  # (C, H, W): the replay's own input to this stage
     win = ops.conv2d_window(x, weight, bias, f, i, j, **stage.hparams)
     image_like = before.kind == "input"
-    in_colorscale = THEME["image"] if image_like else THEME["maps"]
+    in_colorscale = theme.SCALES["image"] if image_like else theme.SCALES["maps"]
     in_maps = shown_maps(before.torch_out)
     in_names = tuple(
         text.MAP_NAME.format(stage=before.name, channel=c) for c in range(len(in_maps))
@@ -253,7 +253,7 @@ def _arithmetic(
             win.products[:shown],
             names,
             window_range,
-            THEME["image"] if before.kind == "input" else THEME["maps"],
+            theme.SCALES["image"] if before.kind == "input" else theme.SCALES["maps"],
         ),
         key="fwd_conv_arithmetic",
     )
@@ -339,8 +339,8 @@ def _play(
             key=f"fwd_play_input_{j}",
         )
         output_slot.plotly_chart(
-            fd.map_grid(
-                fd.partial_map(out_map, done)[None],
+            tiles.map_grid(
+                fwdfig.partial_map(out_map, done)[None],
                 names=(out_name,),
                 ranges=(out_range,),
                 boxes=[[(i, j, i, j)]],

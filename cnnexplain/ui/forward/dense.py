@@ -11,7 +11,8 @@ import plotly.graph_objects as go
 import streamlit as st
 
 from cnnexplain.core import ops
-from cnnexplain.figures import detail as fd
+from cnnexplain.figures import forward as fwdfig
+from cnnexplain.figures import tiles
 from cnnexplain.io.datasets import Dataset
 from cnnexplain.model.spec import CNNSpec
 from cnnexplain.model.trace import Trace, TraceStage
@@ -45,12 +46,12 @@ def _strip_figure(
     labels: tuple[str, ...] | None,
     band: tuple[int, int] | None,
 ) -> go.Figure:
-    return fd.vector_strip(values, highlight=highlight, name=name, labels=labels, band=band)
+    return fwdfig.vector_strip(values, highlight=highlight, name=name, labels=labels, band=band)
 
 
 @figure_cache
 def _onehot_figure(label: int, class_names: tuple[str, ...], title: str) -> go.Figure:
-    return fd.onehot(label, class_names, title=title)
+    return fwdfig.onehot(label, class_names, title=title)
 
 
 def vector_with_label(
@@ -118,7 +119,7 @@ def _flat_maps_figure(
     col: int,
 ) -> go.Figure:
     boxes = [[(r, col, r, col)] if k == c else [] for k in range(len(maps))]
-    return fd.map_grid(
+    return tiles.map_grid(
         maps,
         names=names,
         titles=titles,
@@ -334,4 +335,4 @@ def show_dense(
 
 @figure_cache
 def _contributions_figure(products: np.ndarray, names: tuple[str, ...]) -> go.Figure:
-    return fd.contributions(products, np.arange(len(products)), names=names)
+    return fwdfig.contributions(products, np.arange(len(products)), names=names)

@@ -7,7 +7,8 @@ import plotly.graph_objects as go
 import streamlit as st
 
 from cnnexplain.core import ops
-from cnnexplain.figures import detail as fd
+from cnnexplain.figures import forward as fwdfig
+from cnnexplain.figures import tiles
 from cnnexplain.model.trace import TraceStage
 from cnnexplain.texts import forward as text
 from cnnexplain.ui.forward.stage import (
@@ -30,11 +31,11 @@ def _map_figure(
     arr: np.ndarray,
     name: str,
     zrange: tuple[float, float],
-    box: fd.Box,
+    box: tiles.Box,
     dots: tuple[tuple[int, int], ...],
     clickable: bool,
 ) -> go.Figure:
-    return fd.map_grid(
+    return tiles.map_grid(
         arr[None],
         names=(name,),
         ranges=(zrange,),
@@ -51,7 +52,7 @@ def _map_figure(
 def _window_figure(
     values: np.ndarray, name: str, zrange: tuple[float, float], winner: tuple[int, int] | None
 ) -> go.Figure:
-    return fd.window_values(values, name=name, zmin=zrange[0], zmax=zrange[1], winner=winner)
+    return fwdfig.window_values(values, name=name, zmin=zrange[0], zmax=zrange[1], winner=winner)
 
 
 def show(stage: TraceStage, before: TraceStage, scale: str, network: tuple[float, float]) -> None:

@@ -15,8 +15,7 @@ import numpy as np
 import plotly.graph_objects as go
 import streamlit as st
 
-from cnnexplain.figures import detail as fd
-from cnnexplain.figures.maps import THEME
+from cnnexplain.figures import theme, tiles
 from cnnexplain.model.trace import Trace, TraceStage
 from cnnexplain.texts import forward as text
 from cnnexplain.ui.kit.widgets import recall, remember
@@ -176,7 +175,7 @@ def _grid_figure(
     colorscale: str,
     showscale: bool,
 ) -> go.Figure:
-    return fd.map_grid(
+    return tiles.map_grid(
         maps,
         names=names,
         ranges=ranges,
@@ -193,7 +192,7 @@ def maps_grid(
     scale: str,
     network: tuple[float, float],
     key: str,
-    colorscale: str = THEME["maps"],
+    colorscale: str = theme.SCALES["maps"],
     names: tuple[str, ...] | None = None,
 ) -> None:
     """Every map of a (C, H, W) output with hover values, on the chosen colour scale."""
@@ -201,7 +200,7 @@ def maps_grid(
     if names is None:
         names = tuple(text.MAP_NAME.format(stage=name, channel=c) for c in range(len(maps)))
     ranges = tuple(map_ranges(out, scale, network)[: len(maps)])
-    if colorscale == THEME["image"]:
+    if colorscale == theme.SCALES["image"]:
         ranges = ((0.0, 1.0),) * len(maps)  # pixels: 0 is black and 1 is white on every scale
     st.plotly_chart(
         _grid_figure(maps, names, ranges, colorscale, scale != "local"),

@@ -13,9 +13,11 @@ import plotly.graph_objects as go
 import streamlit as st
 
 from cnnexplain.core import ops
-from cnnexplain.figures import detail as fd
-from cnnexplain.figures.maps import THEME
+from cnnexplain.figures import forward as fwdfig
+from cnnexplain.figures import overview as ovfig
+from cnnexplain.figures import theme
 from cnnexplain.io.datasets import DATASETS, Dataset
+from cnnexplain.io.images import to_gray
 from cnnexplain.model.saliency import grad_cam, saliency_map
 from cnnexplain.model.spec import CNNSpec, stage_shapes
 from cnnexplain.model.trace import Trace, TraceStage
@@ -121,11 +123,11 @@ def _overview_figure(
     notes: tuple[str, ...],
 ) -> go.Figure:
     columns = [
-        fd.OverviewColumn(label, v, r, scale, note)
+        ovfig.OverviewColumn(label, v, r, scale, note)
         for label, v, r, scale, note in zip(labels, values, ranges, colorscales, notes, strict=True)
     ]
     rows = max(len(v) if v.ndim == 3 else 1 for v in values)
-    return fd.overview(columns, max_rows=max(rows, 4))
+    return ovfig.overview(columns, max_rows=max(rows, 4))
 
 
 def overview(result: Trace, scale: str) -> None:
@@ -143,7 +145,9 @@ def overview(result: Trace, scale: str) -> None:
             else:
                 ranges.append(tuple(map_ranges(out, scale, network)[: len(maps)]))
             values.append(maps)
-            colorscales.append(THEME["image"] if stage.kind == "input" else THEME["maps"])
+            colorscales.append(
+                theme.SCALES["image"] if stage.kind == "input" else theme.SCALES["maps"]
+            )
             shown = len(maps)
             notes.append(
                 text.OVERVIEW_SOME.format(shown=shown, total=len(out)) if shown < len(out) else ""
@@ -151,7 +155,7 @@ def overview(result: Trace, scale: str) -> None:
         else:
             values.append(out)
             ranges.append((value_range(out),))
-            colorscales.append(THEME["maps"])
+            colorscales.append(theme.SCALES["maps"])
             notes.append("")
     fig = _overview_figure(
         tuple(labels), tuple(values), tuple(ranges), tuple(colorscales), tuple(notes)
@@ -282,7 +286,7 @@ def _show_input(x: np.ndarray, scale: str, network: tuple[float, float]) -> None
         scale=scale,
         network=network,
         key="fwd_input_maps",
-        colorscale=THEME["image"],
+        colorscale=theme.SCALES["image"],
         names=names,
     )
 
@@ -345,7 +349,7 @@ def _show_activation(
 
 @figure_cache
 def _curve_figure(x: np.ndarray, y: np.ndarray, x_title: str, y_title: str) -> go.Figure:
-    return fd.activation_curve(x, y, x_title=x_title, y_title=y_title)
+    return fwdfig.activation_curve(x, y, x_title=x_title, y_title=y_title)
 
 
 # --------------------------------------------------------------------------------------------
@@ -359,8 +363,7 @@ def _looked_at(
 ) -> tuple[go.Figure, int, float, str]:
     sal = saliency_map(_model, x)
     cam = grad_cam(_model, x)
-    gray = x.mean(axis=0)
-    fig = fd.looked_at(gray, sal.saliency, cam.upsampled, titles=titles)
+    fig = fwdfig.looked_at(to_gray(x), sal.saliency, cam.upsampled, titles=titles)
     return fig, sal.target, max(sal.max_abs_diff, cam.max_abs_diff), cam.layer
 
 
