@@ -808,3 +808,36 @@ def test_a_diverged_step_is_refused_and_stops_a_run(small_step):
     weights = step_outcome(dataclasses.replace(small_step, params_after=broken, diverged=True))
     assert weights.kind == "weights" and not weights.kept
     assert math.isinf(weights.largest_change)
+
+
+def test_kernel_weight_gradient_terms_come_largest_first_with_their_running_sum():
+    spec = ARCHITECTURES["default"]
+    x, y = _batch(spec, 3, seed=9)
+    record = inspected_step(_build(spec), x, y)
+    f, c, kh, kw = 3, 5, 0, 2  # a top-row tap: it reads the zero padding at the border
+    terms = kernel_weight_gradient_terms(record, "conv2", f, c, kh, kw)
+    stage = record.stage("conv2")
+    _, C, KH, KW = record.grads["conv2.weight"].shape
+    # torch's own patches: row (c, kh, kw) of unfold is what this tap reads at every position.
+    patches = F.unfold(
+        torch.tensor(stage.x),
+        (KH, KW),
+        dilation=stage.hparams["dilation"],
+        padding=stage.hparams["padding"],
+        stride=stage.hparams["stride"],
+    )  # (N, C*KH*KW, H'*W')
+    upstream = torch.tensor(stage.dout[:, f]).reshape(len(y), -1)  # (N, H'*W')
+    flat = (patches[:, (c * KH + kh) * KW + kw] * upstream).reshape(-1)
+
+    assert sorted(terms.order.tolist()) == list(range(len(flat)))
+    largest_first = torch.sort(flat.abs(), descending=True).values
+    np.testing.assert_allclose(flat.abs()[terms.order].numpy(), largest_first.numpy(), rtol=1e-12)
+    np.testing.assert_allclose(
+        terms.running_sum,
+        torch.cumsum(flat[terms.order], dim=0).numpy(),
+        rtol=1e-12,
+        atol=1e-15,
+    )
+    assert terms.running_sum[-1] == pytest.approx(terms.total, rel=1e-12)
+    zeros = int(torch.count_nonzero(flat == 0))
+    assert terms.zero_terms == zeros > 0

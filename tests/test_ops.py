@@ -229,6 +229,33 @@ def test_conv2d_window_reports_padding_coordinates() -> None:
     assert win.result == 0 + 1 + 4 + 5
 
 
+@FAST
+@given(conv_cases(), st.data())
+def test_conv2d_window_channel_sums_are_each_channel_convolved_alone(
+    case: dict, data: st.DataObject
+) -> None:
+    x, w, b = conv_arrays(case)
+    params = conv_params(case)
+    # Channel c's share of out[f, i, j]: torch's convolution of channel c alone, without bias.
+    alone = np.stack(
+        [
+            F.conv2d(
+                torch.tensor(x[:1, c : c + 1]), torch.tensor(w[:, c : c + 1]), **params
+            ).numpy()[0]
+            for c in range(case["C"])
+        ]
+    )  # (C, F, H', W')
+    f = data.draw(st.integers(0, case["F"] - 1))
+    i = data.draw(st.integers(0, alone.shape[2] - 1))
+    j = data.draw(st.integers(0, alone.shape[3] - 1))
+
+    win = ops.conv2d_window(x[0], w, b, f, i, j, **params)
+
+    assert win.channel_sums.shape == (case["C"],)
+    assert max_err(win.channel_sums, alone[:, f, i, j]) < TOL
+    assert win.channel_sums.sum() == pytest.approx(win.total, abs=TOL)
+
+
 @pytest.mark.parametrize(
     ("f", "i", "j", "message"), [(1, 0, 0, "filter f"), (0, 2, 0, "row i"), (0, 0, -1, "column j")]
 )
@@ -530,6 +557,11 @@ def test_dense_terms_equal_forward_output() -> None:
             sizes = np.abs(terms.products[terms.order])
             assert sorted(terms.order.tolist()) == list(range(6))
             assert np.all(np.diff(sizes) <= 0)  # largest contribution first
+            # The k + 1 largest terms, added up: torch's sum of each prefix of the ordered terms.
+            ordered = torch.tensor(x[n] * w[m])[torch.tensor(terms.order)]
+            prefixes = [float(ordered[: k + 1].sum()) for k in range(6)]
+            assert max_err(terms.running_sum, np.array(prefixes)) < TOL
+            assert terms.running_sum[-1] == pytest.approx(out[n, m] - b[m], abs=TOL)
     with pytest.raises(ValueError, match="neuron m must be in 0..3, got 4"):
         ops.dense_terms(x[0], w, b, 4)
 
@@ -663,7 +695,7 @@ def every_operation(dtype: type) -> list[tuple[str, list[np.ndarray], Callable]]
 
     def window(x: np.ndarray, w: np.ndarray, b: np.ndarray) -> list:
         win = ops.conv2d_window(x, w, b, 1, 0, 1, padding=1)
-        return [win.window, win.kernel, win.products]
+        return [win.window, win.kernel, win.products, win.channel_sums]
 
     labels = np.array([2, 0, 1])
     operations = [
@@ -684,7 +716,10 @@ def every_operation(dtype: type) -> list[tuple[str, list[np.ndarray], Callable]]
         (
             "dense_terms",
             [arr(6), arr(4, 6), arr(4)],
-            lambda x, w, b: [ops.dense_terms(x, w, b, 2).products],
+            lambda x, w, b: [
+                ops.dense_terms(x, w, b, 2).products,
+                ops.dense_terms(x, w, b, 2).running_sum,
+            ],
         ),
         ("softmax", [arr(3, 4)], lambda z: [ops.softmax(z), ops.softmax_terms(z[0]).probs]),
         ("softmax_cross_entropy", [arr(3, 4)], lambda z: [ops.softmax_cross_entropy(z, labels)[1]]),

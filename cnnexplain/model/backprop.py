@@ -505,6 +505,9 @@ class KernelWeightGradient:
     inputs: np.ndarray  # (N, H', W') padded input value under the tap at each output position
     upstream: np.ndarray  # (N, H', W') dL/d out[:, f]: the gradient arriving at the conv output
     products: np.ndarray  # (N, H', W') inputs * upstream
+    order: np.ndarray  # (N*H'*W',) indices into products.ravel() by |product|, largest first
+    running_sum: np.ndarray  # (N*H'*W',) products added up in that order: [k] sums k + 1 largest
+    zero_terms: int  # products exactly 0: no gradient came through, or the input read was 0
     input_rows: np.ndarray  # (H',) input row the tap reads; < 0 or >= H where it is padding
     input_cols: np.ndarray  # (W',) input column the tap reads; < 0 or >= W where it is padding
     total: float  # sum of products, summed in float64
@@ -547,12 +550,17 @@ def kernel_weight_gradient_terms(
     inputs = cols[(c * KH + kh) * KW + kw].reshape(N, Ho, Wo).copy()
     upstream = stage.dout[:, f].copy()
     products = inputs * upstream
+    flat = products.ravel()
+    order = np.argsort(-np.abs(flat), kind="stable")
     return KernelWeightGradient(
         layer=layer,
         index=(int(f), int(c), int(kh), int(kw)),
         inputs=inputs,
         upstream=upstream,
         products=products,
+        order=order,
+        running_sum=np.cumsum(flat[order], dtype=np.float64),
+        zero_terms=int(np.count_nonzero(flat == 0)),
         input_rows=np.arange(Ho) * stride - padding + kh * dilation,
         input_cols=np.arange(Wo) * stride - padding + kw * dilation,
         total=float(products.sum(dtype=np.float64)),
