@@ -450,6 +450,9 @@ def test_pool_window_equals_forward_output(mode: str, case: dict, data: st.DataO
         assert win.winner == (win.rows[first[0]], win.cols[first[1]])
     else:
         assert win.winner is None
+    # The window's sum: torch's average pooling with the divisor taken out.
+    sums = F.avg_pool2d(torch.tensor(x[n : n + 1]), size, stride, divisor_override=1)
+    assert abs(win.total - float(sums[0, c, i, j])) < TOL
 
 
 def test_pool_window_rejects_bad_arguments() -> None:

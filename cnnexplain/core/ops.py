@@ -443,6 +443,7 @@ class PoolWindow:
     rows: np.ndarray  # (size,) input row of each window row
     cols: np.ndarray  # (size,) input column of each window column
     winner: tuple[int, int] | None  # (row, col) in input coordinates of the max; None for avg
+    total: float  # sum of values (average pooling divides it by size * size)
     result: float  # equal to the pooling forward's out[n, c, i, j]
 
 
@@ -479,7 +480,12 @@ def pool_window(
         winner = None
         result = taps.mean()
     return PoolWindow(
-        values=taps.reshape(size, size), rows=rows, cols=cols, winner=winner, result=float(result)
+        values=taps.reshape(size, size),
+        rows=rows,
+        cols=cols,
+        winner=winner,
+        total=float(taps.sum()),
+        result=float(result),
     )
 
 

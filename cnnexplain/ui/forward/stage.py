@@ -7,7 +7,8 @@ functions at the top take a `Trace` and return plain values; the rest draws widg
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass
 from typing import Any, NoReturn, TypeVar
 
@@ -15,6 +16,7 @@ import numpy as np
 import plotly.graph_objects as go
 import streamlit as st
 
+from cnnexplain.core import ops
 from cnnexplain.figures import detail as fd
 from cnnexplain.figures.maps import THEME
 from cnnexplain.model.trace import Trace, TraceStage
@@ -128,6 +130,38 @@ def position_input(label: str, key: str, size: int, default: int, help: str | No
     st.session_state[key] = min(max(int(value), 0), size - 1)
     chosen = st.number_input(label, min_value=0, max_value=size - 1, step=1, key=key, help=help)
     return remember(key, int(chosen))
+
+
+def pick_cell(
+    out: np.ndarray,
+    keys: tuple[str, str, str],
+    labels: tuple[str, str, str],
+    places: Sequence[AbstractContextManager] | None = None,
+    help: str | None = None,
+) -> tuple[int, int, int]:
+    """One cell (map, row, column) of a stage's output (C, H, W), as three whole numbers.
+
+    The first visit starts on the strongest cell, where the layer found most (see
+    `ops.strongest_index`). The inputs go into `places` (three columns, say), else one after
+    the other where the page is; `help` explains the first.
+    """
+    start = ops.strongest_index(out)
+    places = places or [nullcontext()] * 3
+    tips = (help, None, None)
+    cell = []
+    for place, label, key, size, default, tip in zip(
+        places, labels, keys, out.shape, start, tips, strict=True
+    ):
+        with place:
+            cell.append(position_input(label, key, size, default, tip))
+    return cell[0], cell[1], cell[2]
+
+
+def pickable_map(fig: go.Figure, key: str, row_key: str, col_key: str) -> None:
+    """Draw a figure of one map; a click on a cell chooses that row and column."""
+    cell = clicked_cell(clicked_point(chart(fig, key, clickable=True), key))
+    if cell is not None:
+        go_to({row_key: cell[1], col_key: cell[2]})
 
 
 def clicked_point(event: Any, chart_key: str) -> dict | None:
