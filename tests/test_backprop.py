@@ -18,8 +18,8 @@ from cnnexplain.model.backprop import (
     MAX_LR,
     TINY_WEIGHT_CHANGE,
     OptimizerSettings,
+    StepOutcome,
     StepRecord,
-    divergence_message,
     inspected_step,
     kernel_weight_gradient_terms,
     load_params,
@@ -29,6 +29,7 @@ from cnnexplain.model.backprop import (
 )
 from cnnexplain.model.spec import CNNSpec, ConvBlock, MLPSpec, build_cnn, build_mlp, clone_model
 from cnnexplain.model.trace import backward_stage, replay_stage
+from cnnexplain.texts import backprop as bp_text
 from cnnexplain.training import pretrained
 from cnnexplain.training.store import DEFAULT_DATASET, DEFAULT_SPEC
 from tools.bench_backprop import bench_backprop_step
@@ -93,6 +94,11 @@ def _batch(spec: CNNSpec | MLPSpec, n: int, seed: int) -> tuple[np.ndarray, np.n
     rng = np.random.default_rng(seed)
     x = rng.standard_normal((n, spec.in_channels, spec.input_size, spec.input_size))
     return x.astype(np.float32), rng.integers(0, spec.num_classes, size=n)
+
+
+def _diverged_words(outcome: StepOutcome, record: StepRecord) -> str:
+    """The sentence a page shows for a refused step: the outcome's kind in the texts' words."""
+    return bp_text.DIVERGED.format(what=bp_text.DIVERGED_WHAT[outcome.kind], lr=record.settings.lr)
 
 
 def _torch_loss(model: torch.nn.Module, x: np.ndarray, y: np.ndarray) -> torch.Tensor:
@@ -269,7 +275,7 @@ def test_a_small_step_lowers_the_loss_on_its_batch():
     record = inspected_step(model, x, y, OptimizerSettings("sgd", lr=0.01))
     assert record.loss_after < record.loss_before
     assert not record.diverged
-    assert divergence_message(record) is None
+    assert step_outcome(record).kept
     # loss_after is the float64 loss of params_after, computed again on a separate model.
     after = clone_model(model)
     load_params(after, record.params_after)
@@ -409,8 +415,9 @@ def test_a_step_that_overflows_is_reported_with_the_learning_rate():
     assert np.isinf(record.params_after["dense1.weight"]).any()
     assert not math.isfinite(record.loss_after)
     assert record.diverged
-    message = divergence_message(record)
-    assert message is not None
+    outcome = step_outcome(record)
+    assert outcome.kind in ("nan", "inf") and not outcome.kept
+    message = _diverged_words(outcome, record)
     assert message.startswith("The loss became")
     assert "learning rate 10 " in message
     assert "smaller learning rate" in message
@@ -428,7 +435,10 @@ def test_weights_that_overflow_while_the_loss_stays_finite_are_reported():
     broken["dense1.weight"] = np.full_like(broken["dense1.weight"], np.inf)
     fields = {k: getattr(record, k) for k in StepRecord.__dataclass_fields__}
     fields.update(params_after=broken, diverged=True)
-    message = divergence_message(StepRecord(**fields))
+    broken_record = StepRecord(**fields)
+    outcome = step_outcome(broken_record)
+    assert outcome.kind == "weights" and not outcome.kept
+    message = _diverged_words(outcome, broken_record)
     assert message.startswith("Some weights became infinite")
     assert "learning rate 0.01 " in message
 

@@ -353,8 +353,8 @@ def inspected_step(
     own running size, so a gradient within rounding of 0 can change sign between two sums of the
     same terms and move its weight by up to 2 * lr; following autograd keeps every weight where
     torch.optim puts it. The `ops` gradients are the ones explained, and `grad_relative_error`
-    says how far they are from autograd's. When the step diverges (see `divergence_message`)
-    the record still holds every number; keep `params_before` rather than `params_after`.
+    says how far they are from autograd's. When the step diverges (see `step_outcome`) the
+    record still holds every number; keep `params_before` rather than `params_after`.
 
     Raises ValueError for a batch, labels or optimizer state that do not fit the model.
     """
@@ -568,25 +568,6 @@ def kernel_weight_gradient_terms(
     )
 
 
-_DIVERGED_WHAT = {
-    "nan": "The loss became undefined (not a number)",
-    "inf": "The loss became infinite",
-    "weights": "Some weights became infinite or undefined",
-}
-
-
-def divergence_message(record: StepRecord) -> str | None:
-    """A plain-words explanation when the step diverged, else None."""
-    if not record.diverged:
-        return None
-    what = _DIVERGED_WHAT[step_outcome(record).kind]
-    return (
-        f"{what}: the learning rate {record.settings.lr:g} is so large that the step overshot, "
-        "and the weights grew past the largest numbers the computer can hold. The model went "
-        "back to its last good weights; try a smaller learning rate."
-    )
-
-
 # A step explodes when the loss more than doubles and ends above several times the loss of a
 # network that gives every class the same probability (log K): the weights jumped far past
 # anywhere the gradient pointed, often into a region where ReLUs die and training cannot return.
@@ -645,7 +626,7 @@ class StepOutcome:
 def step_outcome(record: StepRecord) -> StepOutcome:
     """Classify what `record`'s step did, from its loss before and after and its weight change.
 
-    A diverged record gives "nan", "inf" or "weights", as `divergence_message` explains; every
+    A diverged record gives "nan", "inf" or "weights" (which of its numbers overflowed); every
     other step is judged on what it did, not on where it started: a network that was sure of the
     answer can still be thrown far by a large learning rate.
     """

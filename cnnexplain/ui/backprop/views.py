@@ -201,11 +201,8 @@ def optimizer_picker(history: StepHistory) -> OptimizerSettings:
 
 
 def divergence_words(outcome: StepOutcome, lr: float) -> str:
-    """What went wrong in a diverged step and why, as `backprop.divergence_message` says it.
-
-    The page's own words (from the texts module, so that they can be translated), for the same
-    three outcomes: the loss became NaN, the loss became infinite, or only some weights did.
-    """
+    """What went wrong in a diverged step and why, for its three outcomes: the loss became NaN,
+    the loss became infinite, or only some weights did."""
     return text.DIVERGED.format(what=text.DIVERGED_WHAT[outcome.kind], lr=lr)
 
 
