@@ -26,11 +26,12 @@ from cnnexplain.figures.maps import THEME
 from cnnexplain.model.trace import TraceStage
 from cnnexplain.texts import forward as text
 from cnnexplain.ui.forward.stage import (
+    build_map_figure,
     figure_cache,
     map_ranges,
     num,
+    output_map,
     pick_cell,
-    pickable_map,
     shown_maps,
     signed_sum,
     value_range,
@@ -41,6 +42,7 @@ PLAY_DELAY_S = 0.12  # pause between two positions of the sliding window
 PLAY_MAX_FRAMES = 40  # a row longer than this plays its first 40 positions
 ARITHMETIC_CHANNELS = 16  # input channels drawn in full; the rest are summed in words
 HALF_PX = 430  # width of one of two columns on a wide page
+MAP_UNIT_PX = 12  # the largest a cell of the input and output maps is drawn
 
 
 def _window_box(win: ops.ConvWindow, padding: int) -> fd.Box:
@@ -81,27 +83,11 @@ def _build_input_figure(
         first_index=-padding,
         outline=(padding, padding, padding + h - 1, padding + w - 1) if padding else None,
         width_px=HALF_PX,
-        max_unit_px=12,
+        max_unit_px=MAP_UNIT_PX,
     )
 
 
 _input_figure = figure_cache(_build_input_figure)
-
-
-@figure_cache
-def _output_figure(
-    out_map: np.ndarray, name: str, zrange: tuple[float, float], box: fd.Box
-) -> go.Figure:
-    return fd.map_grid(
-        out_map[None],
-        names=(name,),
-        ranges=(zrange,),
-        boxes=[[box]],
-        clickable=True,
-        showscale=True,
-        width_px=HALF_PX,
-        max_unit_px=12,
-    )
 
 
 @figure_cache
@@ -172,11 +158,14 @@ def show(
         key="fwd_conv_input",
     )
     with output_slot:
-        pickable_map(
-            _output_figure(stage.torch_out[f], out_name, out_range, (i, j, i, j)),
-            f"fwd_conv_click_{name}",
-            keys[1],
-            keys[2],
+        output_map(
+            stage,
+            (f, i, j),
+            out_range,
+            keys,
+            chart_key=f"fwd_conv_click_{name}",
+            width_px=HALF_PX,
+            max_unit_px=MAP_UNIT_PX,
         )
     with arithmetic_slot.container():
         _arithmetic(win, stage, before, after, f, i, j)
@@ -355,14 +344,13 @@ def _play(
             key=f"fwd_play_input_{j}",
         )
         output_slot.plotly_chart(
-            fd.map_grid(
-                fd.partial_map(out_map, done)[None],
-                names=(out_name,),
-                ranges=(out_range,),
-                boxes=[[(i, j, i, j)]],
-                showscale=True,
+            build_map_figure(
+                fd.partial_map(out_map, done),
+                out_name,
+                out_range,
+                (i, j, i, j),
                 width_px=HALF_PX,
-                max_unit_px=12,
+                max_unit_px=MAP_UNIT_PX,
             ),
             key=f"fwd_play_output_{j}",
         )

@@ -12,36 +12,16 @@ from cnnexplain.model.trace import TraceStage
 from cnnexplain.texts import forward as text
 from cnnexplain.ui.forward.stage import (
     figure_cache,
+    map_figure,
     map_ranges,
     num,
+    output_map,
     pick_cell,
-    pickable_map,
     signed_sum,
 )
 
 COLUMN_PX = 330  # width of the input and output columns
-
-
-@figure_cache
-def _map_figure(
-    arr: np.ndarray,
-    name: str,
-    zrange: tuple[float, float],
-    box: fd.Box,
-    dots: tuple[tuple[int, int], ...],
-    clickable: bool,
-) -> go.Figure:
-    return fd.map_grid(
-        arr[None],
-        names=(name,),
-        ranges=(zrange,),
-        boxes=[[box]],
-        dots=[list(dots)] if dots else None,
-        clickable=clickable,
-        showscale=True,
-        width_px=COLUMN_PX,
-        max_unit_px=14,
-    )
+MAP_UNIT_PX = 14  # the largest a cell of the input and output maps is drawn
 
 
 @figure_cache
@@ -78,7 +58,7 @@ def _maps(
 ) -> None:
     """The input map with the window, the window's values, and the output map, where a click
     chooses another cell (the widgets of its map, row and column are `keys`)."""
-    c, i, j = cell
+    c = cell[0]
     in_range, out_range = ranges
     box = (int(window.rows[0]), int(window.cols[0]), int(window.rows[-1]), int(window.cols[-1]))
     winner_local = None
@@ -91,13 +71,14 @@ def _maps(
     with left:
         st.markdown(text.POOL_INPUT_HEADER.format(name=before.name, c=c))
         st.plotly_chart(
-            _map_figure(
+            map_figure(
                 before.torch_out[c],
                 text.MAP_NAME.format(stage=before.name, channel=c),
                 in_range,
                 box,
                 dots,
-                False,
+                width_px=COLUMN_PX,
+                max_unit_px=MAP_UNIT_PX,
             ),
             key="fwd_pool_input",
         )
@@ -114,18 +95,14 @@ def _maps(
         )
     with right:
         st.markdown(text.POOL_OUTPUT_HEADER.format(name=stage.name, c=c))
-        pickable_map(
-            _map_figure(
-                stage.torch_out[c],
-                text.MAP_NAME.format(stage=stage.name, channel=c),
-                out_range,
-                (i, j, i, j),
-                (),
-                True,
-            ),
-            f"fwd_pool_click_{stage.name}",
-            keys[1],
-            keys[2],
+        output_map(
+            stage,
+            cell,
+            out_range,
+            keys,
+            chart_key=f"fwd_pool_click_{stage.name}",
+            width_px=COLUMN_PX,
+            max_unit_px=MAP_UNIT_PX,
         )
         st.caption(text.CLICK_TO_PICK)
 

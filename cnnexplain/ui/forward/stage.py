@@ -157,13 +157,6 @@ def pick_cell(
     return cell[0], cell[1], cell[2]
 
 
-def pickable_map(fig: go.Figure, key: str, row_key: str, col_key: str) -> None:
-    """Draw a figure of one map; a click on a cell chooses that row and column."""
-    cell = clicked_cell(clicked_point(chart(fig, key, clickable=True), key))
-    if cell is not None:
-        go_to({row_key: cell[1], col_key: cell[2]})
-
-
 def clicked_point(event: Any, chart_key: str) -> dict | None:
     """The point just clicked on a chart, or None when nothing new was clicked.
 
@@ -218,6 +211,61 @@ def _grid_figure(
         colorscale=colorscale,
         showscale=showscale,
     )
+
+
+def build_map_figure(
+    one_map: np.ndarray,
+    name: str,
+    zrange: tuple[float, float],
+    box: fd.Box,
+    dots: tuple[tuple[int, int], ...] = (),
+    *,
+    clickable: bool = False,
+    width_px: int,
+    max_unit_px: int,
+) -> go.Figure:
+    """One map (H, W) with its colour bar, a cell or a window outlined, `dots` marked."""
+    return fd.map_grid(
+        one_map[None],
+        names=(name,),
+        ranges=(zrange,),
+        boxes=[[box]],
+        dots=[list(dots)] if dots else None,
+        clickable=clickable,
+        showscale=True,
+        width_px=width_px,
+        max_unit_px=max_unit_px,
+    )
+
+
+map_figure = figure_cache(build_map_figure)
+
+
+def output_map(
+    stage: TraceStage,
+    cell: tuple[int, int, int],
+    zrange: tuple[float, float],
+    keys: tuple[str, str, str],
+    *,
+    chart_key: str,
+    width_px: int,
+    max_unit_px: int,
+) -> None:
+    """Map c of a stage's output (C, H', W') with the chosen cell (c, row, column) outlined; a
+    click on another cell chooses it (`keys`: the widgets of the map, row and column)."""
+    c, i, j = cell
+    figure = map_figure(
+        stage.torch_out[c],
+        text.MAP_NAME.format(stage=stage.name, channel=c),
+        zrange,
+        (i, j, i, j),
+        clickable=True,
+        width_px=width_px,
+        max_unit_px=max_unit_px,
+    )
+    picked = clicked_cell(clicked_point(chart(figure, chart_key, clickable=True), chart_key))
+    if picked is not None:
+        go_to({keys[1]: picked[1], keys[2]: picked[2]})
 
 
 def maps_grid(
