@@ -96,22 +96,26 @@ def conv_params(case: dict) -> dict:
     return {k: case[k] for k in ("stride", "padding", "dilation")}
 
 
+def assert_conv_matches_torch(
+    x: np.ndarray, w: np.ndarray, b: np.ndarray, params: dict, rng: np.random.Generator
+) -> np.ndarray:
+    """conv2d_forward and conv2d_backward (of an upstream gradient drawn from rng) against
+    torch's conv2d and autograd; returns the output."""
+    out, cache = ops.conv2d_forward(x, w, b, **params)
+    dout = rng.standard_normal(out.shape)
+    grads = ops.conv2d_backward(dout, cache)
+    ref_out, ref_grads = torch_grads(lambda x, w, b: F.conv2d(x, w, b, **params), [x, w, b], dout)
+    assert max_err(out, ref_out) < TOL
+    for name, ours, ref in zip(("dx", "dw", "db"), grads, ref_grads, strict=True):
+        assert max_err(ours, ref) < TOL, name
+    return out
+
+
 @FAST
 @given(conv_cases())
 def test_conv2d_matches_torch(case: dict) -> None:
     x, w, b = conv_arrays(case)
-    params = conv_params(case)
-    out, cache = ops.conv2d_forward(x, w, b, **params)
-    dout = rng_for(case["seed"] + 1).standard_normal(out.shape)
-    dx, dw, db = ops.conv2d_backward(dout, cache)
-
-    ref_out, (ref_dx, ref_dw, ref_db) = torch_grads(
-        lambda x, w, b: F.conv2d(x, w, b, **params), [x, w, b], dout
-    )
-    assert max_err(out, ref_out) < TOL
-    assert max_err(dx, ref_dx) < TOL
-    assert max_err(dw, ref_dw) < TOL
-    assert max_err(db, ref_db) < TOL
+    assert_conv_matches_torch(x, w, b, conv_params(case), rng_for(case["seed"] + 1))
 
 
 @pytest.mark.parametrize(
@@ -131,17 +135,8 @@ def test_conv2d_edge_cases_match_torch(
     rng = rng_for(7)
     x, w = rng.standard_normal(x_shape), rng.standard_normal(w_shape)
     b = rng.standard_normal(w_shape[0])
-    out, cache = ops.conv2d_forward(x, w, b, **params)
+    out = assert_conv_matches_torch(x, w, b, params, rng)
     assert out.shape == (x_shape[0], w_shape[0], *out_hw)
-    dout = rng.standard_normal(out.shape)
-    dx, dw, db = ops.conv2d_backward(dout, cache)
-    ref_out, (ref_dx, ref_dw, ref_db) = torch_grads(
-        lambda x, w, b: F.conv2d(x, w, b, **params), [x, w, b], dout
-    )
-    assert max_err(out, ref_out) < TOL
-    assert max_err(dx, ref_dx) < TOL
-    assert max_err(dw, ref_dw) < TOL
-    assert max_err(db, ref_db) < TOL
 
 
 @pytest.mark.parametrize("params", [dict(), dict(stride=2, padding=1), dict(padding=2, dilation=2)])
