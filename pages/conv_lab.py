@@ -1,9 +1,8 @@
 """Convolution lab: one kernel on one small picture, with padding, stride and dilation."""
 
-import numpy as np
 import streamlit as st
 
-from cnnexplain.core.kernels import lab_convolve, size_formula
+from cnnexplain.core.kernels import lab_convolve, padded_picture, size_formula
 from cnnexplain.texts import conv_lab as text
 from cnnexplain.ui.conv_lab import views
 from cnnexplain.ui.kit.sidebar import architecture_sidebar
@@ -42,7 +41,9 @@ try:
 except ValueError as err:
     st.error(text.EMPTY_OUTPUT)
     st.caption(text.EMPTY_DETAIL.format(message=str(err).removeprefix("conv2d: ")))
-    st.plotly_chart(views.input_figure(np.pad(picture, padding), padding), key="lab_input_map")
+    st.plotly_chart(
+        views.input_figure(padded_picture(picture, padding), padding), key="lab_input_map"
+    )
     st.stop()
 
 Ho, Wo = result.output.shape

@@ -19,8 +19,8 @@ from cnnexplain.model.backprop import (
     MAX_LR,
     TINY_WEIGHT_CHANGE,
     OptimizerSettings,
+    StepOutcome,
     StepRecord,
-    divergence_message,
     inspected_step,
     kernel_weight_gradient_terms,
     load_params,
@@ -29,6 +29,7 @@ from cnnexplain.model.backprop import (
     step_outcome,
 )
 from cnnexplain.model.spec import CNNSpec, ConvBlock, MLPSpec, build_cnn, build_mlp, clone_model
+from cnnexplain.texts import backprop as bp_text
 from cnnexplain.training import pretrained
 from cnnexplain.training.store import DEFAULT_DATASET, DEFAULT_SPEC
 from tools.bench_backprop import bench_backprop_step
@@ -93,6 +94,11 @@ def _batch(spec: CNNSpec | MLPSpec, n: int, seed: int) -> tuple[np.ndarray, np.n
     rng = np.random.default_rng(seed)
     x = rng.standard_normal((n, spec.in_channels, spec.input_size, spec.input_size))
     return x.astype(np.float32), rng.integers(0, spec.num_classes, size=n)
+
+
+def _diverged_words(outcome: StepOutcome, record: StepRecord) -> str:
+    """The sentence a page shows for a refused step: the outcome's kind in the texts' words."""
+    return bp_text.DIVERGED.format(what=bp_text.DIVERGED_WHAT[outcome.kind], lr=record.settings.lr)
 
 
 def _torch_loss(model: torch.nn.Module, x: np.ndarray, y: np.ndarray) -> torch.Tensor:
@@ -269,7 +275,7 @@ def test_a_small_step_lowers_the_loss_on_its_batch():
     record = inspected_step(model, x, y, OptimizerSettings("sgd", lr=0.01))
     assert record.loss_after < record.loss_before
     assert not record.diverged
-    assert divergence_message(record) is None
+    assert step_outcome(record).kept
     # loss_after is the float64 loss of params_after, computed again on a separate model.
     after = clone_model(model)
     load_params(after, record.params_after)
@@ -409,8 +415,9 @@ def test_a_step_that_overflows_is_reported_with_the_learning_rate():
     assert np.isinf(record.params_after["dense1.weight"]).any()
     assert not math.isfinite(record.loss_after)
     assert record.diverged
-    message = divergence_message(record)
-    assert message is not None
+    outcome = step_outcome(record)
+    assert outcome.kind in ("nan", "inf") and not outcome.kept
+    message = _diverged_words(outcome, record)
     assert message.startswith("The loss became")
     assert "learning rate 10 " in message
     assert "smaller learning rate" in message
@@ -428,7 +435,10 @@ def test_weights_that_overflow_while_the_loss_stays_finite_are_reported():
     broken["dense1.weight"] = np.full_like(broken["dense1.weight"], np.inf)
     fields = {k: getattr(record, k) for k in StepRecord.__dataclass_fields__}
     fields.update(params_after=broken, diverged=True)
-    message = divergence_message(StepRecord(**fields))
+    broken_record = StepRecord(**fields)
+    outcome = step_outcome(broken_record)
+    assert outcome.kind == "weights" and not outcome.kept
+    message = _diverged_words(outcome, broken_record)
     assert message.startswith("Some weights became infinite")
     assert "learning rate 0.01 " in message
 
@@ -800,3 +810,36 @@ def test_a_diverged_step_is_refused_and_stops_a_run(small_step):
     weights = step_outcome(dataclasses.replace(small_step, params_after=broken, diverged=True))
     assert weights.kind == "weights" and not weights.kept
     assert math.isinf(weights.largest_change)
+
+
+def test_kernel_weight_gradient_terms_come_largest_first_with_their_running_sum():
+    spec = ARCHITECTURES["default"]
+    x, y = _batch(spec, 3, seed=9)
+    record = inspected_step(_build(spec), x, y)
+    f, c, kh, kw = 3, 5, 0, 2  # a top-row tap: it reads the zero padding at the border
+    terms = kernel_weight_gradient_terms(record, "conv2", f, c, kh, kw)
+    stage = record.stage("conv2")
+    _, C, KH, KW = record.grads["conv2.weight"].shape
+    # torch's own patches: row (c, kh, kw) of unfold is what this tap reads at every position.
+    patches = F.unfold(
+        torch.tensor(stage.x),
+        (KH, KW),
+        dilation=stage.hparams["dilation"],
+        padding=stage.hparams["padding"],
+        stride=stage.hparams["stride"],
+    )  # (N, C*KH*KW, H'*W')
+    upstream = torch.tensor(stage.dout[:, f]).reshape(len(y), -1)  # (N, H'*W')
+    flat = (patches[:, (c * KH + kh) * KW + kw] * upstream).reshape(-1)
+
+    assert sorted(terms.order.tolist()) == list(range(len(flat)))
+    largest_first = torch.sort(flat.abs(), descending=True).values
+    np.testing.assert_allclose(flat.abs()[terms.order].numpy(), largest_first.numpy(), rtol=1e-12)
+    np.testing.assert_allclose(
+        terms.running_sum,
+        torch.cumsum(flat[terms.order], dim=0).numpy(),
+        rtol=1e-12,
+        atol=1e-15,
+    )
+    assert terms.running_sum[-1] == pytest.approx(terms.total, rel=1e-12)
+    zeros = int(torch.count_nonzero(flat == 0))
+    assert terms.zero_terms == zeros > 0

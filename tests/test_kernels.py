@@ -19,6 +19,7 @@ from cnnexplain.core.kernels import (
     LabResult,
     lab_convolve,
     lab_window,
+    padded_picture,
     size_formula,
     toy_grid,
 )
@@ -274,6 +275,23 @@ def test_an_empty_output_is_refused_with_the_ops_message():
     )
     with pytest.raises(ValueError, match=r"^The stride must be a whole number from 1 to 8, got 0"):
         lab_convolve(np.zeros((4, 4)), PRESETS["blur (box)"], stride=0)
+
+
+@pytest.mark.parametrize("padding", [0, 1, 3])
+def test_the_padded_picture_is_torch_s_zero_padding(padding):
+    image = toy_grid("diagonal", 5)[:, :4] * 0.5 + 0.25  # (5, 4), no zeros of its own
+    expected = F.pad(torch.from_numpy(image), (padding,) * 4).numpy()
+    padded = padded_picture(image, padding)
+    assert padded.dtype == np.float64
+    np.testing.assert_array_equal(padded, expected)
+    # The convolution's own picture is the same, and an empty output still has one to show.
+    np.testing.assert_array_equal(
+        lab_convolve(image, PRESETS["sharpen"], padding=padding).padded, expected
+    )
+    with pytest.raises(ValueError, match="output size would be"):
+        lab_convolve(image, np.ones((11, 11)), padding=padding)
+    with pytest.raises(ValueError, match=r"^The padding must be a whole number from 0 to 8, got 9"):
+        padded_picture(image, 9)
 
 
 @pytest.mark.parametrize(

@@ -96,22 +96,26 @@ def conv_params(case: dict) -> dict:
     return {k: case[k] for k in ("stride", "padding", "dilation")}
 
 
+def assert_conv_matches_torch(
+    x: np.ndarray, w: np.ndarray, b: np.ndarray, params: dict, rng: np.random.Generator
+) -> np.ndarray:
+    """conv2d_forward and conv2d_backward (of an upstream gradient drawn from rng) against
+    torch's conv2d and autograd; returns the output."""
+    out, cache = ops.conv2d_forward(x, w, b, **params)
+    dout = rng.standard_normal(out.shape)
+    grads = ops.conv2d_backward(dout, cache)
+    ref_out, ref_grads = torch_grads(lambda x, w, b: F.conv2d(x, w, b, **params), [x, w, b], dout)
+    assert max_err(out, ref_out) < TOL
+    for name, ours, ref in zip(("dx", "dw", "db"), grads, ref_grads, strict=True):
+        assert max_err(ours, ref) < TOL, name
+    return out
+
+
 @FAST
 @given(conv_cases())
 def test_conv2d_matches_torch(case: dict) -> None:
     x, w, b = conv_arrays(case)
-    params = conv_params(case)
-    out, cache = ops.conv2d_forward(x, w, b, **params)
-    dout = rng_for(case["seed"] + 1).standard_normal(out.shape)
-    dx, dw, db = ops.conv2d_backward(dout, cache)
-
-    ref_out, (ref_dx, ref_dw, ref_db) = torch_grads(
-        lambda x, w, b: F.conv2d(x, w, b, **params), [x, w, b], dout
-    )
-    assert max_err(out, ref_out) < TOL
-    assert max_err(dx, ref_dx) < TOL
-    assert max_err(dw, ref_dw) < TOL
-    assert max_err(db, ref_db) < TOL
+    assert_conv_matches_torch(x, w, b, conv_params(case), rng_for(case["seed"] + 1))
 
 
 @pytest.mark.parametrize(
@@ -131,17 +135,8 @@ def test_conv2d_edge_cases_match_torch(
     rng = rng_for(7)
     x, w = rng.standard_normal(x_shape), rng.standard_normal(w_shape)
     b = rng.standard_normal(w_shape[0])
-    out, cache = ops.conv2d_forward(x, w, b, **params)
+    out = assert_conv_matches_torch(x, w, b, params, rng)
     assert out.shape == (x_shape[0], w_shape[0], *out_hw)
-    dout = rng.standard_normal(out.shape)
-    dx, dw, db = ops.conv2d_backward(dout, cache)
-    ref_out, (ref_dx, ref_dw, ref_db) = torch_grads(
-        lambda x, w, b: F.conv2d(x, w, b, **params), [x, w, b], dout
-    )
-    assert max_err(out, ref_out) < TOL
-    assert max_err(dx, ref_dx) < TOL
-    assert max_err(dw, ref_dw) < TOL
-    assert max_err(db, ref_db) < TOL
 
 
 @pytest.mark.parametrize("params", [dict(), dict(stride=2, padding=1), dict(padding=2, dilation=2)])
@@ -227,6 +222,33 @@ def test_conv2d_window_reports_padding_coordinates() -> None:
     np.testing.assert_array_equal(win.inside[0], [False, False, False])
     np.testing.assert_array_equal(win.window[0], [[0, 0, 0], [0, 0, 1], [0, 4, 5]])
     assert win.result == 0 + 1 + 4 + 5
+
+
+@FAST
+@given(conv_cases(), st.data())
+def test_conv2d_window_channel_sums_are_each_channel_convolved_alone(
+    case: dict, data: st.DataObject
+) -> None:
+    x, w, b = conv_arrays(case)
+    params = conv_params(case)
+    # Channel c's share of out[f, i, j]: torch's convolution of channel c alone, without bias.
+    alone = np.stack(
+        [
+            F.conv2d(
+                torch.tensor(x[:1, c : c + 1]), torch.tensor(w[:, c : c + 1]), **params
+            ).numpy()[0]
+            for c in range(case["C"])
+        ]
+    )  # (C, F, H', W')
+    f = data.draw(st.integers(0, case["F"] - 1))
+    i = data.draw(st.integers(0, alone.shape[2] - 1))
+    j = data.draw(st.integers(0, alone.shape[3] - 1))
+
+    win = ops.conv2d_window(x[0], w, b, f, i, j, **params)
+
+    assert win.channel_sums.shape == (case["C"],)
+    assert max_err(win.channel_sums, alone[:, f, i, j]) < TOL
+    assert win.channel_sums.sum() == pytest.approx(win.total, abs=TOL)
 
 
 @pytest.mark.parametrize(
@@ -423,6 +445,9 @@ def test_pool_window_equals_forward_output(mode: str, case: dict, data: st.DataO
         assert win.winner == (win.rows[first[0]], win.cols[first[1]])
     else:
         assert win.winner is None
+    # The window's sum: torch's average pooling with the divisor taken out.
+    sums = F.avg_pool2d(torch.tensor(x[n : n + 1]), size, stride, divisor_override=1)
+    assert abs(win.total - float(sums[0, c, i, j])) < TOL
 
 
 def test_pool_window_rejects_bad_arguments() -> None:
@@ -530,6 +555,11 @@ def test_dense_terms_equal_forward_output() -> None:
             sizes = np.abs(terms.products[terms.order])
             assert sorted(terms.order.tolist()) == list(range(6))
             assert np.all(np.diff(sizes) <= 0)  # largest contribution first
+            # The k + 1 largest terms, added up: torch's sum of each prefix of the ordered terms.
+            ordered = torch.tensor(x[n] * w[m])[torch.tensor(terms.order)]
+            prefixes = [float(ordered[: k + 1].sum()) for k in range(6)]
+            assert max_err(terms.running_sum, np.array(prefixes)) < TOL
+            assert terms.running_sum[-1] == pytest.approx(out[n, m] - b[m], abs=TOL)
     with pytest.raises(ValueError, match="neuron m must be in 0..3, got 4"):
         ops.dense_terms(x[0], w, b, 4)
 
@@ -663,7 +693,7 @@ def every_operation(dtype: type) -> list[tuple[str, list[np.ndarray], Callable]]
 
     def window(x: np.ndarray, w: np.ndarray, b: np.ndarray) -> list:
         win = ops.conv2d_window(x, w, b, 1, 0, 1, padding=1)
-        return [win.window, win.kernel, win.products]
+        return [win.window, win.kernel, win.products, win.channel_sums]
 
     labels = np.array([2, 0, 1])
     operations = [
@@ -684,7 +714,10 @@ def every_operation(dtype: type) -> list[tuple[str, list[np.ndarray], Callable]]
         (
             "dense_terms",
             [arr(6), arr(4, 6), arr(4)],
-            lambda x, w, b: [ops.dense_terms(x, w, b, 2).products],
+            lambda x, w, b: [
+                ops.dense_terms(x, w, b, 2).products,
+                ops.dense_terms(x, w, b, 2).running_sum,
+            ],
         ),
         ("softmax", [arr(3, 4)], lambda z: [ops.softmax(z), ops.softmax_terms(z[0]).probs]),
         ("softmax_cross_entropy", [arr(3, 4)], lambda z: [ops.softmax_cross_entropy(z, labels)[1]]),

@@ -171,6 +171,17 @@ def _single_channel(
     return image, kernel, image[None, None], kernel[None, None], np.zeros(1)
 
 
+def padded_picture(image: np.ndarray, padding: int) -> np.ndarray:
+    """What the kernel slides over: the picture (H, W) inside `padding` rings of zeros.
+
+    Returns (H + 2·padding, W + 2·padding) float64, also when the output would be empty (the
+    page still shows the learner the padded picture). Raises ValueError for a picture or a
+    padding outside the lab's ranges.
+    """
+    padding = checks.whole("The padding", padding, 0, MAX_LAB_PADDING)
+    return np.pad(_as_2d(image, "image", "(H, W)", MAX_LAB_IMAGE), padding)
+
+
 def lab_convolve(
     image: np.ndarray, kernel: np.ndarray, stride: int = 1, padding: int = 0, dilation: int = 1
 ) -> LabResult:
@@ -189,7 +200,7 @@ def lab_convolve(
     return LabResult(
         image=image,
         kernel=kernel,
-        padded=np.pad(image, padding),
+        padded=padded_picture(image, padding),
         output=out[0, 0],
         stride=stride,
         padding=padding,

@@ -182,6 +182,7 @@ class ConvWindow:
     inside: np.ndarray  # (KH, KW) bool, True where the tap falls on a real pixel
     kernel: np.ndarray  # (C, KH, KW) the weights of filter f
     products: np.ndarray  # (C, KH, KW) window * kernel
+    channel_sums: np.ndarray  # (C,) the products of each input channel added up
     total: float  # sum of products
     bias: float  # b[f]
     result: float  # total + bias, equal to conv2d_forward's out[n, f, i, j]
@@ -228,6 +229,7 @@ def conv2d_window(
         inside=inside,
         kernel=kernel,
         products=products,
+        channel_sums=products.reshape(len(products), -1).sum(axis=1),
         total=float(total),
         bias=float(bias),
         result=float(total + bias),
@@ -443,6 +445,7 @@ class PoolWindow:
     rows: np.ndarray  # (size,) input row of each window row
     cols: np.ndarray  # (size,) input column of each window column
     winner: tuple[int, int] | None  # (row, col) in input coordinates of the max; None for avg
+    total: float  # sum of values (average pooling divides it by size * size)
     result: float  # equal to the pooling forward's out[n, c, i, j]
 
 
@@ -479,7 +482,12 @@ def pool_window(
         winner = None
         result = taps.mean()
     return PoolWindow(
-        values=taps.reshape(size, size), rows=rows, cols=cols, winner=winner, result=float(result)
+        values=taps.reshape(size, size),
+        rows=rows,
+        cols=cols,
+        winner=winner,
+        total=float(taps.sum()),
+        result=float(result),
     )
 
 
@@ -562,6 +570,7 @@ class DenseTerms:
     weights: np.ndarray  # (D,) row m of w
     products: np.ndarray  # (D,) inputs * weights
     order: np.ndarray  # (D,) indices of products by |product|, largest first
+    running_sum: np.ndarray  # (D,) products added up in that order: [k] sums the k + 1 largest
     total: float  # sum of products
     bias: float  # b[m]
     result: float  # total + bias, equal to dense_forward's out[n, m]
@@ -577,11 +586,13 @@ def dense_terms(x: np.ndarray, w: np.ndarray, b: np.ndarray, m: int) -> DenseTer
     products = inputs * weights
     total = products.sum()
     bias = b[m]
+    order = np.argsort(-np.abs(products), kind="stable")
     return DenseTerms(
         inputs=inputs,
         weights=weights,
         products=products,
-        order=np.argsort(-np.abs(products), kind="stable"),
+        order=order,
+        running_sum=np.cumsum(products[order]),
         total=float(total),
         bias=float(bias),
         result=float(total + bias),

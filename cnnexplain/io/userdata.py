@@ -24,6 +24,7 @@ import zipfile
 import zlib
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import partial
 
 import numpy as np
 
@@ -164,15 +165,8 @@ def load_image_folder_zip(
 
     Raises UserDataError with a message for the learner; nothing is written to disk.
     """
-    if not isinstance(data, bytes | bytearray | memoryview):
-        raise TypeError(f"data must be the bytes of a zip file, got {type(data).__name__}.")
-    if isinstance(min_per_class, bool) or not isinstance(min_per_class, int) or min_per_class < 2:
-        raise ValueError(f"min_per_class must be a whole number of at least 2, got {min_per_class}")
-    if not 0 < test_fraction < 1:
-        raise ValueError(f"test_fraction must be between 0 and 1, got {test_fraction}")
-    data = bytes(data)
-
-    with _open_archive(data, limits) as archive:
+    _check_arguments(data, min_per_class, test_fraction)
+    with _open_archive(bytes(data), limits) as archive:
         infos = _checked_entries(archive, limits)
         files, skipped, ignored = _pick_files(infos)
         wrapper, by_class, skipped = _class_folders(files, skipped)
@@ -185,55 +179,21 @@ def load_image_folder_zip(
 
         listed = tuple(len(by_class[c]) for c in classes)
         _check_classes(by_class, wrapper, limits, report(listed))
-        n_files = sum(listed)
-        array_bytes = n_files * channels * size * size * 4
-        if array_bytes > limits.max_array_bytes:
-            raise UserDataError(
-                f"{n_files:,} pictures of {channels}×{size}×{size} would take "
-                f"{_size_text(array_bytes)} of memory, more than the "
-                f"{_size_text(limits.max_array_bytes)} we allow: choose a smaller picture size "
-                "or upload fewer pictures.",
-                report(listed),
-            )
+        _check_memory(sum(listed), channels, size, limits, report(listed))
 
-        images: list[np.ndarray] = []
-        labels: list[int] = []
-        unpacked = 0
-        done = 0
-        for k, cls in enumerate(classes):
-            for info in by_class[cls]:
-                content, problem = _read_member(archive, info, limits, unpacked)
-                unpacked += len(content)
-                if unpacked > limits.max_total_bytes:
-                    raise UserDataError(_too_much_text(limits), report(listed))
-                if problem is None:
-                    try:
-                        image = load_image(
-                            content, channels=channels, size=size, digit_style=digit_style
-                        )
-                    except ImageError as err:
-                        problem = str(err)
-                    else:
-                        images.append(image)
-                        labels.append(k)
-                if problem is not None:
-                    skipped.append(SkippedFile(info.filename, problem))
-                done += 1
-                if on_progress is not None:
-                    on_progress(done, n_files)
+        images, labels = _read_pictures(
+            archive,
+            [by_class[c] for c in classes],
+            limits,
+            partial(load_image, channels=channels, size=size, digit_style=digit_style),
+            skipped,
+            on_progress,
+            lambda: report(listed),
+        )
 
     y = np.array(labels, dtype=np.int64)
     counts = tuple(int(c) for c in np.bincount(y, minlength=len(classes)))
-    short = [(c, n) for c, n in zip(classes, counts, strict=True) if n < min_per_class]
-    if short:
-        listed_short = ", ".join(f'"{c}" has {n}' for c, n in short[:10])
-        more = f" and {len(short) - 10} more" if len(short) > 10 else ""
-        raise UserDataError(
-            f"Too few readable pictures: {listed_short}{more}. Each class needs at least "
-            f"{min_per_class}, so that some can train the network and some can test it.",
-            report(counts),
-        )
-
+    _check_counts(classes, counts, min_per_class, report(counts))
     x = np.stack(images).astype(np.float32, copy=False)  # (N, C, size, size)
     train_idx, test_idx = stratified_split(y, test_fraction, seed)
     dataset = Dataset(
@@ -249,6 +209,87 @@ def load_image_folder_zip(
         ),
     )
     return dataset, report(counts, len(train_idx), len(test_idx))
+
+
+def _check_arguments(data: object, min_per_class: object, test_fraction: float) -> None:
+    """Refuse what no archive could fix: data that is not bytes, impossible settings."""
+    if not isinstance(data, bytes | bytearray | memoryview):
+        raise TypeError(f"data must be the bytes of a zip file, got {type(data).__name__}.")
+    if isinstance(min_per_class, bool) or not isinstance(min_per_class, int) or min_per_class < 2:
+        raise ValueError(f"min_per_class must be a whole number of at least 2, got {min_per_class}")
+    if not 0 < test_fraction < 1:
+        raise ValueError(f"test_fraction must be between 0 and 1, got {test_fraction}")
+
+
+def _check_memory(
+    n_files: int, channels: int, size: int, limits: ZipLimits, found: ZipReport
+) -> None:
+    """Refuse pictures whose float32 arrays would together pass limits.max_array_bytes."""
+    array_bytes = n_files * channels * size * size * 4
+    if array_bytes > limits.max_array_bytes:
+        raise UserDataError(
+            f"{n_files:,} pictures of {channels}×{size}×{size} would take "
+            f"{_size_text(array_bytes)} of memory, more than the "
+            f"{_size_text(limits.max_array_bytes)} we allow: choose a smaller picture size "
+            "or upload fewer pictures.",
+            found,
+        )
+
+
+def _read_pictures(
+    archive: zipfile.ZipFile,
+    groups: list[list[zipfile.ZipInfo]],
+    limits: ZipLimits,
+    read: Callable[[bytes], np.ndarray],
+    skipped: list[SkippedFile],
+    on_progress: Callable[[int, int], None] | None,
+    found: Callable[[], ZipReport],
+) -> tuple[list[np.ndarray], list[int]]:
+    """Every readable picture of `groups` (the files of class 0, 1, ...) and its class.
+
+    Files are unpacked one at a time; one that cannot be read is added to `skipped` with the
+    reason. Raises UserDataError, with the report `found()` gives, once the files unpacked so
+    far pass limits.max_total_bytes.
+    """
+    images: list[np.ndarray] = []
+    labels: list[int] = []
+    unpacked = 0
+    done = 0
+    n_files = sum(len(group) for group in groups)
+    for k, group in enumerate(groups):
+        for info in group:
+            content, problem = _read_member(archive, info, limits, unpacked)
+            unpacked += len(content)
+            if unpacked > limits.max_total_bytes:
+                raise UserDataError(_too_much_text(limits), found())
+            if problem is None:
+                try:
+                    images.append(read(content))
+                except ImageError as err:
+                    problem = str(err)
+                else:
+                    labels.append(k)
+            if problem is not None:
+                skipped.append(SkippedFile(info.filename, problem))
+            done += 1
+            if on_progress is not None:
+                on_progress(done, n_files)
+    return images, labels
+
+
+def _check_counts(
+    classes: list[str], counts: tuple[int, ...], min_per_class: int, found: ZipReport
+) -> None:
+    """Refuse classes with fewer than `min_per_class` readable pictures."""
+    short = [(c, n) for c, n in zip(classes, counts, strict=True) if n < min_per_class]
+    if short:
+        listed_short = ", ".join(f'"{c}" has {n}' for c, n in short[:10])
+        more = f" and {len(short) - 10} more" if len(short) > 10 else ""
+        raise UserDataError(
+            f"Too few readable pictures: {listed_short}{more}. Each class needs at least "
+            f"{min_per_class}, so that some can train the network and some can test it.",
+            found,
+        )
 
 
 def stratified_split(

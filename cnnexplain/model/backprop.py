@@ -419,7 +419,7 @@ def inspected_step(
     `update_relative_error` say how closely the two agree. The weights and optimizer state the
     step leaves behind are rounded once to the model's dtype (see the module docstring).
 
-    When the step diverges (see `divergence_message`) the record still holds every number; keep
+    When the step diverges (see `step_outcome`) the record still holds every number; keep
     `params_before` rather than `params_after`.
 
     Raises ValueError for a batch, labels or optimizer state that do not fit the model.
@@ -509,6 +509,9 @@ class KernelWeightGradient:
     inputs: np.ndarray  # (N, H', W') padded input value under the tap at each output position
     upstream: np.ndarray  # (N, H', W') dL/d out[:, f]: the gradient arriving at the conv output
     products: np.ndarray  # (N, H', W') inputs * upstream
+    order: np.ndarray  # (N*H'*W',) indices into products.ravel() by |product|, largest first
+    running_sum: np.ndarray  # (N*H'*W',) products added up in that order: [k] sums k + 1 largest
+    zero_terms: int  # products exactly 0: no gradient came through, or the input read was 0
     input_rows: np.ndarray  # (H',) input row the tap reads; < 0 or >= H where it is padding
     input_cols: np.ndarray  # (W',) input column the tap reads; < 0 or >= W where it is padding
     total: float  # sum of products, summed in float64
@@ -551,35 +554,21 @@ def kernel_weight_gradient_terms(
     inputs = cols[(c * KH + kh) * KW + kw].reshape(N, Ho, Wo).copy()
     upstream = stage.dout[:, f].copy()
     products = inputs * upstream
+    flat = products.ravel()
+    order = np.argsort(-np.abs(flat), kind="stable")
     return KernelWeightGradient(
         layer=layer,
         index=(int(f), int(c), int(kh), int(kw)),
         inputs=inputs,
         upstream=upstream,
         products=products,
+        order=order,
+        running_sum=np.cumsum(flat[order], dtype=np.float64),
+        zero_terms=int(np.count_nonzero(flat == 0)),
         input_rows=np.arange(Ho) * stride - padding + kh * dilation,
         input_cols=np.arange(Wo) * stride - padding + kw * dilation,
         total=float(products.sum(dtype=np.float64)),
         gradient=float(record.grads[f"{layer}.weight"][f, c, kh, kw]),
-    )
-
-
-_DIVERGED_WHAT = {
-    "nan": "The loss became undefined (not a number)",
-    "inf": "The loss became infinite",
-    "weights": "Some weights became infinite or undefined",
-}
-
-
-def divergence_message(record: StepRecord) -> str | None:
-    """A plain-words explanation when the step diverged, else None."""
-    if not record.diverged:
-        return None
-    what = _DIVERGED_WHAT[step_outcome(record).kind]
-    return (
-        f"{what}: the learning rate {record.settings.lr:g} is so large that the step overshot, "
-        "and the weights grew past the largest numbers the computer can hold. The model went "
-        "back to its last good weights; try a smaller learning rate."
     )
 
 
@@ -641,7 +630,7 @@ class StepOutcome:
 def step_outcome(record: StepRecord) -> StepOutcome:
     """Classify what `record`'s step did, from its loss before and after and its weight change.
 
-    A diverged record gives "nan", "inf" or "weights", as `divergence_message` explains; every
+    A diverged record gives "nan", "inf" or "weights" (which of its numbers overflowed); every
     other step is judged on what it did, not on where it started: a network that was sure of the
     answer can still be thrown far by a large learning rate.
     """

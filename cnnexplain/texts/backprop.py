@@ -109,6 +109,8 @@ UNDONE = (
     "before it."
 )
 RESET_DONE = "Back to the starting weights. Every step is forgotten."
+# A step the history refused, by the kind backprop.step_outcome gives it ("nan", "inf" or
+# "weights"); DIVERGED puts that in {what}, with the learning rate {lr}.
 DIVERGED_WHAT = {
     "nan": "The loss became undefined (not a number)",
     "inf": "The loss became infinite",

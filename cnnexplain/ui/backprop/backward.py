@@ -42,6 +42,11 @@ def _chart(fig: go.Figure, key: str) -> None:
     st.plotly_chart(fig, key=key)
 
 
+def _gradient_bars(values: np.ndarray, title: str, key: str) -> None:
+    """A vector of gradients (D,) as bars."""
+    _chart(bpfig.bars(values, title=title, value_name=text.HOVER_GRADIENT), key)
+
+
 def _vector_or_maps(
     values: np.ndarray, title: str, key: str, zrange: tuple[float, float] | None = None
 ) -> None:
@@ -49,7 +54,7 @@ def _vector_or_maps(
     if values.ndim == 3:
         _chart(bpfig.map_grid(values, zrange=zrange, title=title, labels=text.HOVER_MAP), key)
     else:
-        _chart(bpfig.bars(values, title=title, value_name=text.HOVER_GRADIENT), key)
+        _gradient_bars(values, title, key)
 
 
 def _local_chart(local: np.ndarray, title: str, key: str) -> None:
@@ -67,7 +72,7 @@ def _local_chart(local: np.ndarray, title: str, key: str) -> None:
             key,
         )
     else:
-        _chart(bpfig.bars(local, title=title, value_name=text.HOVER_GRADIENT), key)
+        _gradient_bars(local, title, key)
 
 
 def _loss_to_logits(record: StepRecord, n: int, class_names: tuple[str, ...], head: str) -> None:
@@ -138,14 +143,7 @@ def _dense_stage(stage: StageGrad, n: int) -> None:
             f"bp_{stage.name}_dw",
         )
     with bias:
-        _chart(
-            bpfig.bars(
-                stage.db,
-                title=text.DENSE_B_TITLE.format(name=stage.name),
-                value_name=text.HOVER_GRADIENT,
-            ),
-            f"bp_{stage.name}_db",
-        )
+        _gradient_bars(stage.db, text.DENSE_B_TITLE.format(name=stage.name), f"bp_{stage.name}_db")
 
 
 def _through_stage(stage: StageGrad, n: int, local_title: str) -> None:
@@ -178,12 +176,9 @@ def _flatten_stage(stage: StageGrad, n: int) -> None:
     channels, rows, cols = stage.dx.shape[1:]
     flat, maps = st.columns(2)
     with flat:
-        _chart(
-            bpfig.bars(
-                stage.dout[n],
-                title=text.FLATTEN_VECTOR_TITLE.format(size=stage.dout.shape[1]),
-                value_name=text.HOVER_GRADIENT,
-            ),
+        _gradient_bars(
+            stage.dout[n],
+            text.FLATTEN_VECTOR_TITLE.format(size=stage.dout.shape[1]),
             f"bp_{stage.name}_dout",
         )
     with maps:
@@ -205,14 +200,7 @@ def _conv_stage(stage: StageGrad, n: int, first: bool) -> None:
     with arriving:
         _vector_or_maps(stage.dout[n], text.ARRIVING_TITLE, f"bp_{stage.name}_dout")
     with bias:
-        _chart(
-            bpfig.bars(
-                stage.db,
-                title=text.CONV_B_TITLE.format(name=stage.name),
-                value_name=text.HOVER_GRADIENT,
-            ),
-            f"bp_{stage.name}_db",
-        )
+        _gradient_bars(stage.db, text.CONV_B_TITLE.format(name=stage.name), f"bp_{stage.name}_db")
     if first:
         with picture:
             _vector_or_maps(stage.dx[n], text.INPUT_GRADIENT_TITLE, f"bp_{stage.name}_dx")

@@ -36,7 +36,7 @@ from cnnexplain.model.spec import clone_model
 from cnnexplain.texts import backprop as text
 from cnnexplain.training.store import TrainedModel
 from cnnexplain.ui.kit.inputs import input_picker, show_input, stop_until_labelled
-from cnnexplain.ui.kit.widgets import problem, recall, remember
+from cnnexplain.ui.kit.widgets import kept, problem
 
 STATE_KEY = "bp_state"
 MAX_BATCH = 32  # a step on 32 pictures keeps a record of about 10 MB for the default network
@@ -107,16 +107,14 @@ def stepper(entry: TrainedModel, dataset_key: str) -> Stepper:
 
 def batch_picker(data: Dataset) -> Batch:
     """One picture from the input picker, or a seeded batch from the training set."""
-    recall("bp_source", next(iter(text.SOURCES)))
-    source = remember(
+    source = kept(
         "bp_source",
-        st.radio(
-            text.SOURCE,
-            list(text.SOURCES),
-            format_func=text.SOURCES.get,
-            horizontal=True,
-            key="bp_source",
-        ),
+        next(iter(text.SOURCES)),
+        st.radio,
+        text.SOURCE,
+        list(text.SOURCES),
+        format_func=text.SOURCES.get,
+        horizontal=True,
     )
     if source == "picture":
         chosen = input_picker(data)
@@ -126,20 +124,18 @@ def batch_picker(data: Dataset) -> Batch:
         return Batch(x=np.array(chosen.x[None], dtype=np.float32), y=np.array([chosen.label]))
     left, right = st.columns(2)
     with left:
-        recall("bp_batch_size", 16)
-        size = remember(
+        size = kept(
             "bp_batch_size",
-            st.number_input(
-                text.BATCH_SIZE, 2, MAX_BATCH, key="bp_batch_size", help=text.BATCH_SIZE_HELP
-            ),
+            16,
+            st.number_input,
+            text.BATCH_SIZE,
+            2,
+            MAX_BATCH,
+            help=text.BATCH_SIZE_HELP,
         )
     with right:
-        recall("bp_seed", 0)
-        seed = remember(
-            "bp_seed",
-            st.number_input(
-                text.BATCH_SEED, 0, 1_000_000, key="bp_seed", help=text.BATCH_SEED_HELP
-            ),
+        seed = kept(
+            "bp_seed", 0, st.number_input, text.BATCH_SEED, 0, 1_000_000, help=text.BATCH_SEED_HELP
         )
     x, y = next(batches(data.x_train, data.y_train, int(size), seed=int(seed)))
     st.caption(text.BATCH_CAPTION.format(n=len(y), total=len(data.y_train)))
@@ -159,24 +155,23 @@ def optimizer_picker(history: StepHistory) -> OptimizerSettings:
     """The optimizer and its learning rate (a log scale up to MAX_LR)."""
     left, right = st.columns([1, 2])
     with left:
-        recall("bp_optimizer", OPTIMIZERS[0])
-        kind = remember(
+        kind = kept(
             "bp_optimizer",
-            st.radio(
-                text.OPTIMIZER, OPTIMIZERS, format_func=text.OPTIMIZER_NAMES.get, key="bp_optimizer"
-            ),
+            OPTIMIZERS[0],
+            st.radio,
+            text.OPTIMIZER,
+            OPTIMIZERS,
+            format_func=text.OPTIMIZER_NAMES.get,
         )
     with right:
-        recall("bp_lr", DEFAULT_LR)
-        lr = remember(
+        lr = kept(
             "bp_lr",
-            st.select_slider(
-                text.LR,
-                options=LR_CHOICES,
-                format_func=lambda v: f"{v:g}",
-                key="bp_lr",
-                help=text.LR_HELP,
-            ),
+            DEFAULT_LR,
+            st.select_slider,
+            text.LR,
+            options=LR_CHOICES,
+            format_func=lambda v: f"{v:g}",
+            help=text.LR_HELP,
         )
     try:
         settings = OptimizerSettings(kind=kind, lr=lr)
@@ -201,11 +196,8 @@ def optimizer_picker(history: StepHistory) -> OptimizerSettings:
 
 
 def divergence_words(outcome: StepOutcome, lr: float) -> str:
-    """What went wrong in a diverged step and why, as `backprop.divergence_message` says it.
-
-    The page's own words (from the texts module, so that they can be translated), for the same
-    three outcomes: the loss became NaN, the loss became infinite, or only some weights did.
-    """
+    """What went wrong in a diverged step and why, for its three outcomes: the loss became NaN,
+    the loss became infinite, or only some weights did."""
     return text.DIVERGED.format(what=text.DIVERGED_WHAT[outcome.kind], lr=lr)
 
 
@@ -286,8 +278,7 @@ def step_controls(state: Stepper, batch: Batch, settings: OptimizerSettings) -> 
             text.RESET, key="bp_reset", disabled=history.step_count == 0, help=text.RESET_HELP
         )
     with n_col:
-        recall("bp_n", 10)
-        count = remember("bp_n", st.number_input(text.RUN_N, 1, MAX_RUN, key="bp_n"))
+        count = kept("bp_n", 10, st.number_input, text.RUN_N, 1, MAX_RUN)
     with run_col:
         run = st.button(text.RUN, key="bp_run", help=text.RUN_HELP)
     if step:

@@ -57,11 +57,9 @@ def _terms_table(terms: KernelWeightGradient, height: int, width: int) -> pd.Dat
 
     The picture column is left out when the step learned from one picture.
     """
-    flat = np.abs(terms.products).ravel()
-    order = np.argsort(-flat, kind="stable")[:TOP_TERMS]
     columns = text.TERMS_COLUMNS
     rows = []
-    for k in order:
+    for k in terms.order[:TOP_TERMS]:
         n, i, j = np.unravel_index(k, terms.products.shape)
         row, col = int(terms.input_rows[i]), int(terms.input_cols[j])
         inside = 0 <= row < height and 0 <= col < width
@@ -144,23 +142,22 @@ def show_kernel_weight(last: LastStep, n: int) -> None:
     st.caption(text.WEIGHT_MAPS_CAPTION.format(n=n))
 
     count = terms.products.size
-    st.markdown(text.TERMS_TOP.format(k=min(TOP_TERMS, count), count=count))
+    listed = min(TOP_TERMS, count)
+    st.markdown(text.TERMS_TOP.format(k=listed, count=count))
     st.dataframe(_terms_table(terms, height, width), hide_index=True)
-    flat = terms.products.ravel().astype(np.float64)
-    order = np.argsort(-np.abs(flat), kind="stable")
     shown = [
         (float(terms.inputs.ravel()[k]), float(terms.upstream.ravel()[k]))
-        for k in order[:SUM_TERMS]
+        for k in terms.order[:SUM_TERMS]
     ]
     st.latex(terms_sum_tex(shown, terms.total))
-    top = flat[order[:TOP_TERMS]].sum()
+    top = float(terms.running_sum[listed - 1])
     st.caption(
         text.TERMS_REST.format(
-            k=min(TOP_TERMS, count),
+            k=listed,
             top=number(top),
-            rest=max(count - TOP_TERMS, 0),
+            rest=count - listed,
             others=number(terms.total - top),
-            zero=int(np.count_nonzero(flat == 0)),
+            zero=terms.zero_terms,
             torch=number(float(record.torch_grads[f"{layer}.weight"][f, c, r, s])),
         )
     )

@@ -18,6 +18,7 @@ import time
 import numpy as np
 import plotly.graph_objects as go
 import streamlit as st
+from streamlit.delta_generator import DeltaGenerator
 
 from cnnexplain.core import ops
 from cnnexplain.figures import forward as fwdfig
@@ -25,14 +26,12 @@ from cnnexplain.figures import theme, tiles
 from cnnexplain.model.trace import TraceStage
 from cnnexplain.texts import forward as text
 from cnnexplain.ui.forward.stage import (
-    chart,
-    clicked_cell,
-    clicked_point,
+    build_map_figure,
     figure_cache,
-    go_to,
     map_ranges,
     num,
-    position_input,
+    output_map,
+    pick_cell,
     shown_maps,
     signed_sum,
     value_range,
@@ -43,6 +42,7 @@ PLAY_DELAY_S = 0.12  # pause between two positions of the sliding window
 PLAY_MAX_FRAMES = 40  # a row longer than this plays its first 40 positions
 ARITHMETIC_CHANNELS = 16  # input channels drawn in full; the rest are summed in words
 HALF_PX = 430  # width of one of two columns on a wide page
+MAP_UNIT_PX = 12  # the largest a cell of the input and output maps is drawn
 
 
 def _window_box(win: ops.ConvWindow, padding: int) -> tiles.Box:
@@ -83,27 +83,11 @@ def _build_input_figure(
         first_index=-padding,
         outline=(padding, padding, padding + h - 1, padding + w - 1) if padding else None,
         width_px=HALF_PX,
-        max_unit_px=12,
+        max_unit_px=MAP_UNIT_PX,
     )
 
 
 _input_figure = figure_cache(_build_input_figure)
-
-
-@figure_cache
-def _output_figure(
-    out_map: np.ndarray, name: str, zrange: tuple[float, float], box: tiles.Box
-) -> go.Figure:
-    return tiles.map_grid(
-        out_map[None],
-        names=(name,),
-        ranges=(zrange,),
-        boxes=[[box]],
-        clickable=True,
-        showscale=True,
-        width_px=HALF_PX,
-        max_unit_px=12,
-    )
 
 
 @figure_cache
@@ -144,58 +128,18 @@ def show(
     """The convolution `stage` applied to the output of `before`; `after` may be its activation."""
     name = stage.name
     weight, bias = stage.params["weight"], stage.params["bias"]  # (F, C, KH, KW), (F,)
-    n_filters, n_in, k_h, k_w = weight.shape
-    _, h_out, w_out = stage.shape
     padding = stage.hparams["padding"]
-    keys = {"f": f"fwd_conv_f_{name}", "i": f"fwd_conv_i_{name}", "j": f"fwd_conv_j_{name}"}
-
-    f0, i0, j0 = ops.strongest_index(stage.torch_out)
-    play_end = min(w_out, PLAY_MAX_FRAMES) - 1
-    # The button takes the width of its words, the three numbers share the rest.
-    with st.container(horizontal=True, vertical_alignment="bottom", wrap=False):
-        f = position_input(text.CONV_FILTER, keys["f"], n_filters, f0, text.CONV_FILTER_HELP)
-        i = position_input(text.ROW, keys["i"], h_out, i0)
-        j = position_input(text.COL, keys["j"], w_out, j0)
-        play = st.button(
-            text.PLAY,
-            key=PLAY_KEY,
-            help=text.PLAY_HELP,
-            on_click=_stop_at,
-            args=(keys["j"], play_end),
-        )
+    keys = (f"fwd_conv_f_{name}", f"fwd_conv_i_{name}", f"fwd_conv_j_{name}")
+    f, i, j, play = _pick(stage, keys)
 
     x = before.numpy_out  # (C, H, W): the replay's own input to this stage
     win = ops.conv2d_window(x, weight, bias, f, i, j, **stage.hparams)
-    image_like = before.kind == "input"
-    in_colorscale = theme.SCALES["image"] if image_like else theme.SCALES["maps"]
-    in_maps = shown_maps(before.torch_out)
-    in_names = tuple(
-        text.MAP_NAME.format(stage=before.name, channel=c) for c in range(len(in_maps))
-    )
-    if image_like:
-        in_ranges = ((0.0, 1.0),) * len(in_maps)
-    else:
-        in_ranges = tuple(map_ranges(before.torch_out, scale, network)[: len(in_maps)])
+    in_maps, input_args = _input_maps(before, scale, network)
     out_range = map_ranges(stage.torch_out, scale, network)[f]
     taps = tuple(_taps(win, padding)) if stage.hparams["dilation"] > 1 else ()
     out_name = text.MAP_NAME.format(stage=name, channel=f)
-    input_args = (in_names, in_ranges, in_colorscale)
 
-    left, right = st.columns(2)
-    with left:
-        st.markdown(text.CONV_INPUT_HEADER.format(name=before.name))
-        input_slot = st.empty()
-        if padding:
-            st.caption(text.PADDING_NOTE.format(padding=padding))
-        if len(in_maps) < n_in:
-            st.caption(text.SHOWING_MAPS.format(shown=len(in_maps), total=n_in))
-    with right:
-        st.markdown(text.CONV_OUTPUT_HEADER.format(name=name, f=f))
-        output_slot = st.empty()
-        st.caption(text.CLICK_TO_PICK)
-    line_slot = st.empty()
-    # Empty while the kernel slides: the numbers of another cell must not stay on screen.
-    arithmetic_slot = st.empty()
+    input_slot, output_slot, line_slot, arithmetic_slot = _places(stage, before, f, len(in_maps))
     if play:
         _play(
             stage,
@@ -214,16 +158,77 @@ def show(
         key="fwd_conv_input",
     )
     with output_slot:
-        event = chart(
-            _output_figure(stage.torch_out[f], out_name, out_range, (i, j, i, j)),
-            key=f"fwd_conv_click_{name}",
-            clickable=True,
+        output_map(
+            stage,
+            (f, i, j),
+            out_range,
+            keys,
+            chart_key=f"fwd_conv_click_{name}",
+            width_px=HALF_PX,
+            max_unit_px=MAP_UNIT_PX,
         )
-    cell = clicked_cell(clicked_point(event, f"fwd_conv_click_{name}"))
-    if cell is not None:
-        go_to({keys["i"]: cell[1], keys["j"]: cell[2]})
     with arithmetic_slot.container():
         _arithmetic(win, stage, before, after, f, i, j)
+
+
+def _pick(stage: TraceStage, keys: tuple[str, str, str]) -> tuple[int, int, int, bool]:
+    """The output cell (filter, row, column), and whether Play was pressed."""
+    play_end = min(stage.shape[2], PLAY_MAX_FRAMES) - 1
+    # The button takes the width of its words, the three numbers share the rest.
+    with st.container(horizontal=True, vertical_alignment="bottom", wrap=False):
+        f, i, j = pick_cell(
+            stage.torch_out,
+            keys,
+            (text.CONV_FILTER, text.ROW, text.COL),
+            help=text.CONV_FILTER_HELP,
+        )
+        play = st.button(
+            text.PLAY,
+            key=PLAY_KEY,
+            help=text.PLAY_HELP,
+            on_click=_stop_at,
+            args=(keys[2], play_end),
+        )
+    return f, i, j, play
+
+
+def _input_maps(
+    before: TraceStage, scale: str, network: tuple[float, float]
+) -> tuple[np.ndarray, tuple]:
+    """The input maps drawn, and their (names, colour ranges, colour scale)."""
+    image_like = before.kind == "input"
+    maps = shown_maps(before.torch_out)
+    names = tuple(text.MAP_NAME.format(stage=before.name, channel=c) for c in range(len(maps)))
+    if image_like:
+        ranges = ((0.0, 1.0),) * len(maps)
+    else:
+        ranges = tuple(map_ranges(before.torch_out, scale, network)[: len(maps)])
+    return maps, (names, ranges, theme.SCALES["image"] if image_like else theme.SCALES["maps"])
+
+
+def _places(
+    stage: TraceStage, before: TraceStage, f: int, shown: int
+) -> tuple[DeltaGenerator, DeltaGenerator, DeltaGenerator, DeltaGenerator]:
+    """Headers and notes of the two maps, and the empty places of the figures, of Play's line
+    and of the arithmetic."""
+    n_in = stage.params["weight"].shape[1]
+    padding = stage.hparams["padding"]
+    left, right = st.columns(2)
+    with left:
+        st.markdown(text.CONV_INPUT_HEADER.format(name=before.name))
+        input_slot = st.empty()
+        if padding:
+            st.caption(text.PADDING_NOTE.format(padding=padding))
+        if shown < n_in:
+            st.caption(text.SHOWING_MAPS.format(shown=shown, total=n_in))
+    with right:
+        st.markdown(text.CONV_OUTPUT_HEADER.format(name=stage.name, f=f))
+        output_slot = st.empty()
+        st.caption(text.CLICK_TO_PICK)
+    line_slot = st.empty()
+    # Empty while the kernel slides: the numbers of another cell must not stay on screen.
+    arithmetic_slot = st.empty()
+    return input_slot, output_slot, line_slot, arithmetic_slot
 
 
 def _stop_at(key: str, column: int) -> None:
@@ -257,7 +262,7 @@ def _arithmetic(
         ),
         key="fwd_conv_arithmetic",
     )
-    per_channel = win.products.reshape(n_in, -1).sum(axis=1)
+    per_channel = win.channel_sums  # (C,)
     count = win.products.size
     if n_in == 1:
         st.markdown(text.CONV_SUM_ONE.format(count=count, total=num(win.total)))
@@ -339,14 +344,13 @@ def _play(
             key=f"fwd_play_input_{j}",
         )
         output_slot.plotly_chart(
-            tiles.map_grid(
-                fwdfig.partial_map(out_map, done)[None],
-                names=(out_name,),
-                ranges=(out_range,),
-                boxes=[[(i, j, i, j)]],
-                showscale=True,
+            build_map_figure(
+                fwdfig.partial_map(out_map, done),
+                out_name,
+                out_range,
+                (i, j, i, j),
                 width_px=HALF_PX,
-                max_unit_px=12,
+                max_unit_px=MAP_UNIT_PX,
             ),
             key=f"fwd_play_output_{j}",
         )

@@ -6,6 +6,8 @@ network: it only meets the network's answer at the loss.
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 import plotly.graph_objects as go
 import streamlit as st
@@ -26,10 +28,11 @@ from cnnexplain.ui.forward.stage import (
     go_to,
     map_ranges,
     num,
+    pick_cell,
     position_input,
     shown_maps,
 )
-from cnnexplain.ui.kit.widgets import recall, remember
+from cnnexplain.ui.kit.widgets import kept
 
 FLAT_FROM_KEY = "fwd_flat_from"
 FLAT_KEYS = {"c": "fwd_flat_c", "r": "fwd_flat_r", "col": "fwd_flat_col", "k": "fwd_flat_k"}
@@ -133,61 +136,11 @@ def _flat_maps_figure(
 
 def show_flatten(stage: TraceStage, before: TraceStage, result: Trace, data: Dataset) -> None:
     """Where number (c, r, col) of the maps lands in the flat vector, and back."""
-    shape = before.shape
-    n_c, h, w = shape
-    size = stage.shape[0]
-    recall(FLAT_FROM_KEY, "cell")
-    mode = st.radio(
-        text.FLAT_FROM,
-        ("cell", "index"),
-        format_func=text.FLAT_FROM_OPTIONS.get,
-        horizontal=True,
-        key=FLAT_FROM_KEY,
-        on_change=_remember_flat_mode,
-    )
-    remember(FLAT_FROM_KEY, mode)
-    cols = st.columns(4)
-    if mode == "cell":
-        c0, r0, col0 = ops.strongest_index(before.torch_out)
-        with cols[0]:
-            c = position_input(text.FLAT_CHANNEL, FLAT_KEYS["c"], n_c, c0)
-        with cols[1]:
-            r = position_input(text.ROW, FLAT_KEYS["r"], h, r0)
-        with cols[2]:
-            col = position_input(text.COL, FLAT_KEYS["col"], w, col0)
-        k = ops.flat_index(c, r, col, shape)
-    else:
-        (k0,) = ops.strongest_index(stage.torch_out)
-        with cols[0]:
-            k = position_input(text.FLAT_INDEX, FLAT_KEYS["k"], size, k0, text.FLAT_INDEX_HELP)
-        c, r, col = ops.unflat_index(k, shape)
-    st.session_state[FLAT_LAST_KEY] = (c, r, col, k)
-
-    hw = h * w
-    rest = k - c * hw
-    st.markdown(text.FLAT_FORWARD.format(c=c, r=r, col=col, h=h, w=w, hw=hw, k=k, name=before.name))
-    st.markdown(text.FLAT_BACKWARD.format(k=k, hw=hw, c=c, rest=rest, w=w, r=r, col=col))
-    value_map = float(before.numpy_out[c, r, col])
-    value_vec = float(stage.numpy_out[k])
-    st.markdown(
-        text.FLAT_VALUE.format(
-            before=before.name, c=c, r=r, col=col, v1=num(value_map), k=k, v2=num(value_vec)
-        )
-    )
-
-    maps = shown_maps(before.torch_out)
-    names = tuple(text.MAP_NAME.format(stage=before.name, channel=j) for j in range(len(maps)))
-    titles = tuple(text.CHANNEL.format(c=j) for j in range(len(maps)))
-    ranges = tuple(map_ranges(before.torch_out, "local", (0.0, 1.0))[: len(maps)])
-    st.markdown(text.FLAT_MAPS_HEADER.format(name=before.name))
-    event = chart(
-        _flat_maps_figure(maps, names, titles, ranges, c, r, col),
-        key="fwd_flat_maps_click",
-        clickable=True,
-    )
-    if c >= MAX_MAPS:
-        st.caption(text.SHOWING_MAPS.format(shown=len(maps), total=n_c))
-    st.markdown(text.FLAT_LIST_HEADER.format(name=stage.name, n=size))
+    _, h, w = before.shape
+    c, r, col, k = _flat_place(stage, before)
+    _flat_words(stage, before, (c, r, col), k)
+    maps_event = _flat_maps(before, c, r, col)
+    st.markdown(text.FLAT_LIST_HEADER.format(name=stage.name, n=stage.shape[0]))
     vector_event = vector_with_label(
         stage.torch_out,
         result,
@@ -195,11 +148,11 @@ def show_flatten(stage: TraceStage, before: TraceStage, result: Trace, data: Dat
         name=stage.name,
         key="fwd_flat_vector_click",
         highlight=k,
-        band=(c * hw, (c + 1) * hw - 1),
+        band=(c * h * w, (c + 1) * h * w - 1),
         clickable=True,
     )
     st.caption(text.FLAT_CLICK)
-    cell = clicked_cell(clicked_point(event, "fwd_flat_maps_click"))
+    cell = clicked_cell(clicked_point(maps_event, "fwd_flat_maps_click"))
     if cell is not None:
         go_to(
             {
@@ -212,6 +165,72 @@ def show_flatten(stage: TraceStage, before: TraceStage, result: Trace, data: Dat
     point = clicked_point(vector_event, "fwd_flat_vector_click")
     if point is not None and point.get("point_index") is not None:
         go_to({FLAT_FROM_KEY: "index", FLAT_KEYS["k"]: int(point["point_index"])})
+
+
+def _flat_place(stage: TraceStage, before: TraceStage) -> tuple[int, int, int, int]:
+    """(c, r, col) in the maps and k in the flat vector, chosen from either side."""
+    mode = kept(
+        FLAT_FROM_KEY,
+        "cell",
+        st.radio,
+        text.FLAT_FROM,
+        ("cell", "index"),
+        format_func=text.FLAT_FROM_OPTIONS.get,
+        horizontal=True,
+        on_change=_remember_flat_mode,
+    )
+    cols = st.columns(4)
+    if mode == "cell":
+        c, r, col = pick_cell(
+            before.torch_out,
+            (FLAT_KEYS["c"], FLAT_KEYS["r"], FLAT_KEYS["col"]),
+            (text.FLAT_CHANNEL, text.ROW, text.COL),
+            cols[:3],
+        )
+        k = ops.flat_index(c, r, col, before.shape)
+    else:
+        (k0,) = ops.strongest_index(stage.torch_out)
+        with cols[0]:
+            k = position_input(
+                text.FLAT_INDEX, FLAT_KEYS["k"], stage.shape[0], k0, text.FLAT_INDEX_HELP
+            )
+        c, r, col = ops.unflat_index(k, before.shape)
+    st.session_state[FLAT_LAST_KEY] = (c, r, col, k)
+    return c, r, col, k
+
+
+def _flat_words(stage: TraceStage, before: TraceStage, cell: tuple[int, int, int], k: int) -> None:
+    """The flat-index formula both ways, and the same value on either side."""
+    c, r, col = cell
+    _, h, w = before.shape
+    hw = h * w
+    rest = k - c * hw
+    st.markdown(text.FLAT_FORWARD.format(c=c, r=r, col=col, h=h, w=w, hw=hw, k=k, name=before.name))
+    st.markdown(text.FLAT_BACKWARD.format(k=k, hw=hw, c=c, rest=rest, w=w, r=r, col=col))
+    value_map = float(before.numpy_out[c, r, col])
+    value_vec = float(stage.numpy_out[k])
+    st.markdown(
+        text.FLAT_VALUE.format(
+            before=before.name, c=c, r=r, col=col, v1=num(value_map), k=k, v2=num(value_vec)
+        )
+    )
+
+
+def _flat_maps(before: TraceStage, c: int, r: int, col: int) -> Any:
+    """The maps before flatten, the chosen cell outlined; returns the click on them."""
+    maps = shown_maps(before.torch_out)
+    names = tuple(text.MAP_NAME.format(stage=before.name, channel=j) for j in range(len(maps)))
+    titles = tuple(text.CHANNEL.format(c=j) for j in range(len(maps)))
+    ranges = tuple(map_ranges(before.torch_out, "local", (0.0, 1.0))[: len(maps)])
+    st.markdown(text.FLAT_MAPS_HEADER.format(name=before.name))
+    event = chart(
+        _flat_maps_figure(maps, names, titles, ranges, c, r, col),
+        key="fwd_flat_maps_click",
+        clickable=True,
+    )
+    if c >= MAX_MAPS:
+        st.caption(text.SHOWING_MAPS.format(shown=len(maps), total=before.shape[0]))
+    return event
 
 
 def _input_names(before: TraceStage, result: Trace, order: np.ndarray) -> list[str]:
@@ -238,16 +257,7 @@ def show_dense(
     name = stage.name
     weight, bias = stage.params["weight"], stage.params["bias"]  # (M, D), (M,)
     n_out, n_in = weight.shape
-    class_scores = stage.kind == "logits" and n_out == data.num_classes
-    if class_scores:
-        labels = tuple(data.class_names)
-        chooser, what = text.CLASS_SCORE, text.WHAT_CLASS
-    elif stage.kind == "logits":
-        labels = (text.SIGMOID_LOGIT_NAME.format(second=data.class_names[1]),)
-        chooser, what = text.NEURON, text.WHAT_SIGMOID
-    else:
-        labels = None
-        chooser, what = text.NEURON, text.WHAT_NEURON
+    labels, chooser, what = _neuron_names(stage, data)
     # The most active neuron; for class scores, the network's answer.
     (m0,) = ops.strongest_index(stage.torch_out)
     with st.columns(3)[0]:
@@ -273,7 +283,30 @@ def show_dense(
 
     neuron = what.format(m=m, label=labels[m] if labels else "")
     st.markdown(text.DENSE_TERMS_HEADER.format(top=len(top), n_in=n_in, neuron=neuron))
-    running = np.cumsum(terms.products[top])
+    _terms_table(terms, top, sources)
+    words, bars = st.columns([3, 2])
+    with words:
+        _sum_words(terms, m, len(top), neuron, stage, after, spec)
+    with bars:
+        st.plotly_chart(
+            _contributions_figure(terms.products[top], tuple(sources)),
+            key="fwd_dense_contributions",
+        )
+
+
+def _neuron_names(stage: TraceStage, data: Dataset) -> tuple[tuple[str, ...] | None, str, str]:
+    """(the outputs' labels, the chooser's label, what one output is called) for a stage:
+    class scores, a sigmoid head's one score, or the neurons of a hidden layer."""
+    if stage.kind == "logits" and stage.shape[0] == data.num_classes:
+        return tuple(data.class_names), text.CLASS_SCORE, text.WHAT_CLASS
+    if stage.kind == "logits":
+        labels = (text.SIGMOID_LOGIT_NAME.format(second=data.class_names[1]),)
+        return labels, text.NEURON, text.WHAT_SIGMOID
+    return None, text.NEURON, text.WHAT_NEURON
+
+
+def _terms_table(terms: ops.DenseTerms, top: np.ndarray, sources: list[str]) -> None:
+    """The largest terms of the sum, one a row, with the sum so far."""
     columns = text.TERM_COLUMNS
     st.dataframe(
         {
@@ -281,7 +314,7 @@ def show_dense(
             columns[1]: [float(v) for v in terms.inputs[top]],
             columns[2]: [float(v) for v in terms.weights[top]],
             columns[3]: [float(v) for v in terms.products[top]],
-            columns[4]: [float(v) for v in running],
+            columns[4]: [float(v) for v in terms.running_sum[: len(top)]],
         },
         hide_index=True,
         width="stretch",
@@ -289,48 +322,55 @@ def show_dense(
         column_config={name: NUMBER for name in columns[1:]},
         key="fwd_dense_table",
     )
-    top_sum = float(terms.products[top].sum())
-    words, bars = st.columns([3, 2])
-    with words:
-        st.markdown(
-            text.DENSE_SUM.format(
-                n_in=n_in,
-                total=num(terms.total),
-                top=len(top),
-                top_sum=num(top_sum),
-                rest_n=n_in - len(top),
-                rest=num(terms.total - top_sum),
-            )
+
+
+def _sum_words(
+    terms: ops.DenseTerms,
+    m: int,
+    shown: int,
+    neuron: str,
+    stage: TraceStage,
+    after: TraceStage,
+    spec: CNNSpec,
+) -> None:
+    """Neuron m's sum (its `shown` largest terms, then the rest), the bias, PyTorch's value,
+    and what comes next."""
+    n_in = len(terms.products)
+    top_sum = float(terms.running_sum[shown - 1])
+    st.markdown(
+        text.DENSE_SUM.format(
+            n_in=n_in,
+            total=num(terms.total),
+            top=shown,
+            top_sum=num(top_sum),
+            rest_n=n_in - shown,
+            rest=num(terms.total - top_sum),
         )
+    )
+    st.markdown(
+        text.DENSE_RESULT.format(
+            total=num(terms.total),
+            bias=num(terms.bias),
+            result=num(terms.result),
+            neuron=neuron,
+            name=stage.name,
+        )
+    )
+    torch_value = float(stage.torch_out[m])
+    st.caption(
+        text.TORCH_AGREES.format(value=num(torch_value), diff=abs(torch_value - terms.result))
+    )
+    if after.kind == "activation":
         st.markdown(
-            text.DENSE_RESULT.format(
-                total=num(terms.total),
-                bias=num(terms.bias),
+            text.DENSE_ACTIVATED.format(
+                kind=after.hparams["activation"],
                 result=num(terms.result),
-                neuron=neuron,
-                name=name,
+                value=num(float(after.numpy_out[m])),
+                name=after.name,
             )
         )
-        torch_value = float(stage.torch_out[m])
-        st.caption(
-            text.TORCH_AGREES.format(value=num(torch_value), diff=abs(torch_value - terms.result))
-        )
-        if after.kind == "activation":
-            st.markdown(
-                text.DENSE_ACTIVATED.format(
-                    kind=after.hparams["activation"],
-                    result=num(terms.result),
-                    value=num(float(after.numpy_out[m])),
-                    name=after.name,
-                )
-            )
-        elif stage.kind == "logits":
-            st.markdown(text.LOGITS_NEXT[spec.head])
-    with bars:
-        st.plotly_chart(
-            _contributions_figure(terms.products[top], tuple(sources)),
-            key="fwd_dense_contributions",
-        )
+    elif stage.kind == "logits":
+        st.markdown(text.LOGITS_NEXT[spec.head])
 
 
 @figure_cache

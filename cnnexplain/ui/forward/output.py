@@ -20,6 +20,19 @@ def _logits_numpy(result: Trace) -> np.ndarray:
     return result.stage("logits").numpy_out
 
 
+def _probs_vector(result: Trace, data: Dataset, key: str, highlight: int) -> None:
+    """The probabilities as bars, one class highlighted, the label's code beside them."""
+    vector_with_label(
+        result.probs,
+        result,
+        data,
+        name="probs",
+        key=key,
+        highlight=highlight,
+        labels=tuple(data.class_names),
+    )
+
+
 def show_probs(result: Trace, data: Dataset, spec: CNNSpec) -> None:
     """Softmax written out with its exponentials, or the sigmoid of the one score."""
     names = data.class_names
@@ -81,15 +94,7 @@ def show_probs(result: Trace, data: Dataset, spec: CNNSpec) -> None:
             label=names[result.predicted], p=float(result.probs[result.predicted])
         )
     )
-    vector_with_label(
-        result.probs,
-        result,
-        data,
-        name="probs",
-        key="fwd_probs_vector",
-        highlight=result.predicted,
-        labels=tuple(names),
-    )
+    _probs_vector(result, data, "fwd_probs_vector", result.predicted)
 
 
 def show_loss(result: Trace, data: Dataset) -> None:
@@ -105,15 +110,7 @@ def show_loss(result: Trace, data: Dataset) -> None:
                 predicted=names[result.predicted], p=float(result.probs[result.predicted])
             )
         )
-        vector_with_label(
-            result.probs,
-            result,
-            data,
-            name="probs",
-            key="fwd_loss_vector",
-            highlight=result.predicted,
-            labels=tuple(names),
-        )
+        _probs_vector(result, data, "fwd_loss_vector", result.predicted)
         return
     head = result.stage("probs").hparams["head"]
     if head == "sigmoid":
@@ -150,13 +147,5 @@ def show_loss(result: Trace, data: Dataset) -> None:
                 predicted=names[result.predicted], label=names[label], loss=num(result.loss)
             )
         )
-    vector_with_label(
-        result.probs,
-        result,
-        data,
-        name="probs",
-        key="fwd_loss_vector",
-        highlight=label,
-        labels=tuple(names),
-    )
+    _probs_vector(result, data, "fwd_loss_vector", label)
     st.caption(text.LOSS_NEXT)

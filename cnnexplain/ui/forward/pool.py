@@ -8,44 +8,20 @@ import streamlit as st
 
 from cnnexplain.core import ops
 from cnnexplain.figures import forward as fwdfig
-from cnnexplain.figures import tiles
 from cnnexplain.model.trace import TraceStage
 from cnnexplain.texts import forward as text
 from cnnexplain.ui.forward.stage import (
-    chart,
-    clicked_cell,
-    clicked_point,
     figure_cache,
-    go_to,
+    map_figure,
     map_ranges,
     num,
-    position_input,
+    output_map,
+    pick_cell,
     signed_sum,
 )
 
 COLUMN_PX = 330  # width of the input and output columns
-
-
-@figure_cache
-def _map_figure(
-    arr: np.ndarray,
-    name: str,
-    zrange: tuple[float, float],
-    box: tiles.Box,
-    dots: tuple[tuple[int, int], ...],
-    clickable: bool,
-) -> go.Figure:
-    return tiles.map_grid(
-        arr[None],
-        names=(name,),
-        ranges=(zrange,),
-        boxes=[[box]],
-        dots=[list(dots)] if dots else None,
-        clickable=clickable,
-        showscale=True,
-        width_px=COLUMN_PX,
-        max_unit_px=14,
-    )
+MAP_UNIT_PX = 14  # the largest a cell of the input and output maps is drawn
 
 
 @figure_cache
@@ -59,20 +35,31 @@ def show(stage: TraceStage, before: TraceStage, scale: str, network: tuple[float
     """The pooling `stage` applied to the output of `before`."""
     name = stage.name
     size, stride, mode = stage.hparams["size"], stage.hparams["stride"], stage.hparams["pool"]
-    n_maps, h_out, w_out = stage.shape
-    keys = {"c": f"fwd_pool_c_{name}", "i": f"fwd_pool_i_{name}", "j": f"fwd_pool_j_{name}"}
-    c0, i0, j0 = ops.strongest_index(stage.torch_out)
-    cols = st.columns(3)
-    with cols[0]:
-        c = position_input(text.POOL_CHANNEL, keys["c"], n_maps, c0)
-    with cols[1]:
-        i = position_input(text.ROW, keys["i"], h_out, i0)
-    with cols[2]:
-        j = position_input(text.COL, keys["j"], w_out, j0)
-
+    keys = (f"fwd_pool_c_{name}", f"fwd_pool_i_{name}", f"fwd_pool_j_{name}")
+    c, i, j = pick_cell(
+        stage.torch_out, keys, (text.POOL_CHANNEL, text.ROW, text.COL), st.columns(3)
+    )
     window = ops.pool_window(before.numpy_out, c, i, j, size=size, stride=stride, mode=mode)
-    in_range = map_ranges(before.torch_out, scale, network)[c]
-    out_range = map_ranges(stage.torch_out, scale, network)[c]
+    ranges = (
+        map_ranges(before.torch_out, scale, network)[c],
+        map_ranges(stage.torch_out, scale, network)[c],
+    )
+    _maps(stage, before, window, (c, i, j), ranges, keys)
+    _words(stage, before, window, (c, i, j))
+
+
+def _maps(
+    stage: TraceStage,
+    before: TraceStage,
+    window: ops.PoolWindow,
+    cell: tuple[int, int, int],
+    ranges: tuple[tuple[float, float], tuple[float, float]],
+    keys: tuple[str, str, str],
+) -> None:
+    """The input map with the window, the window's values, and the output map, where a click
+    chooses another cell (the widgets of its map, row and column are `keys`)."""
+    c = cell[0]
+    in_range, out_range = ranges
     box = (int(window.rows[0]), int(window.cols[0]), int(window.rows[-1]), int(window.cols[-1]))
     winner_local = None
     dots: tuple[tuple[int, int], ...] = ()
@@ -84,18 +71,19 @@ def show(stage: TraceStage, before: TraceStage, scale: str, network: tuple[float
     with left:
         st.markdown(text.POOL_INPUT_HEADER.format(name=before.name, c=c))
         st.plotly_chart(
-            _map_figure(
+            map_figure(
                 before.torch_out[c],
                 text.MAP_NAME.format(stage=before.name, channel=c),
                 in_range,
                 box,
                 dots,
-                False,
+                width_px=COLUMN_PX,
+                max_unit_px=MAP_UNIT_PX,
             ),
             key="fwd_pool_input",
         )
     with middle:
-        st.markdown(text.POOL_WINDOW_HEADER.format(size=size))
+        st.markdown(text.POOL_WINDOW_HEADER.format(size=stage.hparams["size"]))
         st.plotly_chart(
             _window_figure(
                 window.values.astype(np.float32),
@@ -106,26 +94,27 @@ def show(stage: TraceStage, before: TraceStage, scale: str, network: tuple[float
             key="fwd_pool_window",
         )
     with right:
-        st.markdown(text.POOL_OUTPUT_HEADER.format(name=name, c=c))
-        event = chart(
-            _map_figure(
-                stage.torch_out[c],
-                text.MAP_NAME.format(stage=name, channel=c),
-                out_range,
-                (i, j, i, j),
-                (),
-                True,
-            ),
-            key=f"fwd_pool_click_{name}",
-            clickable=True,
+        st.markdown(text.POOL_OUTPUT_HEADER.format(name=stage.name, c=c))
+        output_map(
+            stage,
+            cell,
+            out_range,
+            keys,
+            chart_key=f"fwd_pool_click_{stage.name}",
+            width_px=COLUMN_PX,
+            max_unit_px=MAP_UNIT_PX,
         )
         st.caption(text.CLICK_TO_PICK)
-    cell = clicked_cell(clicked_point(event, f"fwd_pool_click_{name}"))
-    if cell is not None:
-        go_to({keys["i"]: cell[1], keys["j"]: cell[2]})
 
+
+def _words(
+    stage: TraceStage, before: TraceStage, window: ops.PoolWindow, cell: tuple[int, int, int]
+) -> None:
+    """The window's numbers and what pooling made of them, PyTorch's value, how the map shrank."""
+    c, i, j = cell
+    name = stage.name
     values = window.values.reshape(-1)
-    if mode == "max":
+    if stage.hparams["pool"] == "max":
         st.markdown(
             text.POOL_MAX.format(
                 values=", ".join(num(v) for v in values),
@@ -143,7 +132,7 @@ def show(stage: TraceStage, before: TraceStage, scale: str, network: tuple[float
             text.POOL_AVG.format(
                 terms=signed_sum(values),
                 n=len(values),
-                sum=num(float(values.sum())),
+                sum=num(window.total),
                 result=num(window.result),
                 name=name,
                 c=c,
@@ -155,6 +144,7 @@ def show(stage: TraceStage, before: TraceStage, scale: str, network: tuple[float
     st.caption(
         text.TORCH_AGREES.format(value=num(torch_value), diff=abs(torch_value - window.result))
     )
+    _, h_out, w_out = stage.shape
     st.caption(
         text.POOL_SHRINK.format(h_in=before.shape[1], w_in=before.shape[2], h=h_out, w=w_out)
     )

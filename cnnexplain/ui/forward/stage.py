@@ -7,7 +7,8 @@ functions at the top take a `Trace` and return plain values; the rest draws widg
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass
 from typing import Any, NoReturn, TypeVar
 
@@ -15,6 +16,7 @@ import numpy as np
 import plotly.graph_objects as go
 import streamlit as st
 
+from cnnexplain.core import ops
 from cnnexplain.figures import theme, tiles
 from cnnexplain.model.trace import Trace, TraceStage
 from cnnexplain.texts import forward as text
@@ -129,6 +131,31 @@ def position_input(label: str, key: str, size: int, default: int, help: str | No
     return remember(key, int(chosen))
 
 
+def pick_cell(
+    out: np.ndarray,
+    keys: tuple[str, str, str],
+    labels: tuple[str, str, str],
+    places: Sequence[AbstractContextManager] | None = None,
+    help: str | None = None,
+) -> tuple[int, int, int]:
+    """One cell (map, row, column) of a stage's output (C, H, W), as three whole numbers.
+
+    The first visit starts on the strongest cell, where the layer found most (see
+    `ops.strongest_index`). The inputs go into `places` (three columns, say), else one after
+    the other where the page is; `help` explains the first.
+    """
+    start = ops.strongest_index(out)
+    places = places or [nullcontext()] * 3
+    tips = (help, None, None)
+    cell = []
+    for place, label, key, size, default, tip in zip(
+        places, labels, keys, out.shape, start, tips, strict=True
+    ):
+        with place:
+            cell.append(position_input(label, key, size, default, tip))
+    return cell[0], cell[1], cell[2]
+
+
 def clicked_point(event: Any, chart_key: str) -> dict | None:
     """The point just clicked on a chart, or None when nothing new was clicked.
 
@@ -183,6 +210,61 @@ def _grid_figure(
         colorscale=colorscale,
         showscale=showscale,
     )
+
+
+def build_map_figure(
+    one_map: np.ndarray,
+    name: str,
+    zrange: tuple[float, float],
+    box: tiles.Box,
+    dots: tuple[tuple[int, int], ...] = (),
+    *,
+    clickable: bool = False,
+    width_px: int,
+    max_unit_px: int,
+) -> go.Figure:
+    """One map (H, W) with its colour bar, a cell or a window outlined, `dots` marked."""
+    return tiles.map_grid(
+        one_map[None],
+        names=(name,),
+        ranges=(zrange,),
+        boxes=[[box]],
+        dots=[list(dots)] if dots else None,
+        clickable=clickable,
+        showscale=True,
+        width_px=width_px,
+        max_unit_px=max_unit_px,
+    )
+
+
+map_figure = figure_cache(build_map_figure)
+
+
+def output_map(
+    stage: TraceStage,
+    cell: tuple[int, int, int],
+    zrange: tuple[float, float],
+    keys: tuple[str, str, str],
+    *,
+    chart_key: str,
+    width_px: int,
+    max_unit_px: int,
+) -> None:
+    """Map c of a stage's output (C, H', W') with the chosen cell (c, row, column) outlined; a
+    click on another cell chooses it (`keys`: the widgets of the map, row and column)."""
+    c, i, j = cell
+    figure = map_figure(
+        stage.torch_out[c],
+        text.MAP_NAME.format(stage=stage.name, channel=c),
+        zrange,
+        (i, j, i, j),
+        clickable=True,
+        width_px=width_px,
+        max_unit_px=max_unit_px,
+    )
+    picked = clicked_cell(clicked_point(chart(figure, chart_key, clickable=True), chart_key))
+    if picked is not None:
+        go_to({keys[1]: picked[1], keys[2]: picked[2]})
 
 
 def maps_grid(

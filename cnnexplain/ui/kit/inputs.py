@@ -23,7 +23,7 @@ from streamlit_drawable_canvas import st_canvas
 from cnnexplain.io.datasets import Dataset
 from cnnexplain.io.images import MAX_UPLOAD_MB, ImageError, load_image, to_display
 from cnnexplain.texts import inputs as text
-from cnnexplain.ui.kit.widgets import MEMORY_KEY, recall, remember
+from cnnexplain.ui.kit.widgets import MEMORY_KEY, kept, recall, remember
 
 KEY_PREFIX = "input_"  # every widget of the picker has a key that starts so
 SOURCE_KEY = "input_source"
@@ -82,33 +82,35 @@ def _upload(data: Dataset) -> _OwnPicture | None:
         type=["png", "jpg", "jpeg", "gif", "bmp", "webp"],
         key="input_upload",
     )
-    recall("input_digit_style", data.channels == 1)
-    digit_style = remember(
+    digit_style = kept(
         "input_digit_style",
-        st.checkbox(text.DIGIT_STYLE, key="input_digit_style", help=text.DIGIT_STYLE_HELP),
+        data.channels == 1,
+        st.checkbox,
+        text.DIGIT_STYLE,
+        help=text.DIGIT_STYLE_HELP,
     )
-    kept = st.session_state.get(UPLOADED_KEY)
+    last_good = st.session_state.get(UPLOADED_KEY)
     if file is not None:
         wanted = (file.file_id, digit_style, data.channels, data.size)
-        if kept is None or kept["wanted"] != wanted:
+        if last_good is None or last_good["wanted"] != wanted:
             try:
                 x, preview = _decode(file.getvalue(), data, digit_style)
             except ImageError as err:
                 st.error(str(err))
-                if kept is not None:
+                if last_good is not None:
                     st.caption(text.UPLOAD_KEPT)
             else:
-                kept = {"wanted": wanted, "x": x, "preview": preview, "name": file.name}
-                st.session_state[UPLOADED_KEY] = kept
-    if kept is None or kept["x"].shape != (data.channels, data.size, data.size):
+                last_good = {"wanted": wanted, "x": x, "preview": preview, "name": file.name}
+                st.session_state[UPLOADED_KEY] = last_good
+    if last_good is None or last_good["x"].shape != (data.channels, data.size, data.size):
         st.info(text.UPLOAD_PROMPT)
         return None
-    file_id, digit_style = kept["wanted"][:2]
+    file_id, digit_style = last_good["wanted"][:2]
     # Cleaning up a drawing changes the pixels, not what it shows: the label belongs to the
     # file (and to the data set, whose classes it names).
     return _OwnPicture(
-        kept["x"],
-        kept["preview"],
+        last_good["x"],
+        last_good["preview"],
         f"upload:{file_id}:{digit_style}",
         f"{data.name}:upload:{file_id}",
     )
@@ -146,11 +148,15 @@ def input_picker(data: Dataset) -> ChosenInput:
     """Draw the picker; returns the picture to use and its label (None until the learner
     says what their own picture shows)."""
     sources = list(text.SOURCES)
-    recall(SOURCE_KEY, sources[0])
-    source = st.radio(
-        text.SOURCE, sources, format_func=text.SOURCES.get, horizontal=True, key=SOURCE_KEY
+    source = kept(
+        SOURCE_KEY,
+        sources[0],
+        st.radio,
+        text.SOURCE,
+        sources,
+        format_func=text.SOURCES.get,
+        horizontal=True,
     )
-    remember(SOURCE_KEY, source)
     own = None
     if source == "upload":
         own = _upload(data)

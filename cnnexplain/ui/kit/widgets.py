@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
@@ -46,6 +47,13 @@ def remember(key: str, value: Any) -> Any:
     """Keep the value widget `key` shows now, for the next time it is drawn; returns it."""
     st.session_state.setdefault(MEMORY_KEY, {})[key] = value
     return value
+
+
+def kept(key: str, default: Any, widget: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
+    """Draw `widget(*args, key=key, **kwargs)` starting from its remembered value (`default` the
+    first time), and remember what it shows; returns that."""
+    recall(key, default)
+    return remember(key, widget(*args, key=key, **kwargs))
 
 
 def format_shape(shape: tuple[int, ...]) -> str:
