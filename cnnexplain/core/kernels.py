@@ -222,8 +222,8 @@ def lab_window(
     """What the kernel sees at output position (i, j) of lab_convolve, via ops.conv2d_window.
 
     The window, kernel and products are (1, KH, KW) (one channel); `result` equals
-    lab_convolve(...).output[i, j] and `bias` is 0. Raises ValueError for an empty output or an
-    (i, j) outside it.
+    lab_convolve(...).output[i, j] (to the rounding of the last bit) and `bias` is 0. Raises
+    ValueError for an empty output or an (i, j) outside it.
     """
     stride, padding, dilation = check_settings(stride, padding, dilation)
     _, _, x, w, b = _single_channel(image, kernel)

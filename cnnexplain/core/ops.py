@@ -185,7 +185,7 @@ class ConvWindow:
     channel_sums: np.ndarray  # (C,) the products of each input channel added up
     total: float  # sum of products
     bias: float  # b[f]
-    result: float  # total + bias, equal to conv2d_forward's out[n, f, i, j]
+    result: float  # total + bias: conv2d_forward's out[n, f, i, j], to the last bit's rounding
 
 
 def conv2d_window(
@@ -202,7 +202,8 @@ def conv2d_window(
     """The window that filter f sees at output position (i, j) of one image x (C, H, W).
 
     Uses the same padded windows as conv2d_forward, so `result` equals out[n, f, i, j] for the
-    image x = images[n]. Raises ValueError if f, i or j is out of range.
+    image x = images[n] (the products are added one by one here and by a matrix product there:
+    the last bit may round differently). Raises ValueError if f, i or j is out of range.
     """
     stride, padding, dilation = int(stride), int(padding), int(dilation)
     if x.ndim != 3:
