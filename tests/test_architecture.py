@@ -29,6 +29,9 @@ KEPT_NAMES = {"ops": "core", "optim": "core", "models": "model", "images": "io"}
 # The package itself, and `python -m cnnexplain.bench`, which hands over to tools/ at run time.
 OUTSIDE_LAYERS = ("cnnexplain", "cnnexplain.bench")
 TOOLING = ("tools", "tests", "pytest", "playwright", "hypothesis")
+# A module or a function longer than this has more than one job: split it.
+MAX_MODULE_LINES = 750
+MAX_FUNCTION_LINES = 80
 
 
 def module_name(path: Path, root: Path) -> str:
@@ -142,6 +145,38 @@ def test_the_library_imports_no_tooling():
         if m.split(".")[0] in TOOLING
     ]
     assert not tooling, f"the library imports tooling or tests: {tooling}"
+
+
+def too_long(path: Path) -> list[str]:
+    """The module itself, and each function in it, that passes its length limit."""
+    source = path.read_text()
+    found = []
+    lines = source.count("\n")
+    if lines > MAX_MODULE_LINES:
+        found.append(f"{path.name}: {lines} lines")
+    for node in ast.walk(ast.parse(source)):
+        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
+            length = node.end_lineno - node.lineno + 1
+            if length > MAX_FUNCTION_LINES:
+                found.append(f"{path.name}: {node.name} is {length} lines")
+    return found
+
+
+def test_modules_and_functions_stay_small():
+    sources = [
+        *(ROOT / "cnnexplain").rglob("*.py"),
+        *(ROOT / "pages").glob("*.py"),
+        ROOT / "app.py",
+    ]
+    found = [problem for path in sorted(sources) for problem in too_long(path)]
+    assert not found, "too long:\n" + "\n".join(found)
+
+
+def test_the_length_check_counts_lines(tmp_path):
+    body = "\n".join(f"    x = {i}" for i in range(MAX_FUNCTION_LINES))
+    source = tmp_path / "long.py"
+    source.write_text(f"def short():\n    return 1\n\n\ndef long():\n{body}\n")
+    assert too_long(source) == [f"long.py: long is {MAX_FUNCTION_LINES + 1} lines"]
 
 
 def test_the_readers_find_what_they_look_for(tmp_path):
