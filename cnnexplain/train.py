@@ -7,6 +7,7 @@ optimizer in a module global: the caller owns both.
 
 from __future__ import annotations
 
+import math
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -16,9 +17,13 @@ import torch
 import torch.nn.functional as F
 
 from cnnexplain import checks
+from cnnexplain.augment import AUGMENTATIONS, make_augment
 from cnnexplain.optim import MAX_LR, OPTIMIZERS, torch_optimizer
 
 OPTIMIZER_KINDS = OPTIMIZERS
+# "constant" keeps the learning rate; "cosine" lowers it along half a cosine to 0 at the last
+# step, so that training ends on settled weights rather than wherever the last batches left them.
+LR_SCHEDULES = ("constant", "cosine")
 # Limits on a training run. A run holds the shared server's CPU for as long as it lasts, so
 # each limit is well past what a lesson needs and short of what would keep the server busy
 # for hours.
@@ -40,6 +45,8 @@ class TrainConfig:
     momentum: float = 0.9  # used by "momentum" only; at least 0 and below 1
     seed: int = 0  # shuffling order, 0 to MAX_SEED
     max_train: int | None = None  # use only the first N training samples (data-efficiency runs)
+    lr_schedule: str = "constant"  # one of LR_SCHEDULES
+    augment: str | None = None  # vary each training batch (a name in augment.AUGMENTATIONS)
 
     def __post_init__(self) -> None:
         # Checked values are stored back as plain ints and floats (numpy scalars included), so
@@ -56,6 +63,18 @@ class TrainConfig:
         _set(self, "seed", checks.whole("The seed", self.seed, 0, MAX_SEED))
         if self.max_train is not None:
             _set(self, "max_train", checks.whole("max_train", self.max_train, 1))
+        if not isinstance(self.lr_schedule, str) or self.lr_schedule not in LR_SCHEDULES:
+            raise ValueError(
+                f"Unknown learning-rate schedule {checks.quoted(self.lr_schedule)}: choose one "
+                f"of {', '.join(LR_SCHEDULES)}."
+            )
+        if self.augment is not None and (
+            not isinstance(self.augment, str) or self.augment not in AUGMENTATIONS
+        ):
+            raise ValueError(
+                f"Unknown augmentation {checks.quoted(self.augment)}: choose one of "
+                f"{', '.join(AUGMENTATIONS)}, or none."
+            )
 
 
 def _set(config: TrainConfig, name: str, value: object) -> None:
@@ -197,6 +216,7 @@ def train(
     n = len(xt)
     optimizer = make_optimizer(model, config.optimizer, lr=config.lr, momentum=config.momentum)
     generator = torch.Generator().manual_seed(config.seed)
+    augment = make_augment(config.augment, config.seed, x_train.shape[1:])
     steps_per_epoch = -(-n // config.batch_size)
     total_steps = steps_per_epoch * config.epochs
     head = model.spec.head
@@ -209,6 +229,11 @@ def train(
         for first in range(0, n, config.batch_size):
             idx = order[first : first + config.batch_size]
             xb, yb = xt[idx], yt[idx]
+            if augment is not None:
+                xb = augment(xb, yb)
+            if config.lr_schedule == "cosine":
+                for group in optimizer.param_groups:
+                    group["lr"] = config.lr * 0.5 * (1 + math.cos(math.pi * step / total_steps))
             optimizer.zero_grad(set_to_none=True)
             loss, correct = loss_and_correct(model(xb), yb, head)
             loss.backward()
