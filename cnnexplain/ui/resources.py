@@ -7,7 +7,7 @@ import streamlit as st
 from cnnexplain import pretrained
 from cnnexplain.data import Dataset, load_dataset
 from cnnexplain.models import CNNSpec, MLPSpec
-from cnnexplain.store import DEFAULT_TRAINING, ModelStore, TrainedModel
+from cnnexplain.store import ModelStore, TrainedModel, training_for
 from cnnexplain.texts import home as text
 
 
@@ -36,7 +36,7 @@ def trained_model(
     if entry is not None:
         return entry
     data = dataset(dataset_key)
-    epochs = DEFAULT_TRAINING.epochs
+    epochs = training_for(dataset_key).epochs
     bar = st.progress(
         0.0, text=text.TRAINING_PROGRESS.format(dataset=dataset_key, epoch=0, epochs=epochs)
     )
