@@ -82,6 +82,12 @@ def bench_default_training() -> Iterator[Figure]:
     yield Figure("default_model_test_acc", entry.test_acc, "fraction", "target >= 0.97")
 
 
+def bench_real_digits() -> Iterator[Figure]:
+    from cnnexplain.bench_digits import figures
+
+    yield from figures()
+
+
 def bench_backprop() -> Iterator[Figure]:
     from cnnexplain.backprop import bench_backprop_step
 
@@ -132,6 +138,7 @@ BENCHES: dict[str, Callable[[], Iterator[Figure]]] = {
     "ops": bench_ops,
     "trace": bench_trace,
     "default_training": bench_default_training,
+    "real_digits": bench_real_digits,
     "backprop": bench_backprop,
     "compare": bench_compare,
     "pages": bench_pages,
