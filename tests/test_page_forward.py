@@ -10,6 +10,7 @@ import torch.nn.functional as F
 from pagekit import app, charts, decode, markdown_text
 from PIL import Image, ImageDraw
 
+from cnnexplain.digit_prep import prepare_upload
 from cnnexplain.images import ImageError, load_image
 from cnnexplain.store import DEFAULT_SPEC
 from cnnexplain.texts import forward as text
@@ -48,7 +49,7 @@ def drawn_digit_png(kind: str = "seven") -> bytes:
 
 
 SEVEN = drawn_digit_png("seven")
-NETWORK_X = load_image(SEVEN, channels=1, size=28, digit_style=True)  # (1, 28, 28)
+NETWORK_X = prepare_upload(SEVEN)  # (1, 28, 28): prepared like the built-in digits
 
 
 def forward_page():
