@@ -7,6 +7,7 @@ from cnnexplain.trace import trace
 from cnnexplain.ui import forward_views as views
 from cnnexplain.ui import resources, session
 from cnnexplain.ui.inputs import input_picker, show_input
+from cnnexplain.ui.neighbours_view import nearest_training
 from cnnexplain.ui.sidebar import architecture_sidebar
 from cnnexplain.ui.widgets import problem
 
@@ -26,6 +27,7 @@ with picker:
     chosen = input_picker(data)
 with picture:
     show_input(chosen, data)
+    nearest_training(entry, chosen.x, data)
 
 try:
     result = trace(entry.model, chosen.x, label=chosen.label)
