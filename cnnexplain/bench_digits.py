@@ -9,9 +9,13 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 import torch
+
+if TYPE_CHECKING:
+    from cnnexplain.bench import Figure
 
 REAL_DIGITS = Path(__file__).resolve().parents[1] / "tests" / "data" / "real_digits.npz"
 KINDS = ("typed", "drawn")
@@ -29,7 +33,9 @@ def read_real_digits(path: Path = REAL_DIGITS) -> dict[str, tuple[list[bytes], n
     return out
 
 
-def read_accuracy(model, files: list[bytes], labels: np.ndarray) -> tuple[float, np.ndarray]:
+def read_accuracy(
+    model: torch.nn.Module, files: list[bytes], labels: np.ndarray
+) -> tuple[float, np.ndarray]:
     """(accuracy, accuracy of each digit (10,)) of `model` on the pictures in `files`."""
     from cnnexplain.digit_prep import prepare_upload
     from cnnexplain.train import predict
@@ -39,7 +45,7 @@ def read_accuracy(model, files: list[bytes], labels: np.ndarray) -> tuple[float,
     return float(right.mean()), np.array([right[labels == d].mean() for d in range(10)])
 
 
-def figures() -> Iterator:
+def figures() -> Iterator[Figure]:
     from cnnexplain.bench import Figure
     from cnnexplain.data import load_digits28
     from cnnexplain.pretrained import load
