@@ -9,11 +9,12 @@ import io
 import numpy as np
 import pytest
 import torch
-from PIL import Image
+from PIL import Image, ImageDraw
 
 from cnnexplain import pretrained
 from cnnexplain.bench_digits import KINDS, read_accuracy, read_real_digits
 from cnnexplain.data import load_digits28
+from cnnexplain.digit_prep import prepare_upload
 from cnnexplain.store import DEFAULT_DATASET, DEFAULT_SPEC
 
 TARGET = 0.90  # of each kind
@@ -57,3 +58,18 @@ def test_the_shipped_network_still_reads_the_built_in_test_split(shipped):
     with torch.no_grad():
         predicted = shipped.model(torch.tensor(data.x_test)).argmax(dim=1).numpy()
     assert np.mean(predicted == data.y_test) >= 0.97
+
+
+@pytest.mark.parametrize(
+    "stroke",
+    [[(140, 40), (140, 240)], [(110, 80), (150, 40), (150, 240)], [(150, 40), (130, 240)]],
+    ids=["bar", "flag", "slanted"],
+)
+def test_a_one_drawn_in_blue_on_a_transparent_background_is_read_as_one(shipped, stroke):
+    picture = Image.new("RGBA", (280, 280), (0, 0, 255, 0))
+    ImageDraw.Draw(picture).line(stroke, fill=(20, 60, 230, 255), width=18, joint="curve")
+    out = io.BytesIO()
+    picture.save(out, format="PNG")
+    with torch.no_grad():
+        logits = shipped.model(torch.tensor(prepare_upload(out.getvalue())[None]))
+    assert int(logits.argmax()) == 1
