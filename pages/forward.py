@@ -5,6 +5,7 @@ import streamlit as st
 from cnnexplain.model.trace import trace
 from cnnexplain.texts import forward as text
 from cnnexplain.ui.forward import views
+from cnnexplain.ui.forward.neighbours import nearest_training
 from cnnexplain.ui.kit import resources, session
 from cnnexplain.ui.kit.inputs import input_picker, show_input
 from cnnexplain.ui.kit.sidebar import architecture_sidebar
@@ -26,6 +27,7 @@ with picker:
     chosen = input_picker(data)
 with picture:
     show_input(chosen, data)
+    nearest_training(entry, chosen.x, data)
 
 try:
     result = trace(entry.model, chosen.x, label=chosen.label)

@@ -10,6 +10,7 @@ import torch.nn.functional as F
 from pagekit import app, charts, decode, markdown_text
 from PIL import Image, ImageDraw
 
+from cnnexplain.io.digit_prep import prepare_upload
 from cnnexplain.io.images import ImageError, load_image
 from cnnexplain.texts import forward as text
 from cnnexplain.texts import inputs as text_inputs
@@ -50,7 +51,7 @@ def drawn_digit_png(kind: str = "seven") -> bytes:
 
 
 SEVEN = drawn_digit_png("seven")
-NETWORK_X = load_image(SEVEN, channels=1, size=28, digit_style=True)  # (1, 28, 28)
+NETWORK_X = prepare_upload(SEVEN)  # (1, 28, 28): prepared like the built-in digits
 
 
 def forward_page():
@@ -443,7 +444,7 @@ def test_what_the_network_looked_at_is_drawn_for_the_predicted_class():
 
 
 def test_the_overview_keeps_every_value_exactly_whatever_the_colours():
-    from cnnexplain.figures import overview as ovfig
+    from cnnexplain.figures.maps import overview as ovfig
 
     rng = np.random.default_rng(0)
     maps = rng.normal(size=(3, 5, 5)).astype(np.float32)
@@ -649,7 +650,7 @@ def test_a_drawing_is_asked_for_its_label_like_an_upload():
 
 def red_boxes(chart: dict) -> list[tuple[int, int, int, int]]:
     """(first row, first col, last row, last col) of each red outline in a one-unit-cell figure."""
-    from cnnexplain.figures import theme
+    from cnnexplain.figures.maps import theme
 
     return [
         (

@@ -8,7 +8,7 @@ import torch
 
 from cnnexplain.io.datasets import load_digits28
 from cnnexplain.model.spec import CNNSpec, ConvBlock
-from cnnexplain.training.store import DEFAULT_SPEC, ModelStore, build_model, fit
+from cnnexplain.training.store import DEFAULT_SPEC, ModelStore, build_model, fit, training_for
 from cnnexplain.training.train import TrainConfig, evaluate, predict, train
 
 SMALL = CNNSpec(conv_blocks=(ConvBlock(filters=4),), dense=(16,))
@@ -90,7 +90,7 @@ def test_default_model_reaches_97_percent_on_unseen_digits(digits):
     entry = fit(DEFAULT_SPEC, digits, "digits")
     assert entry.trained
     assert entry.test_acc >= 0.97
-    assert len(entry.history) == TrainConfig().epochs
+    assert len(entry.history) == training_for("digits").epochs
     assert not any(p.requires_grad for p in entry.model.parameters())
 
 
@@ -109,7 +109,7 @@ def test_store_trains_once_per_key_even_when_asked_at_once(digits):
         t.start()
     for t in threads:
         t.join()
-    assert len(epochs_reported) == TrainConfig().epochs  # one training run, not four
+    assert len(epochs_reported) == training_for("digits").epochs  # one training run, not four
     assert all(r is results[0] for r in results)
     assert store.peek(SMALL, "digits") is results[0]
     assert store.peek(SMALL, "digits", trained=False) is None

@@ -120,11 +120,7 @@ def load_digits28(test_fraction: float = 0.2, seed: int = 0) -> Dataset:
     """
     _check_fraction(test_fraction)
     bunch = load_digits()
-    small = bunch.images.astype(np.float32) / 16.0  # (N, 8, 8), 0..16 -> [0, 1]
-    grow = _cubic_matrix(small.shape[1], DIGIT_BOX)  # (20, 8)
-    big = np.einsum("ip,npq,jq->nij", grow, small, grow)  # (N, 20, 20)
-    big = np.clip(big, 0.0, 1.0)  # cubic interpolation overshoots a little at sharp edges
-    x = _centre_by_mass(big, DIGIT_FRAME)[:, None]  # (N, 1, 28, 28)
+    x = enlarge_scans(bunch.images.astype(np.float32) / 16.0)  # 0..16 -> [0, 1]
     y = bunch.target.astype(np.int64)
     x_train, x_test, y_train, y_test = train_test_split(
         x, y, test_size=test_fraction, stratify=y, random_state=seed
@@ -141,6 +137,18 @@ def load_digits28(test_fraction: float = 0.2, seed: int = 0) -> Dataset:
             "like MNIST: white ink on black."
         ),
     )
+
+
+def enlarge_scans(small: np.ndarray) -> np.ndarray:
+    """(N, 8, 8) float32 scans in [0, 1] -> (N, 1, 28, 28): the built-in digits' pictures.
+
+    Bicubic enlargement to the 20x20 box, then the box placed in the 28x28 frame with its
+    centre of mass at the centre (see `load_digits28`).
+    """
+    grow = _cubic_matrix(small.shape[1], DIGIT_BOX)  # (20, 8)
+    big = np.einsum("ip,npq,jq->nij", grow, small, grow)  # (N, 20, 20)
+    big = np.clip(big, 0.0, 1.0)  # cubic interpolation overshoots a little at sharp edges
+    return _centre_by_mass(big, DIGIT_FRAME)[:, None]  # (N, 1, 28, 28)
 
 
 def digit_pair(digits: Dataset, first: int, second: int) -> Dataset:

@@ -116,6 +116,20 @@ def load_image(
     return np.ascontiguousarray(x.transpose(2, 0, 1))  # (H, W, 3) -> (3, H, W)
 
 
+def load_rgba(data: bytes, *, longest: int) -> np.ndarray:
+    """Decode an uploaded picture as (H, W, 4) uint8 RGBA, its longer side at most `longest`.
+
+    The same checks, EXIF turn and first frame as `load_image`, but transparency is kept: ink
+    drawn on a transparent background is told apart by its alpha, not by its colour.
+    """
+    _check_bytes(data)
+    with _untrusted_file():
+        img = _decode(data, draft_mode="RGB", work_size=longest, keep_alpha=True)
+        # Shrunk with premultiplied alpha, so see-through pixels lend their colour to no edge.
+        rgba = _fit_within(img.convert("RGBA").convert("RGBa"), longest)
+        return np.asarray(rgba.convert("RGBA"))
+
+
 def describe_image(data: bytes) -> dict[str, object]:
     """Read what the file's header says about the picture, without decoding its pixels.
 
@@ -317,8 +331,10 @@ def _gif_frames(data: bytes) -> int:
     return max(frames, 1)
 
 
-def _decode(data: bytes, *, draft_mode: str, work_size: int) -> Image.Image:
-    """First frame, upright, transparency on white, as an 8-bit "L" or "RGB" image.
+def _decode(
+    data: bytes, *, draft_mode: str, work_size: int, keep_alpha: bool = False
+) -> Image.Image:
+    """First frame, upright, transparency on white (or kept), as an 8-bit "L" or "RGB" image.
 
     The picture is shrunk by a whole factor right after decoding, keeping its longer side at
     least `work_size`, so that every later copy is small whatever the file's size.
@@ -336,7 +352,7 @@ def _decode(data: bytes, *, draft_mode: str, work_size: int) -> Image.Image:
         img = img.reduce(factor)  # box average; RGBA and LA are weighted by their alpha
     if turn is not None:
         img = img.transpose(turn)
-    if img.mode in ("LA", "RGBA"):
+    if img.mode in ("LA", "RGBA") and not keep_alpha:
         rgba = img.convert("RGBA")
         white = Image.new("RGBA", rgba.size, (255, 255, 255, 255))
         return Image.alpha_composite(white, rgba).convert("RGB")

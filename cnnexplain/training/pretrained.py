@@ -32,10 +32,10 @@ from cnnexplain.model.spec import CNNSpec, MLPSpec, spec_to_dict
 from cnnexplain.training.store import (
     DEFAULT_DATASET,
     DEFAULT_SPEC,
-    DEFAULT_TRAINING,
     TrainedModel,
     fit,
     freeze,
+    training_for,
 )
 from cnnexplain.training.train import TrainConfig, TrainRecord, evaluate
 
@@ -69,9 +69,9 @@ def _description(
 
 
 def save(entry: TrainedModel, data: Dataset, folder: Path = WEIGHTS_DIR) -> tuple[Path, Path]:
-    """Write `entry` (trained with DEFAULT_TRAINING on `data`) and its description."""
+    """Write `entry` (trained on `data` as `training_for` says) and its description."""
     weights = export_model(entry.model)
-    about = _description(entry.spec, DEFAULT_TRAINING, data, weights)
+    about = _description(entry.spec, training_for(entry.dataset), data, weights)
     about["history"] = [dataclasses.asdict(r) for r in entry.history]
     weights_path, about_path = paths(entry.dataset, folder)
     folder.mkdir(parents=True, exist_ok=True)
@@ -95,7 +95,7 @@ def load(
         about = json.loads(about_path.read_text())
         weights = weights_path.read_bytes()
         if {k: about.get(k) for k in _EXPECTED} != _description(
-            spec, DEFAULT_TRAINING, data, weights
+            spec, training_for(dataset_key), data, weights
         ):
             return None
         model = import_model(weights)

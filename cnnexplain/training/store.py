@@ -21,7 +21,18 @@ from cnnexplain.training.train import TrainConfig, TrainRecord, evaluate, train
 DEFAULT_DATASET = "digits"
 DEFAULT_SPEC = CNNSpec()
 DEFAULT_TRAINING = TrainConfig()
+# The built-in digits are 1,437 scans in a few dozen hands: a network trained on them as they are
+# reads a learner's own digits badly. So every network the app trains on them also learns from
+# varied copies and generated pen digits (augment.py), longer, ending on a low learning rate.
+TRAINING: dict[str, TrainConfig] = {
+    "digits": TrainConfig(epochs=25, lr_schedule="cosine", augment="digits"),
+}
 MODEL_SEED = 0
+
+
+def training_for(dataset_key: str) -> TrainConfig:
+    """How the app trains its shared networks on the data set `dataset_key`."""
+    return TRAINING.get(dataset_key, DEFAULT_TRAINING)
 
 
 @dataclass(frozen=True)
@@ -53,12 +64,16 @@ def fit(
     spec: CNNSpec | MLPSpec,
     data: Dataset,
     dataset_key: str,
-    config: TrainConfig = DEFAULT_TRAINING,
+    config: TrainConfig | None = None,
     *,
     trained: bool = True,
     on_progress: Callable[[TrainRecord], None] | None = None,
 ) -> TrainedModel:
-    """Build `spec` and, when `trained`, train it on `data` (reporting each epoch)."""
+    """Build `spec` and, when `trained`, train it on `data` (reporting each epoch).
+
+    `config` defaults to how the app trains on `dataset_key` (`training_for`).
+    """
+    config = training_for(dataset_key) if config is None else config
     model = build_model(spec)
     history = []
     if trained:

@@ -18,8 +18,12 @@ import torch
 from cnnexplain.core import checks
 from cnnexplain.core.optim import MAX_LR, OPTIMIZERS, torch_optimizer
 from cnnexplain.model.head import HEADS, Head
+from cnnexplain.training.augment import AUGMENTATIONS, make_augment
 
 OPTIMIZER_KINDS = OPTIMIZERS
+# "constant" keeps the learning rate; "cosine" lowers it along half a cosine to 0 at the last
+# step, so that training ends on settled weights rather than wherever the last batches left them.
+LR_SCHEDULES = ("constant", "cosine")
 # Limits on a training run. A run holds the shared server's CPU for as long as it lasts, so
 # each limit is well past what a lesson needs and short of what would keep the server busy
 # for hours.
@@ -41,6 +45,8 @@ class TrainConfig:
     momentum: float = 0.9  # used by "momentum" only; at least 0 and below 1
     seed: int = 0  # shuffling order, 0 to MAX_SEED
     max_train: int | None = None  # use only the first N training samples (data-efficiency runs)
+    lr_schedule: str = "constant"  # one of LR_SCHEDULES
+    augment: str | None = None  # vary each training batch (a name in augment.AUGMENTATIONS)
 
     def __post_init__(self) -> None:
         # Checked values are stored back as plain ints and floats (numpy scalars included), so
@@ -57,6 +63,18 @@ class TrainConfig:
         _set(self, "seed", checks.whole("The seed", self.seed, 0, MAX_SEED))
         if self.max_train is not None:
             _set(self, "max_train", checks.whole("max_train", self.max_train, 1))
+        if not isinstance(self.lr_schedule, str) or self.lr_schedule not in LR_SCHEDULES:
+            raise ValueError(
+                f"Unknown learning-rate schedule {checks.quoted(self.lr_schedule)}: choose one "
+                f"of {', '.join(LR_SCHEDULES)}."
+            )
+        if self.augment is not None and (
+            not isinstance(self.augment, str) or self.augment not in AUGMENTATIONS
+        ):
+            raise ValueError(
+                f"Unknown augmentation {checks.quoted(self.augment)}: choose one of "
+                f"{', '.join(AUGMENTATIONS)}, or none."
+            )
 
 
 def _set(config: TrainConfig, name: str, value: object) -> None:
@@ -156,6 +174,11 @@ def check_batch_size(config: TrainConfig, n_train: int) -> None:
         )
 
 
+def cosine_lr(lr: float, step: int, total_steps: int) -> float:
+    """The learning rate at `step` of `total_steps` as it falls along half a cosine to 0."""
+    return lr * 0.5 * (1 + math.cos(math.pi * step / total_steps))
+
+
 @dataclass
 class _Progress:
     """The counts of one training run so far, and the records they make."""
@@ -232,6 +255,7 @@ def train(
     optimizer = make_optimizer(model, config.optimizer, lr=config.lr, momentum=config.momentum)
     generator = torch.Generator().manual_seed(config.seed)
     head = HEADS[model.spec.head]
+    augment = make_augment(config.augment, config.seed, x_train.shape[1:])
     run = _Progress(total_steps=-(-n // config.batch_size) * config.epochs)
     model.train()
     for _ in range(config.epochs):
@@ -239,8 +263,14 @@ def train(
         order = torch.randperm(n, generator=generator)
         for first in range(0, n, config.batch_size):
             idx = order[first : first + config.batch_size]
+            xb, yb = xt[idx], yt[idx]
+            if augment is not None:
+                xb = augment(xb, yb)
+            if config.lr_schedule == "cosine":
+                for group in optimizer.param_groups:
+                    group["lr"] = cosine_lr(config.lr, run.step, run.total_steps)
             optimizer.zero_grad(set_to_none=True)
-            loss, correct = loss_and_correct(model(xt[idx]), yt[idx], head)
+            loss, correct = loss_and_correct(model(xb), yb, head)
             loss.backward()
             optimizer.step()
             run.add_batch(len(idx), loss.item(), int(correct))

@@ -21,6 +21,7 @@ import streamlit as st
 from streamlit_drawable_canvas import st_canvas
 
 from cnnexplain.io.datasets import Dataset
+from cnnexplain.io.digit_prep import PREPARED_LIKE_SCANS, prepare_upload
 from cnnexplain.io.images import MAX_UPLOAD_MB, ImageError, load_image, to_display
 from cnnexplain.texts import inputs as text
 from cnnexplain.ui.kit.widgets import MEMORY_KEY, kept, recall, remember
@@ -69,7 +70,10 @@ def _sample(data: Dataset) -> tuple[np.ndarray, int, str]:
 
 def _decode(raw: bytes, data: Dataset, digit_style: bool) -> tuple[np.ndarray, np.ndarray]:
     """(network input, preview) for raw image bytes; raises ImageError."""
-    x = load_image(raw, channels=data.channels, size=data.size, digit_style=digit_style)
+    if digit_style and data.name in PREPARED_LIKE_SCANS:  # made as the built-in digits were
+        x = prepare_upload(raw)
+    else:
+        x = load_image(raw, channels=data.channels, size=data.size, digit_style=digit_style)
     preview = to_display(load_image(raw, channels=3, size=PREVIEW_PX))
     return x, preview
 
@@ -213,7 +217,7 @@ def _first_sample(data: Dataset) -> tuple[np.ndarray, int, str]:
 
 def show_input(chosen: ChosenInput, data: Dataset) -> None:
     """The user's picture beside what the network receives."""
-    from cnnexplain.figures import maps as figures
+    from cnnexplain.figures.maps import maps as figures
 
     left, right = st.columns(2)
     if chosen.preview is not None:

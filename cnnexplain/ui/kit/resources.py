@@ -8,7 +8,7 @@ from cnnexplain.io.datasets import Dataset, load_dataset
 from cnnexplain.model.spec import CNNSpec, MLPSpec
 from cnnexplain.texts import home as text
 from cnnexplain.training import pretrained
-from cnnexplain.training.store import DEFAULT_TRAINING, ModelStore, TrainedModel
+from cnnexplain.training.store import ModelStore, TrainedModel, training_for
 
 
 @st.cache_resource(show_spinner="Loading the data set...")
@@ -36,7 +36,7 @@ def trained_model(
     if entry is not None:
         return entry
     data = dataset(dataset_key)
-    epochs = DEFAULT_TRAINING.epochs
+    epochs = training_for(dataset_key).epochs
     bar = st.progress(
         0.0, text=text.TRAINING_PROGRESS.format(dataset=dataset_key, epoch=0, epochs=epochs)
     )
