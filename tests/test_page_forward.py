@@ -444,7 +444,7 @@ def test_what_the_network_looked_at_is_drawn_for_the_predicted_class():
 
 
 def test_the_overview_keeps_every_value_exactly_whatever_the_colours():
-    from cnnexplain.figures.maps import overview as ovfig
+    from cnnexplain.figures import overview as ovfig
 
     rng = np.random.default_rng(0)
     maps = rng.normal(size=(3, 5, 5)).astype(np.float32)
@@ -650,7 +650,7 @@ def test_a_drawing_is_asked_for_its_label_like_an_upload():
 
 def red_boxes(chart: dict) -> list[tuple[int, int, int, int]]:
     """(first row, first col, last row, last col) of each red outline in a one-unit-cell figure."""
-    from cnnexplain.figures.maps import theme
+    from cnnexplain.figures import theme
 
     return [
         (

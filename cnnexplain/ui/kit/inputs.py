@@ -217,7 +217,7 @@ def _first_sample(data: Dataset) -> tuple[np.ndarray, int, str]:
 
 def show_input(chosen: ChosenInput, data: Dataset) -> None:
     """The user's picture beside what the network receives."""
-    from cnnexplain.figures.maps import maps as figures
+    from cnnexplain.figures import maps as figures
 
     left, right = st.columns(2)
     if chosen.preview is not None:
