@@ -653,9 +653,10 @@ def test_float32_cannot_explain_the_surest_picture_and_the_step_does(
         assert in_float32[name].dtype == np.float32
         assert relative_error(in_float32[name], g) > 1e-3, name
         assert relative_error(record.grads[name], g) < 1e-6, name
-    # Its loss is about 1e-10: float32 rounds it to 0 or to noise, the record keeps its digits.
+    # Its loss is below 1e-6, where float32 (about 7 digits next to 1) keeps at most one digit
+    # of 1 - p: float32 rounds it to 0 or to noise, the record keeps its digits.
     assert record.loss_before == pytest.approx(test_losses[np.argmin(test_losses)], rel=1e-12)
-    assert 0 < record.loss_before < 1e-9
+    assert 0 < record.loss_before < 1e-6
     with torch.no_grad():
         float32_loss = _torch_loss(shipped_model, x, np.array(y)).item()
     assert float32_loss != pytest.approx(record.loss_before, rel=0.1)

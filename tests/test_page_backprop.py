@@ -493,20 +493,34 @@ def test_the_settings_are_kept_while_the_learner_visits_other_pages():
     assert at.number_input(key="bp_n").value == 3
 
 
-def test_the_picture_the_network_is_surest_of_shows_its_true_numbers(digits):
-    at = backprop_page()
-    # The surest picture of the test split: its loss is about 1e-10, which float32 rounds to 0.
+def exact_test_logits(digits) -> torch.Tensor:
+    """The shared network's float64 logits for every picture of the digits test split."""
     exact = clone_model(shared_model()).double()
     with torch.no_grad():
-        logits = exact(torch.from_numpy(digits.x_test.astype(np.float64)))
-        losses = F.cross_entropy(logits, torch.tensor(digits.y_test), reduction="none").numpy()
+        return exact(torch.from_numpy(digits.x_test.astype(np.float64)))
+
+
+def choose_surest_picture(at, digits) -> int:
+    """Pick the test picture the network is surest of, with its true label; return its index."""
+    logits = exact_test_logits(digits)
+    losses = F.cross_entropy(logits, torch.tensor(digits.y_test), reduction="none").numpy()
     index = int(np.argmin(losses))
-    label = int(digits.y_test[index])
     at.number_input(key="input_sample_index").set_value(index).run()
-    at.selectbox(key=f"input_label:digits:{index}").set_value(label).run()
+    at.selectbox(key=f"input_label:digits:{index}").set_value(int(digits.y_test[index])).run()
+    return index
+
+
+def test_the_picture_the_network_is_surest_of_shows_its_true_numbers(digits):
+    at = backprop_page()
+    # The surest picture of the test split: its loss is below 1e-6, where float32 keeps at most
+    # one digit of 1 - p.
+    index = choose_surest_picture(at, digits)
+    logits = exact_test_logits(digits)
+    losses = F.cross_entropy(logits, torch.tensor(digits.y_test), reduction="none").numpy()
+    label = int(digits.y_test[index])
     click(at, "bp_step")
     before, _ = shown_losses(at)
-    assert 0 < losses[index] < 1e-9
+    assert 0 < losses[index] < 1e-6
     assert before == pytest.approx(losses[index], rel=1e-5)
     # The gradient at the true logit, written out, is p - 1: float64 keeps its digits.
     record = at.session_state["bp_state"].last.record
@@ -519,7 +533,7 @@ def test_the_picture_the_network_is_surest_of_shows_its_true_numbers(digits):
     words = markdown_text(at)
     assert bp_text.WHY_FLOAT64 in words
     agree = re.search(r"agree to (\d+) significant digits", words)
-    assert agree is not None and int(agree.group(1)) >= 10
+    assert agree is not None and int(agree.group(1)) >= 6
 # --- what the step did, said from what it did
 
 
@@ -565,25 +579,32 @@ def test_at_the_largest_learning_rate_a_run_stops_where_the_loss_explodes(digits
 
 
 def test_a_step_from_a_sure_network_is_described_by_what_it_did(digits):
-    at = backprop_page()  # the first test picture, with its true label: the network is sure
+    at = backprop_page()
+    choose_surest_picture(at, digits)
     click(at, "bp_step")
     assert history(at).steps[-1].loss_before < 1e-3
     assert any("already sure of the right answer" in info.value for info in at.info)
     assert "no weight moved by more than" in all_text(at)
-    # A batch the network is as sure of, at learning rate 10: the loss goes up a thousandfold.
+    # A batch the network is as sure of, at learning rate 10: the loss goes up, at once past
+    # the bound (an explosion) or first only far (an overshoot), and the page says which.
     at.radio(key="bp_source").set_value("batch")
     at.select_slider(key="bp_lr").set_value(MAX_LR).run()
     click(at, "bp_step")
-    assert at.session_state["bp_state"].last.outcome.kind == "rose"
+    kind = at.session_state["bp_state"].last.outcome.kind
+    assert kind in ("rose", "exploded")
     before, after = shown_losses(at)
     assert before < 1e-2 < after  # sure before, unsure after
-    assert any(
-        w.value.startswith(f"The loss went up, from {before:.6g} to {after:.6g}: the step overshot")
-        for w in at.warning
-    )
     assert "already sure" not in all_text(at)
-    # The next step blows it up: a single step is kept and explained too.
-    click(at, "bp_step")
+    if kind == "rose":
+        assert any(
+            w.value.startswith(
+                f"The loss went up, from {before:.6g} to {after:.6g}: the step overshot"
+            )
+            for w in at.warning
+        )
+        click(at, "bp_step")  # the next step blows it up
+    # An explosion from a single step is kept and explained too.
+    assert at.session_state["bp_state"].last.outcome.kind == "exploded"
     assert any(w.value.startswith("The loss exploded") for w in at.warning)
     assert at.button(key="bp_undo_exploded")
     assert "The run stopped" not in all_text(at)
