@@ -14,6 +14,7 @@ time is reported beside it, since it does not count the waits for a busy machine
 
 from __future__ import annotations
 
+import contextlib
 import heapq
 import statistics
 from collections.abc import Callable, Iterable, Iterator
@@ -46,6 +47,12 @@ def figures() -> Iterator[Figure]:
     yield from _figures("zip", zips, load_image_folder_zip, ZIP_READS, UserDataError, "archive")
 
 
+def _refused_or_read(call: Callable[[], object], expected: type[Exception]) -> None:
+    """Run one case again; being refused with the expected error is one of its outcomes."""
+    with contextlib.suppress(expected):
+        call()
+
+
 def _figures(
     kind: str,
     cases: Iterable[tuple[str, bytes]],
@@ -71,7 +78,10 @@ def _figures(
         heapq.heappush(slowest, (ms, index, description, call))
         if len(slowest) > SLOWEST:
             heapq.heappop(slowest)
-    worst = max((median_ms(call, REPEATS, warmup=0), d) for _, _, d, call in slowest)
+    worst = max(
+        (median_ms(partial(_refused_or_read, call, expected), REPEATS, warmup=0), d)
+        for _, _, d, call in slowest
+    )
 
     yield Figure(f"fuzz_{kind}_cases", len(times_ms), "cases", f"seed {SEED}")
     yield Figure(f"fuzz_{kind}_escaped", escaped, "cases", f"not {expected.__name__}; target 0")

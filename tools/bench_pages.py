@@ -18,7 +18,9 @@ from tools.bench import Figure, median_ms
 
 APP = Path(__file__).resolve().parents[1] / "app.py"
 BLANK_PAGE = 'import streamlit as st\n\nst.write("A blank page.")\n'
-SIDEBAR_PAGE = "from cnnexplain.ui.sidebar import architecture_sidebar\n\narchitecture_sidebar()\n"
+SIDEBAR_PAGE = (
+    "from cnnexplain.ui.kit.sidebar import architecture_sidebar\n\narchitecture_sidebar()\n"
+)
 TIMEOUT_S = 600  # the first run trains the default model
 
 
