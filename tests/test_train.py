@@ -124,6 +124,18 @@ def test_store_keeps_at_most_its_capacity(digits):
     assert store.peek(specs[2], "digits", trained=False) is not None
 
 
+def test_a_model_pages_keep_looking_at_is_not_the_one_evicted(digits):
+    # Pages find the shared models with peek: a model in use must outlive ones nobody reads.
+    store = ModelStore(capacity=2)
+    specs = [CNNSpec(conv_blocks=(ConvBlock(filters=f),), dense=(8,)) for f in (2, 3, 4)]
+    store.get(specs[0], digits, "digits", trained=False)
+    store.get(specs[1], digits, "digits", trained=False)
+    assert store.peek(specs[0], "digits", trained=False) is not None
+    store.get(specs[2], digits, "digits", trained=False)
+    assert store.peek(specs[0], "digits", trained=False) is not None
+    assert store.peek(specs[1], "digits", trained=False) is None
+
+
 def test_untrained_entry_keeps_the_seeded_initial_weights(digits):
     entry = fit(SMALL, digits, "digits", trained=False)
     fresh = build_model(SMALL)

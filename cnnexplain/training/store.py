@@ -107,9 +107,15 @@ class ModelStore:
     def peek(
         self, spec: CNNSpec | MLPSpec, dataset_key: str, trained: bool = True
     ) -> TrainedModel | None:
-        """The stored model, or None when it would have to be trained first."""
+        """The stored model, or None when it would have to be trained first.
+
+        Finding it counts as a use: the models pages look at most stay longest.
+        """
+        key = (spec, dataset_key, trained)
         with self._lock:
-            return self._models.get((spec, dataset_key, trained))
+            if key in self._models:
+                self._models.move_to_end(key)
+            return self._models.get(key)
 
     def get(
         self,
