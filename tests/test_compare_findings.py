@@ -215,20 +215,23 @@ def test_the_headline_says_the_numbers_of_the_facts():
     shift = curve("shift", (0, 3), (0.75, 0.5), (0.7, 0.25))
     said = words.headline(result, {"shift": shift}, "digits", {CNN: 1, ANN: 0.5}, 2)
     found = accuracy_finding(result)
-    assert said == " ".join(
-        [
-            text.FIND_ACCURACY.format(
-                data="digits",
-                cnn_acc=0.75,
-                ann_acc=0.70,
-                n_test=200,
-                budget=text.FIND_SAME_BUDGET.format(cnn_params=1000, ann_params=1000),
-            ),
-            text.FIND_GAP.format(n=10, winner=CNN, points=5.0),
-            text.FIND_STOPPED.format(cnn_epochs=1, ann_epochs=0.5, epochs=2),
-            text.FIND_SHIFT.format(level=3, cnn=0.5, ann=0.25),
-            text.FIND_SPEED.format(cnn_rate=160.0, ann_rate=160.0),
-        ]
+    accuracy = text.FIND_ACCURACY.format(
+        data="digits",
+        cnn_acc=0.75,
+        ann_acc=0.70,
+        n_test=200,
+        budget=text.FIND_SAME_BUDGET.format(cnn_params=1000, ann_params=1000),
+    )
+    # In paragraphs of at most 50 words: the accuracy and its gap, then the rest.
+    assert said == (
+        f"{accuracy} {text.FIND_GAP.format(n=10, winner=CNN, points=5.0)}\n\n"
+        + " ".join(
+            [
+                text.FIND_STOPPED.format(cnn_epochs=1, ann_epochs=0.5, epochs=2),
+                text.FIND_SHIFT.format(level=3, cnn=0.5, ann=0.25),
+                text.FIND_SPEED.format(cnn_rate=160.0, ann_rate=160.0),
+            ]
+        )
     )
     assert not found.small_gap and found.near_chance == ()
 
@@ -332,3 +335,36 @@ def test_where_objects_move_a_shift_barely_moves_the_cnn(findings):
 def test_a_zero_filled_band_costs_the_cnn_more_than_the_shift_on_gray_backgrounds(findings):
     f = findings["shapes"]
     assert f.shifted_zero_acc[CNN] < f.shifted_acc[CNN] - 0.05
+
+
+def test_on_unbalanced_classes_chance_is_the_largest_class_s_share():
+    # 90 pictures of class 0, 5 each of classes 1 and 2: always saying 0 gets 90% right.
+    y_test = np.array([0] * 90 + [1] * 5 + [2] * 5)
+    models = {
+        CNN: summary(CNN, y_test, np.where(np.arange(100) < 95, y_test, 0)),
+        ANN: summary(ANN, y_test, np.zeros(100, dtype=int)),
+    }
+    result = ComparisonResult("test", ("a", "b", "c"), y_test, models, {})
+    found = accuracy_finding(result)
+    assert found.chance == 0.9 and found.near_chance == (CNN, ANN)
+    said = words.accuracy_sentences(found, "test pictures", {CNN: 1, ANN: 1}, 1)
+    assert text.FIND_CHANCE.format(chance=0.9, models=text.FIND_BOTH) in said
+    assert "90%" in text.FIND_CHANCE.format(chance=0.9, models=text.FIND_BOTH)
+    balanced = accuracy_finding(result_of({CNN: 50, ANN: 50}, 100, classes=4))
+    assert balanced.chance == 0.25
+
+
+def test_long_findings_are_split_into_paragraphs_of_at_most_fifty_words():
+    ten = "one two three four five six seven eight nine ten."
+    assert words.paragraphs([ten] * 5) == " ".join([ten] * 5)
+    assert words.paragraphs([ten] * 6) == " ".join([ten] * 5) + "\n\n" + ten
+    long = " ".join(["word"] * 60)
+    assert words.paragraphs([ten, long, ten]) == f"{ten}\n\n{long}\n\n{ten}"
+    # Every finding there can be, at once: no paragraph passes the limit.
+    result = result_of({CNN: 30, ANN: 29}, 100, classes=5, complete={CNN: True, ANN: False})
+    shift = curve("shift", (0, 3), (0.75, 0.5), (0.7, 0.25))
+    said = words.headline(result, {"shift": shift}, "digits", {CNN: 2, ANN: 1.5}, 2)
+    found = accuracy_finding(result)
+    assert found.small_gap and found.near_chance and not found.complete
+    for paragraph in said.split("\n\n"):
+        assert len(paragraph.split()) <= words.PARAGRAPH_WORDS, paragraph

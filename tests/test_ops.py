@@ -262,6 +262,69 @@ def test_conv2d_window_rejects_positions_outside_the_output(
         ops.conv2d_window(x, w, b, f, i, j)
 
 
+@FAST
+@given(conv_cases(), st.data())
+def test_conv2d_input_gradient_terms_add_up_to_torch_s_dx(case: dict, data: st.DataObject) -> None:
+    x, w, b = conv_arrays(case)
+    params = conv_params(case)
+    out, cache = ops.conv2d_forward(x, w, b, **params)
+    dout = rng_for(case["seed"] + 1).standard_normal(out.shape)
+    _, (torch_dx, _, _) = torch_grads(lambda x, w, b: F.conv2d(x, w, b, **params), [x, w, b], dout)
+    n = data.draw(st.integers(0, case["N"] - 1))
+    c = data.draw(st.integers(0, case["C"] - 1))
+    for r in range(case["H"]):
+        for s in range(case["W"]):
+            terms = ops.conv2d_input_gradient_terms(dout, cache, n, c, r, s)
+            assert terms.total == pytest.approx(torch_dx[n, c, r, s], abs=TOL)
+            np.testing.assert_array_equal(terms.weights, w[:, c])
+            np.testing.assert_array_equal(terms.products, terms.weights * terms.upstream)
+            # A used tap is one whose window, at that output position, reads pixel (r, s).
+            for ki, i in enumerate(terms.rows):
+                for kj, j in enumerate(terms.cols):
+                    assert terms.used[ki, kj] == (i >= 0 and j >= 0)
+                    if terms.used[ki, kj]:
+                        win = ops.conv2d_window(x[n], w, b, 0, i, j, **params)
+                        assert (win.rows[ki], win.cols[kj]) == (r, s)
+                        np.testing.assert_array_equal(terms.upstream[:, ki, kj], dout[n, :, i, j])
+                    else:
+                        assert not terms.upstream[:, ki, kj].any()
+
+
+def test_conv2d_input_gradient_is_a_full_convolution_with_the_flipped_kernel() -> None:
+    # Stride 1: dx is the arriving gradient, bordered by kernel size - 1 - padding zeros,
+    # cross-correlated with each kernel turned upside down and left to right.
+    rng = rng_for(11)
+    x, w, b = rng.standard_normal((1, 2, 6, 5)), rng.standard_normal((3, 2, 3, 3)), np.zeros(3)
+    out, cache = ops.conv2d_forward(x, w, b, padding=1)
+    dout = rng.standard_normal(out.shape)
+    border = 3 - 1 - 1
+    bordered = np.pad(dout[0], ((0, 0), (border, border), (border, border)))
+    for c, r, s in [(0, 0, 0), (1, 2, 3), (1, 5, 4)]:
+        terms = ops.conv2d_input_gradient_terms(dout, cache, 0, c, r, s)
+        window = bordered[:, r : r + 3, s : s + 3]
+        np.testing.assert_array_equal(terms.upstream[:, ::-1, ::-1], window)
+        full = np.sum(window * w[:, c, ::-1, ::-1])
+        assert terms.total == pytest.approx(full, abs=TOL)
+        assert terms.total == pytest.approx(ops.conv2d_backward(dout, cache)[0][0, c, r, s])
+
+
+@pytest.mark.parametrize(
+    ("index", "message"),
+    [
+        ((1, 0, 0, 0), "image n"),
+        ((0, 2, 0, 0), "channel c"),
+        ((0, 0, 4, 0), "row r"),
+        ((0, 0, 0, -1), "column s"),
+    ],
+)
+def test_conv2d_input_gradient_terms_reject_cells_outside_the_input(
+    index: tuple, message: str
+) -> None:
+    out, cache = ops.conv2d_forward(np.zeros((1, 2, 4, 4)), np.zeros((1, 2, 3, 3)), np.zeros(1))
+    with pytest.raises(ValueError, match=message):
+        ops.conv2d_input_gradient_terms(np.zeros(out.shape), cache, *index)
+
+
 # --------------------------------------------------------------------------------------------
 # Activations
 # --------------------------------------------------------------------------------------------

@@ -25,6 +25,7 @@ from cnnexplain.model.backprop import (
 from cnnexplain.model.spec import clone_model
 from cnnexplain.texts import backprop as bp_text
 from cnnexplain.training.store import DEFAULT_SPEC
+from cnnexplain.ui.backprop.formulas import tex
 from cnnexplain.ui.kit import resources
 
 PAGE = "pages/backprop.py"
@@ -361,7 +362,7 @@ def test_one_kernel_weight_is_written_out_with_its_update(digits):
     grads = record.grads["conv2.weight"]
     index = np.unravel_index(np.argmax(np.abs(grads)), grads.shape)
     assert tuple(at.number_input(key=f"bp_w_conv2_{p}").value for p in "fcrs") == index
-    (table,) = at.dataframe
+    (table,) = [t for t in at.dataframe if bp_text.TERMS_COLUMNS["input"] in t.value.columns]
     products = table.value["product (term)"].astype(float).to_numpy()
     assert len(products) == 8 and np.all(np.diff(np.abs(products)) <= 1e-12)
     words = markdown_text(at)
@@ -445,7 +446,7 @@ def test_other_networks_and_data_sets_step_and_draw_every_stage(dataset, setting
         assert record.dlogits.shape[1] == 1
         assert any("\\sigma(z) - y" in latex.value for latex in at.latex)
     else:
-        assert "avg pooling, 2×2" in words and "the activation (tanh)" in words
+        assert "average pooling, 2×2" in words and "the activation (tanh)" in words
         # Three colour channels: each kernel of conv1 has three squares.
         assert record.params_before["conv1.weight"].shape[1] == 3
 
@@ -534,6 +535,8 @@ def test_the_picture_the_network_is_surest_of_shows_its_true_numbers(digits):
     assert bp_text.WHY_FLOAT64 in words
     agree = re.search(r"agree to (\d+) significant digits", words)
     assert agree is not None and int(agree.group(1)) >= 6
+
+
 # --- what the step did, said from what it did
 
 
@@ -598,7 +601,7 @@ def test_a_step_from_a_sure_network_is_described_by_what_it_did(digits):
     if kind == "rose":
         assert any(
             w.value.startswith(
-                f"The loss went up, from {before:.6g} to {after:.6g}: the step overshot"
+                f"The loss went up, from {before:.6g} to {after:.6g}. The gradient"
             )
             for w in at.warning
         )
@@ -630,7 +633,7 @@ def test_a_step_that_lowers_the_loss_says_so(digits):
             "info",
         ),
         ({"loss_before": 3e-6, "loss_after": 3e-6}, "sure", "already sure", "info"),
-        ({"loss_before": 0.5, "loss_after": 0.8}, "rose", "the step overshot", "warning"),
+        ({"loss_before": 0.5, "loss_after": 0.8}, "rose", "a step too long", "warning"),
         ({"loss_before": 0.5, "loss_after": 500.0}, "exploded", "The loss exploded", "warning"),
     ],
 )
@@ -650,6 +653,8 @@ def test_each_outcome_has_its_own_words(digits, changes, kind, words, box):
     assert any(words in element.value for element in getattr(at, box)), words
     # Only an explosion gets its own undo button beside the warning.
     assert ("bp_undo_exploded" in {b.key for b in at.button}) == (kind == "exploded")
+
+
 def test_an_own_picture_is_not_stepped_until_the_learner_gives_its_label():
     import io
 
@@ -690,3 +695,147 @@ def test_an_own_picture_is_not_stepped_until_the_learner_gives_its_label():
     at.switch_page("pages/forward.py").run()
     assert next(s for s in at.selectbox if s.label == "True label").value == 7
     assert "The true label is **7**" in markdown_text(at)
+
+
+def torch_input_gradients(x: np.ndarray, y: np.ndarray, layers: tuple[str, ...]) -> dict:
+    """{layer: (dL/d its input, dL/d its output)} for one picture, by torch autograd on the
+    shared model in float64 (the weights a first step starts from)."""
+    model = clone_model(shared_model()).double()
+    seen = {}
+
+    def keep(name: str):
+        def hook(module, args, out):
+            args[0].retain_grad()
+            out.retain_grad()
+            seen[name] = (args[0], out)
+
+        return hook
+
+    for name in layers:
+        getattr(model, name).register_forward_hook(keep(name))
+    x_t = torch.tensor(x, dtype=torch.float64, requires_grad=True)
+    F.cross_entropy(model(x_t), torch.from_numpy(y)).backward()
+    return {name: (a.grad.numpy()[0], b.grad.numpy()[0]) for name, (a, b) in seen.items()}
+
+
+def test_the_gradient_passed_back_to_a_convolution_s_input_is_torch_s(digits):
+    at = backprop_page()
+    x, y = wrong_label_picture(at, digits)
+    click(at, "bp_step")
+    torch_grads = torch_input_gradients(x, y, ("conv1", "conv2"))
+    model = shared_model()
+    sums = [
+        re.search(r"All (\d+) terms add up to (\S+): the gradient the backward pass gives", c.value)
+        for c in at.caption
+    ]
+    sums = [found for found in sums if found]
+    tables = [t.value for t in at.dataframe if bp_text.CONV_DX_COLUMNS["f"] in t.value.columns]
+    # The page goes backwards: conv2's box comes before conv1's.
+    for name, found, table in zip(("conv2", "conv1"), sums, tables, strict=True):
+        dx, dout = torch_grads[name]
+        cell = tuple(at.number_input(key=f"bp_dx_{name}_{p}").value for p in "crs")
+        # It starts at the input number with the largest gradient.
+        assert abs(dx[cell]) == pytest.approx(np.abs(dx).max(), rel=1e-9)
+        conv = getattr(model, name)
+        assert float(found.group(2)) == pytest.approx(dx[cell], rel=1e-5)
+        # One term per kernel and per tap that read the number: what autograd of the sum of a
+        # convolution of ones counts at that pixel, times the number of kernels.
+        ones = torch.ones((1, *dx.shape), dtype=torch.float64, requires_grad=True)
+        reads = F.conv2d(
+            ones,
+            torch.ones((1, *conv.weight.shape[1:]), dtype=torch.float64),
+            stride=conv.stride,
+            padding=conv.padding,
+            dilation=conv.dilation,
+        )
+        (counted,) = torch.autograd.grad(reads.sum(), ones)
+        assert int(found.group(1)) == conv.out_channels * int(counted[(0, *cell)])
+        # Each row: a weight of the model, times torch's gradient at the output it went into.
+        c, r, s = cell
+        weights = conv.weight.detach().double().numpy()
+        stride, pad, dil = conv.stride[0], conv.padding[0], conv.dilation[0]
+        columns = bp_text.CONV_DX_COLUMNS
+        for _, row in table.iterrows():
+            f, ki, kj = (int(row[columns[k]]) for k in ("f", "row", "col"))
+            i, j = int(row[columns["i"]]), int(row[columns["j"]])
+            assert (i * stride - pad + ki * dil, j * stride - pad + kj * dil) == (r, s)
+            assert float(row[columns["weight"]]) == pytest.approx(weights[f, c, ki, kj], rel=1e-5)
+            assert float(row[columns["upstream"]]) == pytest.approx(dout[f, i, j], rel=1e-5)
+        products = table[columns["product"]].astype(float).abs().to_numpy()
+        assert np.all(np.diff(products) <= 0)
+        # The drawing: kernel f's weights for channel c, flipped, as the full convolution lays them.
+        f = at.number_input(key=f"bp_dx_{name}_f").value
+        drawn = decode(chart(at, f"bp_dx_{name}_weights")["data"][0]["z"])
+        np.testing.assert_allclose(drawn, weights[f, c, ::-1, ::-1], rtol=1e-6)
+        # The sum written out ends with the same total.
+        written = f"\\partial x_{{{c},{r},{s}}}"
+        (latex,) = [v.value for v in at.latex if written in v.value]
+        assert latex.rstrip("$\n ").endswith(f"&= {tex(float(found.group(2)))} \\end{{aligned}}")
+
+
+def test_the_input_cell_follows_the_learner_and_a_cell_no_kernel_read_is_said_so(digits):
+    at = backprop_page()
+    at.number_input(key="arch_b1_kernel").set_value(1)
+    at.number_input(key="arch_b1_stride").set_value(2)
+    at.number_input(key="arch_b1_padding").set_value(0)
+    at.button(key="FormSubmitter:arch_form-Build this network").click().run()
+    assert at.session_state["arch_spec"].conv_blocks[0].stride == 2
+    wrong_label_picture(at, digits)
+    click(at, "bp_step")
+    # A 1×1 kernel at stride 2 reads only the even rows and columns: row 1 is never read.
+    at.number_input(key="bp_dx_conv1_r").set_value(1).run()
+    assert not at.exception
+    assert bp_text.CONV_DX_UNREAD in [c.value for c in at.caption]
+    assert bp_text.CONV_DX_STRIDE.format(stride=2) in [c.value for c in at.caption]
+    at.number_input(key="bp_dx_conv1_r").set_value(2).run()
+    at.number_input(key="bp_dx_conv1_s").set_value(4).run()
+    record = at.session_state["bp_state"].last.record
+    c = at.number_input(key="bp_dx_conv1_c").value
+    dx = record.stage("conv1").dx[0, c, 2, 4]
+    assert f"add up to {dx:.6g}: the gradient" in markdown_text(at)
+    click(at, "bp_dx_conv1_largest")
+    largest = np.unravel_index(np.argmax(np.abs(record.stage("conv1").dx[0])), (1, 28, 28))
+    assert tuple(at.number_input(key=f"bp_dx_conv1_{p}").value for p in "crs") == largest
+
+
+def test_adam_s_arithmetic_is_said_in_words_first_step_and_later(digits):
+    at = backprop_page()
+    wrong_label_picture(at, digits)
+    at.radio(key="bp_optimizer").set_value("adam").run()
+    captions = [c.value for c in at.caption]
+    assert bp_text.OPTIMIZER_STALL in captions
+    click(at, "bp_step")
+    captions = [c.value for c in at.caption]
+    assert bp_text.ADAM_WORDS.format(t=1, eps=1e-8) in captions
+    assert bp_text.ADAM_NOTE_FIRST in captions and bp_text.ADAM_NOTE not in captions
+    click(at, "bp_step")
+    captions = [c.value for c in at.caption]
+    assert bp_text.ADAM_WORDS.format(t=2, eps=1e-8) in captions
+    assert bp_text.ADAM_NOTE in captions and bp_text.ADAM_NOTE_FIRST not in captions
+
+
+@pytest.mark.parametrize("kind", ["sgd", "momentum", "adam"])
+def test_a_rising_loss_blames_the_remembered_direction_too_when_there_is_one(digits, kind):
+    at = backprop_page()
+    wrong_label_picture(at, digits)
+    at.radio(key="bp_optimizer").set_value(kind).run()
+    click(at, "bp_step")
+    state = at.session_state["bp_state"]
+    record = state.last.record
+    rose = dataclasses.replace(record, loss_before=0.5, loss_after=0.8)
+    state.last = dataclasses.replace(state.last, outcome=step_outcome(rose))
+    at.run()
+    (warning,) = at.warning
+    remembered = bp_text.ROSE_REMEMBERED.format(optimizer=bp_text.OPTIMIZER_NAMES[kind])
+    assert "a step too long" in warning.value
+    assert (remembered in warning.value) == (kind != "sgd")
+
+
+def test_stages_name_their_activation_and_pooling_in_words(digits):
+    at = backprop_page()
+    wrong_label_picture(at, digits)
+    click(at, "bp_step")
+    headers = [m.value for m in at.markdown if m.value.startswith("#### ")]
+    assert "#### relu2: the activation (ReLU)" in headers
+    assert "#### maxpool1: max pooling, 2×2" in headers
+    assert "Local slope of ReLU" in json.dumps(chart(at, "bp_relu1_local")["layout"])

@@ -8,6 +8,7 @@ epochs, large batches, or a zip of twenty small pictures).
 from __future__ import annotations
 
 import io
+import re
 import zipfile
 
 import numpy as np
@@ -520,3 +521,24 @@ def test_epochs_part_way_are_cut_to_a_tenth_and_whole_ones_are_whole_numbers():
     shown = summary(at)
     assert (shown[CNN][text.COL_EPOCHS], shown[ANN][text.COL_EPOCHS]) == (1, 0.8)
     assert "the CNN trained 1 and the ANN 0.8 of 2 epochs" in info_text(at)
+
+
+def test_the_work_one_picture_costs_each_network_is_said_beside_the_parameters():
+    from cnnexplain.model.cost import multiply_adds
+    from cnnexplain.training.store import DEFAULT_SPEC
+
+    at = open_page()
+    work = re.compile(
+        r"the CNN does ([\d,]+) multiply-adds, the ANN ([\d,]+) \((\d+\.\d\d) times the CNN's\)"
+    )
+    for ann in (mlp_matching_budget(DEFAULT_SPEC), MLPSpec(hidden=(32, 16))):
+        if ann.hidden == (32, 16):
+            at.checkbox(key="cmp_match").uncheck().run()
+            at.text_input(key="cmp_ann_widths").set_value("32, 16").run()
+        assert not at.exception
+        found = work.search(markdown_text(at))
+        assert found, markdown_text(at)
+        cnn_macs, ann_macs = (int(found.group(k).replace(",", "")) for k in (1, 2))
+        assert (cnn_macs, ann_macs) == (multiply_adds(DEFAULT_SPEC), multiply_adds(ann))
+        assert float(found.group(3)) == pytest.approx(ann_macs / cnn_macs, abs=0.005)
+    assert text.WORK_WHY in [c.value for c in at.caption]

@@ -313,3 +313,16 @@ def test_the_kernel_size_says_its_range():
     assert not any("scroll it sideways" in c.value for c in at.caption)
     at = lab(lab_kernel_size=5)
     assert any("scroll it sideways" in c.value for c in at.caption)
+
+
+def test_the_lab_says_once_that_the_kernel_is_not_flipped_and_sobel_depends_on_it():
+    from cnnexplain.texts import conv_lab as text
+
+    at = lab(lab_preset="Sobel x")
+    said = [c.value for c in at.caption if "cross-correlation" in c.value]
+    assert said == [text.NO_FLIP]
+    # Sobel x as the lab applies it: right column minus left, so brighter to the right is
+    # positive, as torch's conv2d (which does not flip) gives it.
+    x = torch.tensor(toy_grid("square", 8))[None, None]
+    out = F.conv2d(x, torch.tensor(np.array(PRESETS["Sobel x"]))[None, None])
+    assert out[0, 0, 2, 0] > 0  # the square's left edge: dark, then bright to the right

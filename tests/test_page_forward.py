@@ -178,7 +178,7 @@ def test_the_convolution_number_is_torch_s_at_the_chosen_place():
     assert result == pytest.approx(float(conv2[5, 3, 9]), abs=6e-5)
     assert bias == pytest.approx(float(model.conv2.bias[5]), abs=6e-5)
     assert total == pytest.approx(result - bias, abs=2e-4)
-    relu = find(r"relu\((\S+)\) = \*\*(\S+)\*\*, the number at the same place in relu2", at)
+    relu = find(r"ReLU\((\S+)\) = \*\*(\S+)\*\*, the number at the same place in relu2", at)
     assert number(relu.group(2)) == pytest.approx(max(float(conv2[5, 3, 9]), 0.0), abs=6e-5)
     # The output map drawn is torch's map 5, cell by cell.
     np.testing.assert_allclose(heat_z(chart_named(at, "conv2 · channel 5")), conv2[5], atol=1e-6)
@@ -737,3 +737,57 @@ def test_every_stage_starts_at_its_strongest_cell_never_a_dead_window():
     assert shown("fwd_dense_m_dense1") == strongest("dense1")
     go(at, "logits")
     assert shown("fwd_dense_m_logits") == strongest("logits")
+
+
+def test_the_loss_says_what_its_number_means_for_a_right_and_a_wrong_label():
+    at = upload(forward_page(), SEVEN, "seven.png")
+    logits = torch.from_numpy(torch_stage(shared_model(), NETWORK_X, "logits"))
+    probs = torch.softmax(logits, 0).numpy()
+    predicted = int(np.argmax(probs))
+    wrong = (predicted + 1) % 10
+    for label, box in ((predicted, "success"), (wrong, "warning")):
+        label_box(at).set_value(label).run()
+        go(at, "loss")
+        said = next(b for b in getattr(at, box) if "The loss is" in b.value)
+        if box == "success":
+            pattern = (
+                rf"true class, {label}, the highest probability, (\S+), so its answer is right"
+            )
+        else:
+            pattern = rf"the label is {label}, which got probability (\S+), so the answer is wrong"
+        found = re.search(pattern + r"\. The loss is (\S+)\.", said.value)
+        assert found, said.value
+        p, loss = number(found.group(1)), number(found.group(2))
+        assert p == pytest.approx(float(probs[label]), abs=6e-5)
+        assert loss == pytest.approx(-np.log(float(probs[label])), rel=1e-3, abs=6e-5)
+        assert "small" not in said.value and "large" not in said.value
+        scale = find(r"Giving all 10 classes the same probability would cost (\S+)\.", at)
+        assert number(scale.group(1)) == pytest.approx(np.log(10), abs=6e-5)
+
+
+def test_the_convolution_is_said_not_to_flip_its_kernel_and_activations_read_as_words():
+    at = forward_page()
+    go(at, "conv1")
+    assert text.CONV_NO_FLIP in [c.value for c in at.caption]
+    assert "Then the activation: ReLU(" in markdown_text(at)
+    go(at, "relu1")
+    assert "becomes ReLU(" in markdown_text(at) and "relu(" not in markdown_text(at)
+
+
+def test_flatten_says_why_the_label_travels_unused_and_what_else_could_join():
+    at = forward_page()
+    go(at, "flatten")
+    words = markdown_text(at)
+    assert "it would give the answer away" in words
+    assert "could join this list here" in words
+    go(at, "loss")
+    assert "could join this list" not in markdown_text(at)
+
+
+def test_dense_products_are_listed_by_size():
+    at = forward_page()
+    go(at, "dense1")
+    assert "largest products by size, positive or negative" in markdown_text(at)
+    table = at.dataframe[0].value
+    products = table["input × weight"].map(lambda s: abs(number(str(s)))).to_numpy()
+    assert np.all(np.diff(products) <= 0)

@@ -225,3 +225,42 @@ def test_the_notice_goes_once_a_network_is_built_and_follows_to_other_pages(at):
     assert len(at.session_state["arch_spec"].conv_blocks) == 3
     assert not at.sidebar.error
     assert not any(w.value.startswith(text.NOT_BUILT.split("{")[0]) for w in at.main.warning)
+
+
+# Code values a learner must never read: each option is shown as its word.
+CODE_VALUES = {"relu", "max", "avg", "sgd", "momentum", "adam", "none", "None", "softmax"}
+
+
+@pytest.mark.parametrize(
+    "page",
+    [
+        "pages/home.py",
+        "pages/forward.py",
+        "pages/conv_lab.py",
+        "pages/backprop.py",
+        "pages/compare.py",
+    ],
+)
+def test_the_sidebar_shows_options_as_words_on_every_page(at, page):
+    from cnnexplain.texts.stages import ACTIVATION_NAMES, POOL_NAMES
+
+    at.switch_page(page).run()
+    assert not at.exception
+    shown = [o for box in [*at.sidebar.selectbox, *at.sidebar.radio] for o in box.options]
+    assert not CODE_VALUES & set(shown), CODE_VALUES & set(shown)
+    assert at.selectbox(key="arch_b1_activation").options == list(text.ACTIVATION_OPTIONS.values())
+    assert at.selectbox(key="arch_b2_pool").options == list(text.POOL_OPTIONS.values())
+    assert at.selectbox(key="arch_dense_activation").value == "relu"  # the value stays the code's
+    assert at.selectbox(key="arch_b1_activation").format_func("relu") == "ReLU"
+    assert set(ACTIVATION_NAMES) == set(text.ACTIVATION_OPTIONS)
+    assert set(POOL_NAMES) | {None} == set(text.POOL_OPTIONS)
+
+
+def test_an_option_chosen_by_its_word_builds_that_network(at):
+    at.selectbox(key="arch_b1_pool").set_value("average pooling")
+    at.selectbox(key="arch_b1_activation").set_value("tanh")
+    at.button(key=BUILD).click().run()
+    assert not at.exception
+    block = at.session_state["arch_spec"].conv_blocks[0]
+    assert (block.pool, block.activation) == ("avg", "tanh")
+    assert any("**avgpool1**" in m.value for m in at.markdown)

@@ -6,9 +6,10 @@ convolution kernels (F, C, KH, KW) as ``torch.nn.Conv2d`` stores them, dense wei
 ``torch.nn.Linear`` stores them. Results keep the input's dtype (float32 in, float32 out), no
 function modifies its inputs, and no output aliases an input.
 
-The explanation helpers (``conv2d_window``, ``pool_window``, ``flat_index``, ``dense_terms``,
-``softmax_terms``) sit next to the operation they explain and reuse its code path, so a page that
-shows one window or one neuron shows exactly the number the forward pass produced.
+The explanation helpers (``conv2d_window``, ``conv2d_input_gradient_terms``, ``pool_window``,
+``flat_index``, ``dense_terms``, ``softmax_terms``) sit next to the operation they explain and
+reuse its code path, so a page that shows one window or one neuron shows exactly the number the
+forward or backward pass produced.
 """
 
 from __future__ import annotations
@@ -235,6 +236,43 @@ def conv2d_window(
         bias=float(bias),
         result=float(total + bias),
     )
+
+
+@dataclass(frozen=True, eq=False)
+class InputGradientTerms:
+    """dx[n, c, r, s] term by term: tap (ki, kj) of kernel f read pixel (r, s) at output position
+    (rows[ki], cols[kj]) if `used[ki, kj]`. Read flipped ([..., ::-1, ::-1]), `upstream` is the
+    window a "full" convolution of the zero-bordered arriving gradient puts under kernel f."""
+
+    rows: np.ndarray  # (KH,) output row at which kernel row ki read input row r; -1 for none
+    cols: np.ndarray  # (KW,) output column at which kernel column kj read input column s; -1
+    used: np.ndarray  # (KH, KW) bool: the tap read the pixel at some output position
+    weights: np.ndarray  # (F, KH, KW) w[:, c]
+    upstream: np.ndarray  # (F, KH, KW) the arriving gradient where the tap's product went; 0
+    products: np.ndarray  # (F, KH, KW) weights * upstream: the terms (0 where not used)
+    total: float  # their sum: conv2d_backward's dx[n, c, r, s]
+
+
+def conv2d_input_gradient_terms(
+    dout: np.ndarray, cache: tuple, n: int, c: int, r: int, s: int
+) -> InputGradientTerms:
+    """dx[n, c, r, s] of conv2d_backward(dout, cache), term by term; ValueError if out of range."""
+    x_shape, w, _, stride, padding, dilation = cache  # as conv2d_backward unpacks it
+    names = ("image n", "channel c", "row r", "column s")
+    for name, value, size in zip(names, (n, c, r, s), x_shape, strict=True):
+        _check_index(name, value, size)
+    # Tap k read input row i*stride - padding + k*dilation at output row i: it read row r at
+    # i = (r + padding - k*dilation) / stride, when that is a whole row of the output.
+    ahead = [at + padding - dilation * np.arange(k) for at, k in ((r, w.shape[2]), (s, w.shape[3]))]
+    rows, cols = (
+        np.where((d >= 0) & (d % stride == 0) & (d < stride * size), d // stride, -1)
+        for d, size in zip(ahead, dout.shape[2:], strict=True)
+    )
+    used = (rows >= 0)[:, None] & (cols >= 0)[None, :]
+    upstream = np.where(used, dout[n][:, rows[:, None], cols[None, :]], 0)  # (F, KH, KW)
+    weights = w[:, c].copy()
+    products = weights * upstream
+    return InputGradientTerms(rows, cols, used, weights, upstream, products, float(products.sum()))
 
 
 def _check_index(name: str, value: int, size: int) -> None:

@@ -10,6 +10,8 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
+import numpy as np
+
 from cnnexplain.experiment.design import ANN, CNN, MODEL_NAMES, same_budget
 from cnnexplain.experiment.result import ComparisonResult
 from cnnexplain.experiment.robustness import RobustnessCurve
@@ -24,8 +26,13 @@ REFERENCE_LEVELS = {"shift": 3, "rotation": 20, "noise": 0.3}
 
 
 def chance_level(result: ComparisonResult) -> float:
-    """The accuracy of guessing at random among the result's classes."""
-    return 1 / len(result.class_names)
+    """The accuracy of the best blind guess: always the most common class of the held-out set.
+
+    That is 1/K for K classes of equal size, and the largest class's share otherwise: on a set
+    that is 90% one class, a network that never looks at the picture gets 90% right.
+    """
+    counts = np.bincount(result.y_test, minlength=len(result.class_names))
+    return float(counts.max() / counts.sum())
 
 
 @dataclass(frozen=True)
@@ -39,7 +46,7 @@ class AccuracyFinding:
     gap: int  # pictures the winner got right beyond the other; 0 for a tie
     winner: str | None  # "CNN" or "ANN", whichever got more right; None for a tie
     small_gap: bool  # a gap (not a tie) small enough to come and go with the seed
-    chance: float  # the accuracy of guessing at random
+    chance: float  # the accuracy of always answering the most common class (chance_level)
     near_chance: tuple[str, ...]  # the networks within CHANCE_MARGIN of guessing
     complete: bool  # both networks trained every planned step
 

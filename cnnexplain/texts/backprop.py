@@ -9,14 +9,15 @@ INTRO = (
     "A network learns by changing its weights a little, over and over, so that the loss gets "
     "smaller. Backpropagation works out, for every single weight, which way to change it: it "
     "starts from the loss and carries a gradient backwards through every stage by the chain "
-    "rule. Here you take those steps yourself, on your own network, and see every number."
+    "rule.\n\nHere you take those steps yourself, on your own network, and see every number."
 )
 STORY = (
     "In a CNN this is more than in a plain network: the step changes the **kernels** as well as "
     "the **dense weights**. The gradient goes back through the dense layers, through "
     "**flatten** (reshaped into maps again), through **pooling**, through the **activation**, "
-    "and through each **convolution**, layer after layer. Then an **optimizer** (SGD or Adam) "
-    "uses it to change every weight: far enough to improve, but not so far that it overshoots."
+    "and through each **convolution**, layer after layer.\n\nThen an **optimizer** (SGD, SGD "
+    "with momentum, or Adam) uses it to change every weight: far enough to improve, but not so "
+    "far that it overshoots."
 )
 MODEL_TRAINED = (
     "Starting from the shared network trained on **{dataset}**. You step your own copy: "
@@ -55,6 +56,12 @@ OPTIMIZER_NAMES = {
     "momentum": "SGD with momentum",
     "adam": "Adam",
 }
+# Said where the optimizer is chosen: what no optimizer can promise.
+OPTIMIZER_STALL = (
+    "No optimizer is sure to find the best weights. In networks of this size, training mostly "
+    "slows down on flat stretches and saddles (downhill one way, uphill another), seldom in a "
+    "true dip; momentum and Adam help to cross them."
+)
 OPTIMIZER_HELP = {
     "sgd": (
         "Plain stochastic gradient descent: every weight moves against its gradient, by the "
@@ -66,16 +73,16 @@ OPTIMIZER_HELP = {
     ),
     "adam": (
         "Adam keeps a running average of each weight's gradient (m, decay {beta1:g}) and of its "
-        "square (v, decay {beta2:g}), and moves each weight by about the learning rate, in the "
-        "direction m points, whatever the size of its gradient."
+        "square (v, decay {beta2:g}). It moves each weight against m, divided by the square root "
+        "of v: a step of at most about the learning rate, whatever the size of the gradient."
     ),
 }
 LR = "Learning rate (how big a step)"
+# Follows the glossary's "learning rate" in the slider's hover help.
 LR_HELP = (
-    "Each step moves a weight by about the learning rate times its gradient. Too small: the "
-    "loss hardly moves. Too large: the step overshoots and the loss can blow up. A step that "
-    "makes the loss explode is kept, so that you can see it, and stops a run; one that makes "
-    "it infinite is refused."
+    "Momentum also adds part of the earlier steps, and Adam moves each weight by at most about "
+    "the learning rate, whatever its gradient.\n\nA step that makes the loss explode is kept, so "
+    "that you can see it, and stops a run; one that makes it infinite is refused."
 )
 SWITCHED = (
     "Your last steps used {previous}. {current} starts with an empty memory (no running "
@@ -148,15 +155,15 @@ CURVE_Y = "loss"
 OUTCOME = {
     "fell": "The loss went down, from {before} to {after}: the step went downhill.",
     "rose": (
-        "The loss went up, from {before} to {after}: the step overshot. The gradient only says "
-        "which way is downhill where the weights are now; a step this long jumps across the "
-        "valley and lands higher up the other side. Undo, and try a smaller learning rate."
+        "The loss went up, from {before} to {after}. The gradient only says which way is "
+        "downhill where the weights are now; a step too long jumps across the valley and lands "
+        "higher up the other side. Undo, and try a smaller learning rate."
     ),
     "exploded": (
         "The loss exploded, from {before} to {after} in one step: the step overshot so far "
         "that the loss is now above {bound:.3g}, {multiple:g} times the loss of a network that "
-        "only guesses ({chance:.3g}). From weights thrown this far, training seldom finds its way "
-        "back (ReLUs can switch off for good, and then every gradient is 0). The step is kept "
+        "only guesses ({chance:.3g}).\n\nFrom weights thrown this far, training seldom finds its "
+        "way back (ReLUs can switch off for good, and then every gradient is 0). The step is kept "
         "so that you can see what it did; undo it, and try a learning rate smaller than {lr:g}."
     ),
     "sure": (
@@ -175,6 +182,11 @@ OUTCOME = {
         "network's answers on these pictures did not change."
     ),
 }
+# After OUTCOME["rose"] when the optimizer remembers earlier steps (momentum, Adam).
+ROSE_REMEMBERED = (
+    "{optimizer} also follows the direction of earlier steps, which may no longer point "
+    "downhill here: that too can make the loss rise, even with a small learning rate."
+)
 NO_STEP = (
     "Press **Step**: the page then shows the gradient at every stage, going backwards from the "
     "loss to the first kernels, and how every kernel changed."
@@ -185,9 +197,13 @@ AFTER_UNDO = "Press **Step** to see the gradients of a new step from these weigh
 BACKWARD_HEADER = "Going backwards, stage by stage"
 BACKWARD_INTRO = (
     "The gradient of the loss with respect to a number says how much the loss would change if "
-    "that number grew a little. It starts at the logits and travels back one stage at a time: "
-    "each stage multiplies it by its own local slope (the chain rule). Red is negative, blue "
-    "positive, white zero; point at any cell or bar to read its exact value."
+    "that number grew a little. It starts at the loss (a gradient of 1) and travels back stage "
+    "by stage: each stage multiplies it by its own local slope (the chain rule)."
+    "\n\nWhere one number fed several outputs, its gradient is the sum of what comes back from "
+    "all of them. In dense and convolution stages every number feeds many outputs: in a "
+    "convolution, every window that covered it. This sum is what makes a CNN's backward pass "
+    "hard work.\n\nRed is negative, blue positive, white zero; point at any cell or bar to read "
+    "its exact value."
 )
 EXAMPLE = "Picture of the batch to look at"
 EXAMPLE_HELP = (
@@ -206,7 +222,7 @@ LOSS_STAGE = "The loss → the logits"
 SOFTMAX_GRADIENT = (
     "With softmax and cross-entropy the gradient at each logit is simply the probability minus "
     "the true answer (1 for the true class, 0 for the others), divided by N, the number of "
-    "pictures. Classes the network believes in too much get a positive gradient (their score "
+    "pictures.\n\nClasses the network believes in too much get a positive gradient (their score "
     "will go down); the true class gets a negative one (its score will go up)."
 )
 SOFTMAX_TEX = r"\frac{\partial L}{\partial z_k} = \frac{p_k - y_k}{N}"
@@ -232,13 +248,13 @@ STAGE_WHAT = {
     "dense": "a dense layer",
     "activation": "the activation ({activation})",
     "flatten": "flatten",
-    "pool": "{pool} pooling, {size}×{size}",
+    "pool": "{pool}, {size}×{size}",
     "conv": "a convolution",
 }
 DENSE_EXPLAIN = (
     "A dense layer computes out = W · in + b. So the gradient of weight W[m, d] is the "
-    "gradient arriving at output m times the input d it multiplied, added over the pictures; "
-    "the gradient of bias b[m] is just the gradient arriving at output m; and the gradient "
+    "gradient arriving at output m times the input d it multiplied, added over the pictures."
+    "\n\nThe gradient of bias b[m] is just the gradient arriving at output m; and the gradient "
     "passed back to input d adds up every weight that used it, times its output's gradient."
 )
 DENSE_TEX = (
@@ -262,11 +278,13 @@ ACTIVATION_EXPLAIN = {
     ),
     "tanh": (
         "tanh squeezed every number into −1..1. Going back, the gradient is multiplied by its "
-        "slope 1 − tanh², which is 1 near zero and almost 0 where tanh was saturated."
+        "slope 1 − tanh², which is 1 near zero and almost 0 where tanh was saturated (flat, "
+        "close to −1 or 1)."
     ),
     "sigmoid": (
         "sigmoid squeezed every number into 0..1. Going back, the gradient is multiplied by "
-        "its slope σ(1 − σ), at most 0.25, and almost 0 where sigmoid was saturated."
+        "its slope σ(1 − σ), at most 0.25, and almost 0 where sigmoid was saturated (flat, "
+        "close to 0 or 1)."
     ),
 }
 FLATTEN_EXPLAIN = (
@@ -290,13 +308,71 @@ POOL_EXPLAIN = {
 LOCAL_POOL_TITLE = "Share of the gradient each position receives"
 CONV_EXPLAIN = (
     "A convolution slid each kernel over its input. A kernel weight was used at every "
-    "position, so its gradient adds up, over all those positions, the input value it "
-    "multiplied times the gradient arriving at that output. The bias was added at every "
-    "position, so its gradient is the sum of the arriving gradients. Below: the gradient of "
-    "every weight of every kernel; a section further down writes one out in full."
+    "position, so its gradient adds up, over those positions, the input value it multiplied "
+    "times the gradient arriving at that output. The bias's gradient is the sum of all the "
+    "arriving gradients.\n\nBelow: the gradient of every weight of every kernel (a section "
+    "further down writes one out in full), then the gradient passed back to the input."
 )
 CONV_W_TITLE = "∂L/∂kernels of {name}: {filters} kernels of {channels}×{kh}×{kw}"
 CONV_B_TITLE = "∂L/∂b of {name}"
+# The gradient a convolution passes back to its input, one input number written out.
+CONV_DX_HEADER = "**The gradient passed back to the input of {name}**"
+CONV_DX_EXPLAIN = (
+    "Each input number was read by many kernel weights: by every kernel, at every position "
+    "whose window covered it. So its gradient adds up, over all those readings, the weight "
+    "times the gradient arriving at the output it went into."
+)
+CONV_DX_FULL = (
+    "For every input number at once this is again a convolution, called “full”: the arriving "
+    "gradients, with a border of zeros, slide under each kernel turned upside down and left to "
+    "right (flipped). Below, one input number's sum, written out."
+)
+CONV_DX_STRIDE = (
+    "With stride {stride} the kernel skipped positions, so the arriving gradients also get "
+    "zeros between them, one for each position skipped."
+)
+CONV_DX_TEX = (
+    r"\frac{\partial L}{\partial x} = \sum_{\text{kernels}}\ \sum_{\text{weights that read } x}"
+    r"(\text{weight}) \times (\text{arriving gradient there})"
+)
+CONV_DX_CHANNEL = "Input channel"
+CONV_DX_ROW = "Input row"
+CONV_DX_COL = "Input column"
+CONV_DX_LARGEST = "Pick the input number with the largest gradient"
+CONV_DX_KERNEL = "Kernel to draw"
+CONV_DX_ARRIVING_TITLE = "Arriving gradient under kernel {f}, flipped"
+CONV_DX_WEIGHTS_TITLE = "Kernel {f}, channel {c}, flipped"
+CONV_DX_PRODUCTS_TITLE = "Their products"
+CONV_DX_MAPS_CAPTION = (
+    "Kernel {f} adds {part} to this gradient. The arriving gradient is 0 where a weight never "
+    "read this input number (the kernel skipped it, or that output lies outside the map), and "
+    "where the activation or the pooling after it let no gradient through."
+)
+CONV_DX_TOP = "The {k} largest terms by size, positive or negative (of {count}):"
+CONV_DX_COLUMNS = {
+    "f": "kernel",
+    "row": "kernel row",
+    "col": "kernel col",
+    "i": "output row",
+    "j": "output col",
+    "weight": "weight",
+    "upstream": "arriving gradient",
+    "product": "product (term)",
+}
+# The sum one term a line, then its total; {more} is CONV_DX_MORE when terms are left out.
+CONV_DX_SUM_TEX = (
+    r"\begin{{aligned}} \frac{{\partial L}}{{\partial x_{{{c},{r},{s}}}}} &= {terms}{more} \\ "
+    r"&= {total} \end{{aligned}}"
+)
+CONV_DX_MORE = r" + \dots"
+CONV_DX_NONE_TEX = r"\frac{{\partial L}}{{\partial x_{{{c},{r},{s}}}}} = 0"
+CONV_DX_UNREAD = (
+    "No kernel position read this input number (the stride skipped it), so its gradient is 0."
+)
+CONV_DX_CHECK = (
+    "All {count} terms add up to {total}: the gradient the backward pass gives this input "
+    "number, {dx}, worked out again one term at a time."
+)
 INPUT_GRADIENT_TITLE = "Gradient at the picture itself"
 INPUT_GRADIENT = (
     "The gradient reaches the picture. Pictures are not learned, so it stops here; it still "
@@ -338,7 +414,7 @@ TERMS_COLUMNS = {
     "product": "product (term)",
 }
 PADDING = "padding"
-TERMS_TOP = "The {k} largest terms (of {count}):"
+TERMS_TOP = "The {k} largest terms by size, positive or negative (of {count}):"
 # The sum is written one term a line (each a product of two numbers), then its total, so that
 # it fits the page; TERMS_SUM_JOIN goes between two terms.
 TERMS_SUM_TEX = (
@@ -347,7 +423,7 @@ TERMS_SUM_TEX = (
 )
 TERMS_SUM_JOIN = r" \\ &\quad + "
 TERMS_REST = (
-    "The {k} largest terms add up to {top}; the other {rest} terms add up to {others}; {zero} "
+    "These {k} terms add up to {top}; the other {rest} terms add up to {others}; {zero} "
     "of all the terms are exactly 0, where the activation or the pooling let no gradient "
     "through, or the input was 0. PyTorch's autograd gives this weight the gradient {torch}."
 )
@@ -386,9 +462,22 @@ ADAM_TEX = (
     r"&= {new} "
     r"\end{{aligned}}"
 )
+# Above ADAM_TEX: what its lines do.
+ADAM_WORDS = (
+    "m and v start at 0, so in the first steps their averages are too small. Dividing them by "
+    "1 − β₁ᵗ and 1 − β₂ᵗ (t is the step number, {t} here) makes up for that, less and less as t "
+    "grows.\n\nε = {eps:g} only keeps the division safe where v is 0."
+)
+# Below ADAM_TEX, on Adam's first step and on the later ones.
+ADAM_NOTE_FIRST = (
+    "On the first step m̂ is the gradient itself and v̂ its square, so every weight moves by the "
+    "learning rate, however small its gradient (unless it is as small as ε), and not at all if "
+    "it is 0. Compare with the SGD step for the same weight."
+)
 ADAM_NOTE = (
-    "Adam divides by the size of the recent gradients, so every weight moves by about the "
-    "learning rate, however small its gradient: compare with the SGD step for the same weight."
+    "Adam divides by the size of the recent gradients, so a step is at most about the learning "
+    "rate: smaller where the gradient's sign keeps flipping, and 0 for a weight whose gradient "
+    "has always been 0."
 )
 WEIGHT_BEFORE = "This weight before the step"
 WEIGHT_AFTER = "This weight after the step"
@@ -410,12 +499,13 @@ HOVER_KERNEL = ("filter", "channel", "row", "col", "value")
 HOVER_POSITION = (None, "output row", "output col", "value")
 HOVER_MATRIX = ("output", "input", "value")
 HOVER_GRADIENT = "gradient"
+HOVER_FLIPPED = (None, "row of the flipped kernel", "col", "value")
 
 # --- why the step shown is computed in float64
 WHY_FLOAT64 = (
     "Training itself computes with float32 numbers (about 7 significant digits), because that is "
     "twice as fast and takes half the memory, and such small rounding does not matter for "
-    "learning; the step shown here is computed again in float64 (about 16 digits), so that "
+    "learning.\n\nThe step shown here is computed again in float64 (about 16 digits), so that "
     "every digit you read is true, even where the network is so sure of a picture that float32 "
     "would lose them all."
 )

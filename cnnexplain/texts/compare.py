@@ -10,15 +10,16 @@ TITLE = "A CNN against a plain network, on the same data"
 INTRO = (
     "Two networks learn the same pictures here, side by side: your convolutional network (CNN) "
     "and a plain, fully connected network (an ANN, which flattens the picture first and has "
-    "only dense layers). Both see the same training pictures in the same order, with the same "
-    "optimizer, learning rate, batch size, number of epochs and seed, and both are tested on "
-    "the same held-out pictures. The page then says what this run found, from its own numbers."
+    "only dense layers).\n\nBoth see the same training pictures in the same order, with the "
+    "same optimizer, learning rate, batch size, number of epochs and seed, and both are tested "
+    "on the same held-out pictures. The page then says what this run found, from its own numbers."
 )
 STORY = (
     "How the two differ: a CNN looks at a picture through small **kernels** (convolution), "
-    "keeps the strongest answers (pooling), repeats, and only then **flattens** what it found "
-    "for its dense layers. An ANN flattens the raw picture at once: every neuron of its first "
-    "layer has one weight for every pixel. This page measures what that difference changes."
+    "shrinks each map by keeping the largest or the average value of each small window "
+    "(pooling), repeats, and only then **flattens** what it found for its dense layers."
+    "\n\nAn ANN flattens the raw picture at once: every neuron of its first layer has one weight "
+    "for every pixel. This page measures what that difference changes."
 )
 
 # The data
@@ -71,8 +72,9 @@ CNN_REFITTED = (
 NO_DENSE = "(none)"
 MATCH = "Give the ANN about as many parameters as the CNN"
 MATCH_HELP = (
-    "A fair fight: the ANN's hidden layers are sized so that it has about as many weights and "
-    "biases as the CNN."
+    "A fair fight for memory: the ANN's hidden layers are sized so that it has about as many "
+    "weights and biases (parameters) as the CNN. The work is not matched: below each network, "
+    "see how many multiply-adds it does for one picture."
 )
 DEPTH = "Hidden layers in the ANN"
 DEPTH_HELP = "With two or more, each hidden layer is half as wide as the one before."
@@ -83,19 +85,35 @@ ANN_LINE = (
     "**The ANN**: flatten, then hidden layers of {widths} neurons, then the output layer. "
     "**{params:,} parameters** ({ratio:.2f} times the CNN's)."
 )
+# Under the two networks: parameters are matched, the work one picture costs is not.
+WORK_LINE = (
+    "**Work for one picture**: the CNN does {cnn_macs:,} multiply-adds, the ANN {ann_macs:,} "
+    "({ratio:.2f} times the CNN's)."
+)
+WORK_WHY = (
+    "A dense weight is used once for each picture; a kernel weight at every position of its map. "
+    "So a CNN does much more work for its number of parameters."
+)
 BAD_SETUP = "These two networks cannot be compared yet:"
 
 # Training
 TRAINING_HEADER = "3. Training, the same for both"
 EPOCHS = "Epochs"
-EPOCHS_HELP = "Passes over all the training pictures."
 BATCH = "Batch size"
-BATCH_HELP = "Pictures per gradient step, at most as many as there are training pictures."
+BATCH_HELP = "At most as many as there are training pictures."
 TRAINING_REFUSED = "These training settings cannot be used:"
 LR = "Learning rate"
-LR_HELP = "How big a step the optimizer takes against the gradient."
+LR_HELP = (
+    "Momentum also adds part of the earlier steps, and Adam moves each weight by at most about "
+    "the learning rate."
+)
 OPTIMIZER = "Optimizer"
 OPTIMIZER_NAMES = {"sgd": "SGD", "momentum": "SGD with momentum", "adam": "Adam"}
+# Follows the glossary's "optimizer" in the hover help: what no optimizer can promise.
+OPTIMIZER_HELP = (
+    "None is sure to find the best weights. In networks of this size, training mostly slows "
+    "down on flat stretches and saddles (downhill one way, uphill another), seldom in a true dip."
+)
 SEED = "Seed"
 SEED_HELP = (
     "Sets the starting weights and the order of the pictures. The same seed and settings give "
@@ -134,10 +152,10 @@ TRAIN_PART = "training"
 HELD_OUT_PART = "held-out"
 CURVES_EXPLAIN = (
     "The **loss** measures how wrong a network's answers are: the smaller it is, the more it "
-    "has learned. Thick lines with dots: the held-out pictures, which neither network ever "
+    "has learned.\n\nThick lines with dots: the held-out pictures, which neither network ever "
     "trains on, measured after each epoch. Thin lines: the training pictures, averaged over the "
     "last few steps. A training loss that keeps falling while the held-out loss stops falling is "
-    "a network learning its training pictures by heart."
+    "a network learning its training pictures by heart (overfitting)."
 )
 
 # Results
@@ -195,7 +213,8 @@ FIND_SMALL_GAP = (
     "A gap this small can come and go with the seed: try another seed to see whether it holds."
 )
 FIND_CHANCE = (
-    "Guessing at random would get about {chance:.0%}: the {models} did little better than that."
+    "Always answering the most common class, without looking at the picture, would get "
+    "{chance:.0%} right: the {models} did little better than that."
 )
 FIND_BOTH = "CNN and the ANN"
 FIND_STOPPED = (
@@ -215,7 +234,8 @@ FIND_SPEED = (
 WHY_HEADER = "6. Why: where the difference comes from"
 WHY_INTRO = (
     "The same held-out pictures, changed in three ways. Each chart shows the accuracy of the "
-    "two trained networks as the change grows; the dotted line is guessing at random."
+    "two trained networks as the change grows; the dotted line is what always answering the "
+    "most common class would get."
 )
 ROBUST_TITLES = {
     "shift": "Moved sideways or up and down",
@@ -229,12 +249,12 @@ ROBUST_AXES = {
 }
 ROBUST_EXPLAIN = {
     "shift": (
-        "A CNN's kernel is the same few weights slid over every position of the picture "
-        "(convolution), and pooling keeps the strongest answer of each small window, so a "
-        "pattern that moves by a pixel still lights up the same kernels. After flatten, the "
-        "dense layers read fixed positions again, so a larger move can still confuse the CNN. "
-        "Each neuron of the ANN's first layer has one weight for each pixel: move the picture "
-        "and other weights see the ink."
+        "A CNN's kernel is the same few weights slid over every position of the picture, so "
+        "when a pattern moves, its feature map moves with it. A 2×2 pooling absorbs a one-pixel "
+        "move only sometimes: when the strongest value stays inside its window.\n\nAfter "
+        "flatten, the dense layers read fixed positions again, so a move can still confuse the "
+        "CNN. Each neuron of the ANN's first layer has one weight for each pixel: move the "
+        "picture and other weights see the ink."
     ),
     "rotation": (
         "Neither network has anything built in for turning: a turned edge is another pattern "
@@ -258,7 +278,7 @@ FIND_AHEAD_SOME = "The CNN was ahead at {cnn} and the ANN at {ann} of the {n} {w
 FIND_EVEN = "The two were level at every {what}."
 WHAT_LEVEL = ("strength of this change", "strengths of this change")  # one, several
 WHAT_SIZE = ("training-set size", "training-set sizes")
-CHANCE = "guessing"
+CHANCE = "always the most common class"
 ROBUST_MEASURED_ON = "Measured on the {n_test:,} held-out pictures, after training {state}."
 ROBUST_STATE_DONE = "finished"
 ROBUST_STATE_STOPPED = "was stopped part-way"
@@ -266,7 +286,7 @@ ROBUST_STATE_STOPPED = "was stopped part-way"
 EFFICIENCY_HEADER = "How many pictures does each need?"
 EFFICIENCY_EXPLAIN = (
     "A CNN uses each kernel at every position, so every training picture teaches each kernel "
-    "many times over; an ANN has to learn the weights of every position on its own. This trains "
+    "many times over; an ANN has to learn the weights of every position on its own.\n\nThis trains "
     "fresh copies of both networks, with the settings above, on only the first {sizes} "
     "training pictures, and tests each on all the held-out pictures. Small sets get more epochs, "
     "so that every network takes at least {min_steps} gradient steps."
@@ -289,7 +309,7 @@ LEARNED_CNN = "CNN: {shown} of the {units} kernels of its first convolution"
 LEARNED_EXPLAIN = (
     "Each ANN neuron of the first dense layer has {ann_weights:,} weights, one per pixel "
     "({shape}): drawn as a picture, it is a template of the whole image, tied to where things "
-    "are. Each CNN kernel has only {cnn_weights:,} weights ({kernel}), and the same ones are "
+    "are.\n\nEach CNN kernel has only {cnn_weights:,} weights ({kernel}), and the same ones are "
     "used at every position of the picture: it looks for a small pattern, like an edge or a "
     "dot, wherever it is. Blue: positive weights, red: negative, white: zero."
 )

@@ -8,7 +8,7 @@ TITLE = "Convolution lab: padding, stride and dilation"
 INTRO = (
     "A convolution slides a small grid of weights, the **kernel**, over a picture. At every "
     "position it multiplies each weight by the pixel under it, adds the products up, and "
-    "writes that sum into the output. Three settings decide where the kernel goes: "
+    "writes that sum into the output.\n\nThree settings decide where the kernel goes: "
     "**padding**, **stride** and **dilation**. Change them below and watch the output change."
 )
 
@@ -55,6 +55,12 @@ PRESET_HELP = "A few well-known 3×3 kernels. Change any weight in the table bel
 PRESET_ONLY_3 = (
     "The named kernels are 3×3. A {K}×{K} kernel starts as an average: every weight is 1/{n}. "
     "Change any weight in the table."
+)
+# Said once on this page, beside the named kernels that depend on it.
+NO_FLIP = (
+    "The kernel is laid on the picture as it is, not flipped first: strictly this is "
+    "cross-correlation, and PyTorch and every other deep-learning library compute it so. The "
+    "Sobel and emboss kernels are written for it; flipped, their outputs would change sign."
 )
 EDIT_HINT = "Click a weight to change it. Row and column numbers are the kernel's own."
 EDIT_SCROLL = (
@@ -110,7 +116,7 @@ OUTPUT_MAP_TITLE = "Output ({Ho}×{Wo})"
 MAPS_LEGEND = (
     "Yellow cells are the padding zeros; the dashed line is the edge of the real picture. The "
     "red box is the part the kernel reaches at the chosen position, and the red-tinted cells "
-    "are the pixels it actually reads. The outlined cell of the output is the one they make. "
+    "are the pixels it actually reads.\n\nThe outlined cell of the output is the one they make. "
     "Point at any cell to read its value; click a cell of the output to see how it was "
     "computed."
 )

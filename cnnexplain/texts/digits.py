@@ -28,9 +28,9 @@ UNSURE = (
 UNLIKE = (
     "**This picture is unlike anything the network was trained on.** Its closest training "
     "picture is at distance {nearest:.2f}, while the test pictures it never saw are typically "
-    "{typical:.2f} from theirs (and almost never beyond {threshold:.2f}). The network still "
-    "answers **{predicted}** with probability {top:.1%}: a network always picks one of its "
-    "classes, and its probability says how much it prefers that class to the others, not how "
-    "likely it is to be right. Far from its training pictures, it can be wrong and sure of "
-    "itself at the same time."
+    "{typical:.2f} from theirs (and almost never beyond {threshold:.2f}).\n\n"
+    "The network still answers **{predicted}** with probability {top:.1%}. A network always "
+    "picks one of its classes: the probability says how much it prefers that class to the "
+    "others, not how likely it is to be right. Far from its training pictures, a network can be "
+    "wrong and sure at once."
 )

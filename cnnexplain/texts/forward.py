@@ -120,6 +120,12 @@ CONV_ARITHMETIC_CAPTION = (
     "For each input channel: the numbers under the kernel, times the kernel's weights cell by "
     "cell, give the products. Blue is positive, red is negative."
 )
+# Said once on this page, beside the kernel's arithmetic.
+CONV_NO_FLIP = (
+    "The kernel is laid on the picture as it is, not flipped first. Strictly this is called "
+    "cross-correlation (a true convolution flips the kernel); PyTorch and every other "
+    "deep-learning library compute it this way and call it convolution."
+)
 ARITHMETIC_WORDS = ("input under the kernel", "kernel weights", "products")
 ARITHMETIC_SUM = "sum {total}"
 CHANNEL = "channel {c}"
@@ -197,7 +203,7 @@ FLAT_INDEX = "Place in the list"
 FLAT_INDEX_HELP = "Places are numbered from 0."
 FLAT_FORWARD = (
     "**From the maps to the list.** The maps of {name} are laid out channel after channel, each "
-    "one row after row. The cell at channel {c}, row {r}, column {col} goes to place "
+    "one row after row.\n\nThe cell at channel {c}, row {r}, column {col} goes to place "
     "k = channel × ({h}×{w}) + row × {w} + column = {c} × {hw} + {r} × {w} + {col} = **{k}**."
 )
 FLAT_BACKWARD = (
@@ -215,8 +221,13 @@ ONEHOT_TITLE = "label"
 ONEHOT_WAITING = "label: not chosen yet"
 LABEL_TRAVELS = (
     "The label **{label}** travels beside the numbers as its one-hot code ({code}): a 1 for the "
-    "true class and 0 for every other. The network does not use it on the way; it meets the "
-    "network's answer only at the loss."
+    "true class and 0 for every other. The network does not use it on the way: it would give "
+    "the answer away. It meets the network's answer only at the loss."
+)
+# Under the flat list at the flatten stage.
+FLAT_OTHER_INPUTS = (
+    "Other numbers known about a picture (say, where it was taken) could join this list here, "
+    "for the dense layers to use along with what the kernels found."
 )
 LABEL_WAITS = (
     "The label would travel beside these numbers as its one-hot code (a 1 for the true class "
@@ -237,7 +248,7 @@ DENSE_OUTPUTS_HEADER = (
 )
 DENSE_TERMS_HEADER = (
     "**How {neuron} is computed**: each of the {n_in} inputs times its own weight. The {top} "
-    "biggest products, largest first:"
+    "largest products by size, positive or negative:"
 )
 TERM_COLUMNS = (
     "input (where it comes from)",
@@ -285,12 +296,13 @@ PREDICTED = "The network's answer is the class with the highest probability: **{
 CE_FORMULA = (
     "Cross-entropy loss: loss = −(y₀·log p₀ + y₁·log p₁ + …), where y is the one-hot label and "
     "p the probabilities. Every y is 0 except the true class's, so one term is left: "
-    "loss = −log p(true class)."
+    "loss = −log p(true class). Here log is the natural logarithm (base e)."
 )
 CE_FILLED = "True label **{label}**: loss = −log({p}) = **{loss}**."
 BCE_FORMULA = (
     "Binary cross-entropy: loss = −[y·log p + (1 − y)·log(1 − p)], where p is the probability "
-    "of the second class and y the label (1 for the second class, 0 for the first)."
+    "of the second class and y the label (1 for the second class, 0 for the first). Here log "
+    "is the natural logarithm (base e)."
 )
 BCE_FILLED = "Here y = {y} and p = {p}: loss = −[{y}·log({p}) + {ny}·log({q})] = **{loss}**."
 LOSS_WAITS = (
@@ -303,12 +315,17 @@ LOSS_CHECK = (
     "{diff:.1e})."
 )
 LOSS_RIGHT = (
-    "The network gives the true class, {label}, the highest probability, so the loss is small "
-    "({loss})."
+    "The network gives the true class, {label}, the highest probability, {p}, so its answer is "
+    "right. The loss is {loss}."
 )
 LOSS_WRONG = (
-    "The network says {predicted} but the label is {label}: the true class got a low "
-    "probability, so the loss is large ({loss})."
+    "The network says {predicted} but the label is {label}, which got probability {p}, so the "
+    "answer is wrong. The loss is {loss}."
+)
+# Under LOSS_RIGHT or LOSS_WRONG: what the number means, whichever the answer.
+LOSS_SCALE = (
+    "What the loss means: 0 if the true class got probability 1, and the less probability it "
+    "gets, the larger the loss. Giving all {k} classes the same probability would cost {chance}."
 )
 LOSS_NEXT = (
     "Training nudges every weight and every kernel so that this loss gets smaller; the "

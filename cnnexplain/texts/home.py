@@ -4,11 +4,12 @@ TITLE = "cnnexplain: see every number of a convolutional network"
 INTRO = (
     "A convolutional neural network (CNN) looks at a picture through small filters, again and "
     "again, then decides what the picture shows. Below, one picture goes through a real, trained "
-    "network, stage by stage. Every number you see comes from that network: point at any cell "
+    "network, stage by stage.\n\nEvery number you see comes from that network: point at any cell "
     "of a map to read its value."
 )
 STORY = (
-    "The story of every CNN: **convolution and pooling**, repeated; then **flatten**, with the "
+    "The story of every CNN: **convolution and pooling** (max or average), repeated; then "
+    "**flatten**, with the "
     "label travelling along; then **dense layers**; then **softmax** (pick a class) or "
     "**sigmoid** (a value between 0 and 1); and finally the **loss**, which says how much the "
     "network still has to learn."

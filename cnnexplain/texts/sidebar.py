@@ -1,35 +1,54 @@
-"""Words of the sidebar where the learner picks the data and builds the network."""
+"""Words of the sidebar where the learner picks the data and builds the network.
+
+A control's hover help is the glossary's definition of what it sets, then the *_HELP sentence
+here, when there is one.
+"""
 
 HEADER = "Your network"
 DATASET = "Data set"
-DATASET_HELP = "The pictures the network learns from. Built-in ones work without internet."
+DATASET_HELP = "Built-in ones work without internet."
 DATASET_UNAVAILABLE = "{message} Keeping **{previous}**."
 BLOCKS = "Conv blocks (convolution + activation + pooling)"
-BLOCKS_HELP = "How many times convolution and pooling repeat before flatten."
+BLOCKS_HELP = "How many blocks come one after another before flatten."
 BLOCK = "Conv block {i}"
 FILTERS = "Filters"
-FILTERS_HELP = "How many kernels this convolution has, so how many maps it makes."
+FILTERS_HELP = "How many kernels this convolution has: each makes one feature map."
 KERNEL = "Kernel size"
+KERNEL_HELP = "The kernel's side: 3 means 3 by 3 weights for each input channel."
 STRIDE = "Stride"
-STRIDE_HELP = "How many pixels the kernel jumps between positions."
 PADDING = "Padding"
-PADDING_HELP = "Rows and columns of zeros added around the input, so the border is seen too."
 DILATION = "Dilation"
-DILATION_HELP = "Spacing between the kernel's taps: 2 spreads a 3×3 kernel over 5×5 pixels."
 ACTIVATION = "Activation"
+ACTIVATION_HELP = (
+    "ReLU is the usual choice; tanh and sigmoid squeeze every number into a range; none leaves "
+    "the numbers as they are."
+)
+# The activations and poolings as the sidebar offers them (the keys are the code's values).
+ACTIVATION_OPTIONS = {
+    "relu": "ReLU",
+    "tanh": "tanh",
+    "sigmoid": "sigmoid",
+    "none": "none (numbers pass unchanged)",
+}
 POOL = "Pooling"
-POOL_NONE = "none"
+POOL_HELP = "Without pooling the maps keep their size."
+POOL_OPTIONS = {"max": "max pooling", "avg": "average pooling", None: "no pooling"}
 POOL_SIZE = "Pool size"
+POOL_SIZE_HELP = "The side of each window: 2 takes windows of 2 by 2 and halves each map's side."
 DENSE = "Dense layer widths"
 DENSE_HELP = "Neurons in each hidden dense layer after flatten, separated by commas (empty: none)."
 DENSE_BAD = "Write whole numbers separated by commas, like 64 or 128, 32."
 DENSE_ACTIVATION = "Dense activation"
+DENSE_ACTIVATION_HELP = "Used after every hidden dense layer."
 HEAD = "Output"
 HEAD_OPTIONS = {
     "softmax": "softmax (one probability per class)",
     "sigmoid": "sigmoid (one value between 0 and 1; two classes)",
 }
 TRAINED = "Weights"
+TRAINED_HELP = (
+    "Trained weights were learned from the data set's training pictures; random ones only guess."
+)
 TRAINED_OPTIONS = {
     True: "train it first (a few seconds)",
     False: "show it untrained (random weights)",

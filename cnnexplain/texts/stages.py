@@ -1,5 +1,10 @@
 """What each kind of stage does, in plain words. Shared by every page that names a stage."""
 
+# The words for the activations and poolings a network can use, wherever a page names one
+# (the keys are the code's values and are never shown).
+ACTIVATION_NAMES = {"relu": "ReLU", "tanh": "tanh", "sigmoid": "sigmoid", "none": "none"}
+POOL_NAMES = {"max": "max pooling", "avg": "average pooling"}
+
 STAGE_KIND = {
     "input": (
         "The picture as the network receives it: a grid of numbers between 0 (black) and 1 "
@@ -8,7 +13,7 @@ STAGE_KIND = {
     "conv": (
         "Convolution. Each filter is a small grid of weights (a kernel) that slides over the "
         "image. At every position it multiplies the pixels under it by its weights, adds the "
-        "products and a bias, and writes one number. One filter makes one new map, which lights "
+        "products and a bias, and writes one number.\n\nOne filter makes one new map, which lights "
         "up where the image looks like the filter's pattern."
     ),
     "activation": (
@@ -24,7 +29,8 @@ STAGE_KIND = {
     "flatten": (
         "Flatten. All the maps are laid out one after another into one long list of numbers "
         "(channel by channel, row by row). The label of the image travels along with this list "
-        "to the end, where it is compared with the answer."
+        "to the end, where it is compared with the answer.\n\nThe label is not used on the "
+        "way: it would give the answer away."
     ),
     "dense": (
         "Dense (fully connected) layer. Every neuron multiplies every number of the list by its "

@@ -192,3 +192,26 @@ def test_maps_are_square_and_every_title_whole_with_one_two_or_three_blocks(
         _resize(page, width)
         _overview_is_readable(page, blocks, width)
     no_exceptions(page)
+
+
+def test_the_sidebar_s_hover_help_defines_each_term_from_the_glossary(server_url, page):
+    from cnnexplain.texts import glossary
+    from cnnexplain.texts import sidebar as side_text
+
+    page.goto(server_url)
+    wait_idle(page)
+    page.get_by_text("Stage by stage", exact=True).wait_for(timeout=300_000)
+    sidebar = page.locator('[data-testid="stSidebar"]')
+    sidebar.get_by_text("Conv block 1", exact=True).click()
+    control = sidebar.locator('[data-testid="stNumberInput"]').filter(has_text=side_text.KERNEL)
+    control.locator('[data-testid="stTooltipIcon"]').first.hover()
+    tip = page.locator('[data-testid="stTooltipContent"]')
+    tip.wait_for(timeout=10_000)
+    shown = " ".join(tip.inner_text().split())
+    assert glossary.DEFINITIONS["kernel"] in shown and side_text.KERNEL_HELP in shown
+    page.wait_for_timeout(600)  # the tooltip fades in
+    screenshot(page, "sidebar-help")
+    # The options read as words, not as the code's values.
+    pooling = sidebar.locator('[data-testid="stSelectbox"]').filter(has_text=side_text.POOL)
+    assert pooling.first.locator("input").input_value() == side_text.POOL_OPTIONS["max"]
+    no_exceptions(page)

@@ -12,19 +12,24 @@ from __future__ import annotations
 import math
 
 import numpy as np
+import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
 
+from cnnexplain.core import ops
 from cnnexplain.figures import backprop as bpfig
 from cnnexplain.figures import theme
 from cnnexplain.figures.maps import symmetric_range
 from cnnexplain.model.backprop import StepRecord, local_gradient
 from cnnexplain.model.engine import StageGrad
 from cnnexplain.texts import backprop as text
-from cnnexplain.ui.backprop.formulas import sigmoid_tex, softmax_true_tex
-from cnnexplain.ui.backprop.views import clamped
+from cnnexplain.texts.stages import ACTIVATION_NAMES, POOL_NAMES
+from cnnexplain.ui.backprop.formulas import input_gradient_tex, sigmoid_tex, softmax_true_tex
+from cnnexplain.ui.backprop.views import clamped, number
 
 HALF_PX = 460  # half of the page's width, for a map grid drawn in one of two columns
+DX_TERMS = 8  # terms of one input number's gradient listed in its table
+DX_SUM_TERMS = 3  # terms written into its sum
 
 
 def example_picker(record: StepRecord, class_names: tuple[str, ...]) -> int:
@@ -119,8 +124,8 @@ def _loss_to_logits(record: StepRecord, n: int, class_names: tuple[str, ...], he
 
 def _stage_title(stage: StageGrad) -> str:
     what = text.STAGE_WHAT[stage.kind].format(
-        activation=stage.hparams.get("activation", ""),
-        pool=stage.hparams.get("pool", ""),
+        activation=ACTIVATION_NAMES.get(stage.hparams.get("activation"), ""),
+        pool=POOL_NAMES.get(stage.hparams.get("pool"), ""),
         size=stage.hparams.get("size", ""),
     )
     return text.STAGE_TITLE.format(name=stage.name, what=what)
@@ -162,7 +167,8 @@ def _through_stage(stage: StageGrad, n: int, local_title: str) -> None:
 def _activation_stage(stage: StageGrad, n: int) -> None:
     activation = stage.hparams["activation"]
     st.write(text.ACTIVATION_EXPLAIN[activation])
-    _through_stage(stage, n, text.LOCAL_ACTIVATION_TITLE.format(activation=activation))
+    title = text.LOCAL_ACTIVATION_TITLE.format(activation=ACTIVATION_NAMES[activation])
+    _through_stage(stage, n, title)
 
 
 def _pool_stage(stage: StageGrad, n: int) -> None:
@@ -211,6 +217,105 @@ def _conv_stage(stage: StageGrad, n: int, first: bool) -> None:
     _chart(
         bpfig.kernel_grid(stage.dw, title=title, labels=text.HOVER_KERNEL),
         f"bp_{stage.name}_dw",
+    )
+    _conv_input_gradient(stage, n)
+
+
+def _pick(keys: tuple[str, ...], values: tuple[int, ...]) -> None:
+    for key, value in zip(keys, values, strict=True):
+        st.session_state[key] = int(value)
+
+
+def _input_cell(stage: StageGrad, n: int) -> tuple[int, int, int]:
+    """The (channel, row, column) of one input number of a convolution, at first the one with
+    the largest gradient."""
+    shape = stage.dx.shape[1:]  # (C, H, W)
+    largest = tuple(int(i) for i in np.unravel_index(np.argmax(np.abs(stage.dx[n])), shape))
+    keys = tuple(f"bp_dx_{stage.name}_{part}" for part in "crs")
+    labels = (text.CONV_DX_CHANNEL, text.CONV_DX_ROW, text.CONV_DX_COL)
+    cell = []
+    for column, key, label, size, start in zip(
+        st.columns(3), keys, labels, shape, largest, strict=True
+    ):
+        clamped(key, 0, size - 1, start)
+        with column:
+            cell.append(int(st.number_input(label, 0, size - 1, key=key)))
+    st.button(
+        text.CONV_DX_LARGEST,
+        key=f"bp_dx_{stage.name}_largest",
+        on_click=_pick,
+        args=(keys, largest),
+    )
+    c, r, s = cell
+    return c, r, s
+
+
+def _dx_terms_table(terms: ops.InputGradientTerms, order: np.ndarray) -> pd.DataFrame:
+    """The largest terms, one row each: which kernel and tap, at which output, and the numbers."""
+    columns = text.CONV_DX_COLUMNS
+    rows = []
+    for k in order[:DX_TERMS]:
+        f, ki, kj = np.unravel_index(k, terms.products.shape)
+        rows.append(
+            {
+                columns["f"]: int(f),
+                columns["row"]: int(ki),
+                columns["col"]: int(kj),
+                columns["i"]: int(terms.rows[ki]),
+                columns["j"]: int(terms.cols[kj]),
+                columns["weight"]: number(float(terms.weights[f, ki, kj])),
+                columns["upstream"]: number(float(terms.upstream[f, ki, kj])),
+                columns["product"]: number(float(terms.products[f, ki, kj])),
+            }
+        )
+    return pd.DataFrame(rows)
+
+
+def _conv_input_gradient(stage: StageGrad, n: int) -> None:
+    """The gradient a convolution passes to one input number, term by term: a full convolution
+    of the arriving gradient with the flipped kernels, drawn for one kernel and summed over all."""
+    st.markdown(text.CONV_DX_HEADER.format(name=stage.name))
+    st.write(text.CONV_DX_EXPLAIN)
+    st.write(text.CONV_DX_FULL)
+    if stage.hparams["stride"] > 1:
+        st.caption(text.CONV_DX_STRIDE.format(stride=stage.hparams["stride"]))
+    st.latex(text.CONV_DX_TEX)
+    cell = _input_cell(stage, n)
+    terms = ops.conv2d_input_gradient_terms(stage.dout, stage.cache, n, *cell)
+    if not terms.used.any():
+        st.latex(input_gradient_tex(cell, [], 0.0, more=False))
+        st.caption(text.CONV_DX_UNREAD)
+        return
+    filters = terms.products.shape[0]
+    key = f"bp_dx_{stage.name}_f"
+    clamped(key, 0, filters - 1, int(np.argmax(np.abs(terms.products.sum(axis=(1, 2))))))
+    f = int(st.number_input(text.CONV_DX_KERNEL, 0, filters - 1, key=key))
+    drawn = (
+        (terms.upstream[f], text.CONV_DX_ARRIVING_TITLE.format(f=f), "upstream"),
+        (terms.weights[f], text.CONV_DX_WEIGHTS_TITLE.format(f=f, c=cell[0]), "weights"),
+        (terms.products[f], text.CONV_DX_PRODUCTS_TITLE, "products"),
+    )
+    for column, (values, title, part) in zip(st.columns(3), drawn, strict=True):
+        with column:
+            flipped = values[None, ::-1, ::-1]  # (1, KH, KW), as the full convolution lays it
+            _chart(
+                bpfig.map_grid(flipped, title=title, labels=text.HOVER_FLIPPED),
+                f"bp_dx_{stage.name}_{part}",
+            )
+    part = float(terms.products[f].sum())
+    st.caption(text.CONV_DX_MAPS_CAPTION.format(f=f, part=number(part)))
+    used = np.flatnonzero(np.broadcast_to(terms.used, terms.products.shape))
+    order = used[np.argsort(-np.abs(terms.products.ravel()[used]), kind="stable")]
+    st.markdown(text.CONV_DX_TOP.format(k=min(DX_TERMS, len(order)), count=len(order)))
+    st.dataframe(_dx_terms_table(terms, order), hide_index=True)
+    shown = [
+        (float(terms.weights.ravel()[k]), float(terms.upstream.ravel()[k]))
+        for k in order[:DX_SUM_TERMS]
+    ]
+    st.latex(input_gradient_tex(cell, shown, terms.total, more=len(order) > DX_SUM_TERMS))
+    dx = float(stage.dx[(n, *cell)])
+    st.caption(
+        text.CONV_DX_CHECK.format(count=len(order), total=number(terms.total), dx=number(dx))
     )
 
 

@@ -110,6 +110,28 @@ def terms_sum_tex(terms: list[tuple[float, float]], total: float) -> str:
     return text.TERMS_SUM_TEX.format(terms=text.TERMS_SUM_JOIN.join(products), total=tex(total))
 
 
+def input_gradient_tex(
+    cell: tuple[int, int, int], terms: list[tuple[float, float]], total: float, more: bool
+) -> str:
+    """One input number's gradient in a convolution: its terms, one a line, and the whole sum.
+
+    `cell` is its (channel, row, column); `terms` are (weight, arriving gradient) pairs, each
+    term their product; `more` says that terms were left out. No terms: the gradient is 0.
+    """
+    c, r, s = cell
+    if not terms:
+        return text.CONV_DX_NONE_TEX.format(c=c, r=r, s=s)
+    products = [rf"{tex(a, True)} \times {tex(b, True)}" for a, b in terms]
+    return text.CONV_DX_SUM_TEX.format(
+        c=c,
+        r=r,
+        s=s,
+        terms=text.TERMS_SUM_JOIN.join(products),
+        more=text.CONV_DX_MORE if more else "",
+        total=tex(total),
+    )
+
+
 def softmax_true_tex(k: int, label: str, p: float, n: int, grad: float) -> str:
     """The gradient at the true class's logit k: (p - 1) / N, with its numbers."""
     return text.SOFTMAX_TRUE_TEX.format(k=k, label=label, p=tex(p), n=n, grad=tex(grad))

@@ -35,6 +35,7 @@ from cnnexplain.model.history import OptState, StepHistory
 from cnnexplain.model.spec import clone_model
 from cnnexplain.texts import backprop as text
 from cnnexplain.training.store import TrainedModel
+from cnnexplain.ui.kit.glossary import term_help
 from cnnexplain.ui.kit.inputs import input_picker, show_input, stop_until_labelled
 from cnnexplain.ui.kit.widgets import kept, problem
 
@@ -131,7 +132,7 @@ def batch_picker(data: Dataset) -> Batch:
             text.BATCH_SIZE,
             2,
             MAX_BATCH,
-            help=text.BATCH_SIZE_HELP,
+            help=term_help("batch", more=text.BATCH_SIZE_HELP),
         )
     with right:
         seed = kept(
@@ -162,6 +163,7 @@ def optimizer_picker(history: StepHistory) -> OptimizerSettings:
             text.OPTIMIZER,
             OPTIMIZERS,
             format_func=text.OPTIMIZER_NAMES.get,
+            help=term_help("optimizer", "momentum", "adam"),
         )
     with right:
         lr = kept(
@@ -171,7 +173,7 @@ def optimizer_picker(history: StepHistory) -> OptimizerSettings:
             text.LR,
             options=LR_CHOICES,
             format_func=lambda v: f"{v:g}",
-            help=text.LR_HELP,
+            help=term_help("learning rate", more=text.LR_HELP),
         )
     try:
         settings = OptimizerSettings(kind=kind, lr=lr)
@@ -182,6 +184,7 @@ def optimizer_picker(history: StepHistory) -> OptimizerSettings:
     st.caption(
         text.OPTIMIZER_HELP[kind].format(momentum=settings.momentum, beta1=beta1, beta2=beta2)
     )
+    st.caption(text.OPTIMIZER_STALL)
     previous = history.current.opt_kind
     if previous is not None and previous != kind:
         st.caption(
@@ -336,17 +339,25 @@ def show_status(history: StepHistory) -> None:
 # --- the loss
 
 
-def outcome_words(outcome: StepOutcome, lr: float) -> str:
-    """What a kept step did, in the page's words."""
-    return text.OUTCOME[outcome.kind].format(
+def outcome_words(outcome: StepOutcome, settings: OptimizerSettings) -> str:
+    """What a kept step did, in the page's words.
+
+    A rise in the loss is a step too long, or, for an optimizer that remembers earlier steps,
+    also a remembered direction that no longer points downhill.
+    """
+    words = text.OUTCOME[outcome.kind].format(
         before=number(outcome.loss_before),
         after=number(outcome.loss_after),
         change=number(outcome.largest_change),
-        lr=lr,
+        lr=settings.lr,
         bound=outcome.explosion_bound,
         multiple=EXPLOSION_CHANCE_MULTIPLE,
         chance=outcome.chance_loss,
     )
+    if outcome.kind == "rose" and settings.kind != "sgd":
+        remembered = text.ROSE_REMEMBERED.format(optimizer=text.OPTIMIZER_NAMES[settings.kind])
+        words = f"{words}\n\n{remembered}"
+    return words
 
 
 def show_outcome(state: Stepper) -> None:
@@ -356,7 +367,7 @@ def show_outcome(state: Stepper) -> None:
         st.caption(text.AFTER_UNDO)
         return
     kind = last.outcome.kind
-    words = outcome_words(last.outcome, last.record.settings.lr)
+    words = outcome_words(last.outcome, last.record.settings)
     if kind == "exploded":
         st.warning(words)
         st.button(

@@ -84,6 +84,7 @@ def _update_arithmetic(last: LastStep, name: str, index: tuple[int, ...]) -> Non
     w, g, new = (float(a[index]) for a in (terms.param, terms.grad, terms.new_param))
     if isinstance(terms, AdamStepTerms):
         previous = None if last.state_in is None else last.state_in[name]
+        st.caption(text.ADAM_WORDS.format(t=terms.step, eps=terms.eps))
         st.latex(
             adam_tex(
                 w=w,
@@ -103,7 +104,7 @@ def _update_arithmetic(last: LastStep, name: str, index: tuple[int, ...]) -> Non
                 update=float(terms.update[index]),
             )
         )
-        st.caption(text.ADAM_NOTE)
+        st.caption(text.ADAM_NOTE_FIRST if terms.step == 1 else text.ADAM_NOTE)
     elif isinstance(terms, SGDStepTerms) and terms.momentum_buffer is not None:
         previous = None if last.state_in is None else last.state_in[name].momentum_buffer
         b_prev = None if previous is None else float(previous[index])

@@ -23,6 +23,8 @@ from cnnexplain.experiment.result import ComparisonResult
 from cnnexplain.experiment.robustness import RobustnessCurve
 from cnnexplain.texts import compare as text
 
+PARAGRAPH_WORDS = 50  # past this a block is hard to read: the next sentence starts a new one
+
 
 def headline(
     result: ComparisonResult,
@@ -39,7 +41,20 @@ def headline(
     speed = speed_finding(result)
     if speed is not None:
         sentences.append(text.FIND_SPEED.format(cnn_rate=speed[CNN], ann_rate=speed[ANN]))
-    return " ".join(sentences)
+    return paragraphs(sentences)
+
+
+def paragraphs(sentences: Sequence[str]) -> str:
+    """The sentences in order, in paragraphs of at most PARAGRAPH_WORDS words (a longer
+    sentence stands alone), separated by blank lines."""
+    blocks: list[list[str]] = []
+    for sentence in sentences:
+        count = len(sentence.split())
+        if blocks and sum(len(s.split()) for s in blocks[-1]) + count <= PARAGRAPH_WORDS:
+            blocks[-1].append(sentence)
+        else:
+            blocks.append([sentence])
+    return "\n\n".join(" ".join(block) for block in blocks)
 
 
 def accuracy_sentences(

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 import streamlit as st
 
 from cnnexplain.experiment.design import ann_for
+from cnnexplain.model.cost import multiply_adds
 from cnnexplain.model.spec import ArchitectureError, CNNSpec, MLPSpec, mlp_matching_budget
 from cnnexplain.model.spec import count_parameters as count
 from cnnexplain.texts import compare as text
@@ -54,6 +55,11 @@ def choose(choice: DataChoice) -> Networks | None:
                 ratio=count(mlp) / count(cnn),
             )
         )
+    cnn_macs, ann_macs = multiply_adds(cnn), multiply_adds(mlp)
+    st.markdown(
+        text.WORK_LINE.format(cnn_macs=cnn_macs, ann_macs=ann_macs, ratio=ann_macs / cnn_macs)
+    )
+    st.caption(text.WORK_WHY)
     return Networks(cnn, mlp, match)
 
 

@@ -11,6 +11,7 @@ from cnnexplain.texts import compare as text
 from cnnexplain.training.train import MAX_BATCH_SIZE, MAX_EPOCHS, OPTIMIZER_KINDS, TrainConfig
 from cnnexplain.ui.compare.data import DataChoice
 from cnnexplain.ui.compare.networks import Networks
+from cnnexplain.ui.kit.glossary import term_help
 from cnnexplain.ui.kit.widgets import problem, recall, remember
 
 LR_CHOICES = tuple(sorted({1e-4, 3e-4, 1e-3, 3e-3, 1e-2, 3e-2, 0.1, 0.3, 1.0, COMPARE_TRAINING.lr}))
@@ -34,15 +35,23 @@ def shared_training(choice: DataChoice | None) -> TrainConfig | None:
     st.session_state["cmp_batch"] = min(int(st.session_state["cmp_batch"]), most)
     columns = st.columns(5)
     epochs = columns[0].number_input(
-        text.EPOCHS, 1, MAX_EPOCHS, key="cmp_epochs", help=text.EPOCHS_HELP
+        text.EPOCHS, 1, MAX_EPOCHS, key="cmp_epochs", help=term_help("epoch", "overfitting")
     )
-    batch = columns[1].number_input(text.BATCH, 1, most, key="cmp_batch", help=text.BATCH_HELP)
-    lr = columns[2].select_slider(text.LR, options=LR_CHOICES, key="cmp_lr", help=text.LR_HELP)
+    batch = columns[1].number_input(
+        text.BATCH, 1, most, key="cmp_batch", help=term_help("batch", more=text.BATCH_HELP)
+    )
+    lr = columns[2].select_slider(
+        text.LR,
+        options=LR_CHOICES,
+        key="cmp_lr",
+        help=term_help("learning rate", more=text.LR_HELP),
+    )
     optimizer = columns[3].selectbox(
         text.OPTIMIZER,
         OPTIMIZER_KINDS,
         format_func=text.OPTIMIZER_NAMES.get,
         key="cmp_optimizer",
+        help=term_help("optimizer", more=text.OPTIMIZER_HELP),
     )
     seed = columns[4].number_input(text.SEED, 0, MAX_SEED, key="cmp_seed", help=text.SEED_HELP)
     for key, value in zip(keys, (epochs, batch, lr, optimizer, seed), strict=True):

@@ -175,6 +175,7 @@ def choose_kernel() -> np.ndarray:
     else:
         start, start_name = np.full((K, K), 1.0 / (K * K)), "average"
         st.caption(text.PRESET_ONLY_3.format(K=K, n=K * K))
+    st.caption(text.NO_FLIP)
     # A new start (another preset or size) is a new table, so old edits do not leak into it.
     edited = st.data_editor(
         _editor_frame(np.array(start)),

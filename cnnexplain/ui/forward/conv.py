@@ -25,6 +25,7 @@ from cnnexplain.figures import forward as fwdfig
 from cnnexplain.figures import theme, tiles
 from cnnexplain.model.trace import TraceStage
 from cnnexplain.texts import forward as text
+from cnnexplain.texts.stages import ACTIVATION_NAMES
 from cnnexplain.ui.forward.stage import (
     build_map_figure,
     figure_cache,
@@ -250,6 +251,7 @@ def _arithmetic(
     names = tuple(text.CHANNEL.format(c=c) for c in range(shown))
     st.markdown(text.CONV_ARITHMETIC_HEADER)
     st.caption(text.CONV_ARITHMETIC_CAPTION)
+    st.caption(text.CONV_NO_FLIP)
     window_range = (0.0, 1.0) if before.kind == "input" else value_range(win.window)
     st.plotly_chart(
         _arithmetic_figure(
@@ -300,7 +302,7 @@ def _arithmetic(
     if after is not None and after.kind == "activation":
         st.markdown(
             text.CONV_ACTIVATED.format(
-                kind=after.hparams["activation"],
+                kind=ACTIVATION_NAMES[after.hparams["activation"]],
                 result=num(win.result),
                 value=num(float(after.numpy_out[f, i, j])),
                 name=after.name,

@@ -19,6 +19,7 @@ from cnnexplain.io.datasets import Dataset
 from cnnexplain.model.spec import CNNSpec
 from cnnexplain.model.trace import Trace, TraceStage
 from cnnexplain.texts import forward as text
+from cnnexplain.texts.stages import ACTIVATION_NAMES
 from cnnexplain.ui.forward.stage import (
     MAX_MAPS,
     chart,
@@ -152,6 +153,7 @@ def show_flatten(stage: TraceStage, before: TraceStage, result: Trace, data: Dat
         clickable=True,
     )
     st.caption(text.FLAT_CLICK)
+    st.caption(text.FLAT_OTHER_INPUTS)
     cell = clicked_cell(clicked_point(maps_event, "fwd_flat_maps_click"))
     if cell is not None:
         go_to(
@@ -363,7 +365,7 @@ def _sum_words(
     if after.kind == "activation":
         st.markdown(
             text.DENSE_ACTIVATED.format(
-                kind=after.hparams["activation"],
+                kind=ACTIVATION_NAMES[after.hparams["activation"]],
                 result=num(terms.result),
                 value=num(float(after.numpy_out[m])),
                 name=after.name,

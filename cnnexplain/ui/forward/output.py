@@ -139,13 +139,18 @@ def show_loss(result: Trace, data: Dataset) -> None:
             diff=abs(result.loss - result.loss_numpy),
         )
     )
+    p_true = num(float(result.probs[label]))
     if result.predicted == label:
-        st.success(text.LOSS_RIGHT.format(label=names[label], loss=num(result.loss)))
+        st.success(text.LOSS_RIGHT.format(label=names[label], p=p_true, loss=num(result.loss)))
     else:
         st.warning(
             text.LOSS_WRONG.format(
-                predicted=names[result.predicted], label=names[label], loss=num(result.loss)
+                predicted=names[result.predicted],
+                label=names[label],
+                p=p_true,
+                loss=num(result.loss),
             )
         )
+    st.caption(text.LOSS_SCALE.format(k=len(names), chance=num(math.log(len(names)))))
     _probs_vector(result, data, "fwd_loss_vector", label)
     st.caption(text.LOSS_NEXT)

@@ -22,7 +22,7 @@ from cnnexplain.model.saliency import grad_cam, saliency_map
 from cnnexplain.model.spec import CNNSpec, stage_shapes
 from cnnexplain.model.trace import Trace, TraceStage
 from cnnexplain.texts import forward as text
-from cnnexplain.texts.stages import STAGE_KIND
+from cnnexplain.texts.stages import ACTIVATION_NAMES, STAGE_KIND
 from cnnexplain.training.store import TrainedModel
 from cnnexplain.ui.forward import conv as conv_view
 from cnnexplain.ui.forward import dense as dense_view
@@ -318,7 +318,7 @@ def _show_activation(
         st.markdown(text.SQUEEZE[kind])
     st.markdown(
         text.ACT_EXAMPLES.format(
-            kind=kind,
+            kind=ACTIVATION_NAMES[kind],
             low=num(float(x[low])),
             low_after=num(float(y[low])),
             low_at=where(low),

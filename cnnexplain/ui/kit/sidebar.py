@@ -22,6 +22,7 @@ from cnnexplain.texts import sidebar as text
 from cnnexplain.training.store import DEFAULT_DATASET, DEFAULT_SPEC
 from cnnexplain.ui.kit import resources, session
 from cnnexplain.ui.kit.entry import require_app_entry
+from cnnexplain.ui.kit.glossary import term_help
 
 UI_MAX_BLOCKS = min(4, MAX_CONV_BLOCKS)  # more does not fit a 28-pixel picture anyway
 POOL_CHOICES = ("max", "avg", None)
@@ -43,32 +44,59 @@ def _block_controls(i: int, block: ConvBlock) -> ConvBlock | None:
     with st.expander(label, expanded=session.error_for(label) is not None):
         _show_error(label)
         filters = st.number_input(
-            text.FILTERS, 1, 64, block.filters, key=f"arch_b{i}_filters", help=text.FILTERS_HELP
+            text.FILTERS,
+            1,
+            64,
+            block.filters,
+            key=f"arch_b{i}_filters",
+            help=term_help("feature map", more=text.FILTERS_HELP),
         )
-        kernel = st.number_input(text.KERNEL, 1, 11, block.kernel_size, key=f"arch_b{i}_kernel")
+        kernel = st.number_input(
+            text.KERNEL,
+            1,
+            11,
+            block.kernel_size,
+            key=f"arch_b{i}_kernel",
+            help=term_help("kernel", more=text.KERNEL_HELP),
+        )
         stride = st.number_input(
-            text.STRIDE, 1, 4, block.stride, key=f"arch_b{i}_stride", help=text.STRIDE_HELP
+            text.STRIDE, 1, 4, block.stride, key=f"arch_b{i}_stride", help=term_help("stride")
         )
         padding = st.number_input(
-            text.PADDING, 0, 5, block.padding, key=f"arch_b{i}_padding", help=text.PADDING_HELP
+            text.PADDING, 0, 5, block.padding, key=f"arch_b{i}_padding", help=term_help("padding")
         )
         dilation = st.number_input(
-            text.DILATION, 1, 4, block.dilation, key=f"arch_b{i}_dilation", help=text.DILATION_HELP
+            text.DILATION,
+            1,
+            4,
+            block.dilation,
+            key=f"arch_b{i}_dilation",
+            help=term_help("dilation"),
         )
         activation = st.selectbox(
             text.ACTIVATION,
             ACTIVATIONS,
             index=ACTIVATIONS.index(block.activation),
+            format_func=text.ACTIVATION_OPTIONS.__getitem__,
             key=f"arch_b{i}_activation",
+            help=term_help("activation", more=text.ACTIVATION_HELP),
         )
         pool = st.selectbox(
             text.POOL,
             POOL_CHOICES,
             index=POOL_CHOICES.index(block.pool),
-            format_func=lambda p: text.POOL_NONE if p is None else p,
+            format_func=text.POOL_OPTIONS.__getitem__,
             key=f"arch_b{i}_pool",
+            help=term_help("pooling", more=text.POOL_HELP),
         )
-        pool_size = st.number_input(text.POOL_SIZE, 1, 4, block.pool_size, key=f"arch_b{i}_psize")
+        pool_size = st.number_input(
+            text.POOL_SIZE,
+            1,
+            4,
+            block.pool_size,
+            key=f"arch_b{i}_psize",
+            help=term_help("pooling", more=text.POOL_SIZE_HELP),
+        )
     try:
         return ConvBlock(
             filters=int(filters),
@@ -111,7 +139,7 @@ def architecture_sidebar() -> None:
             index=keys.index(current_key),
             format_func=lambda k: DATASETS[k].title,
             key="arch_dataset_choice",
-            help=text.DATASET_HELP,
+            help=term_help("data set", more=text.DATASET_HELP),
         )
         _show_error("Data set")
         n_blocks = st.number_input(
@@ -120,7 +148,7 @@ def architecture_sidebar() -> None:
             UI_MAX_BLOCKS,
             len(spec.conv_blocks),
             key="arch_n_blocks",
-            help=text.BLOCKS_HELP,
+            help=term_help("conv block", more=text.BLOCKS_HELP),
         )
         with st.form("arch_form", border=False):
             defaults = list(spec.conv_blocks) + [ConvBlock()] * UI_MAX_BLOCKS
@@ -130,13 +158,15 @@ def architecture_sidebar() -> None:
                 text.DENSE,
                 ", ".join(str(w) for w in spec.dense),
                 key="arch_dense",
-                help=text.DENSE_HELP,
+                help=term_help("dense", more=text.DENSE_HELP),
             )
             dense_activation = st.selectbox(
                 text.DENSE_ACTIVATION,
                 ACTIVATIONS,
                 index=ACTIVATIONS.index(spec.dense_activation),
+                format_func=text.ACTIVATION_OPTIONS.__getitem__,
                 key="arch_dense_activation",
+                help=term_help("activation", more=text.DENSE_ACTIVATION_HELP),
             )
             _show_error("Output")
             heads = list(text.HEAD_OPTIONS)
@@ -146,6 +176,7 @@ def architecture_sidebar() -> None:
                 index=heads.index(spec.head),
                 format_func=text.HEAD_OPTIONS.get,
                 key="arch_head",
+                help=term_help("softmax", "sigmoid"),
             )
             trained = st.radio(
                 text.TRAINED,
@@ -153,6 +184,7 @@ def architecture_sidebar() -> None:
                 index=0 if session.current_trained() else 1,
                 format_func=text.TRAINED_OPTIONS.get,
                 key="arch_trained_choice",
+                help=term_help("weight", more=text.TRAINED_HELP),
             )
             _show_error(NETWORK)
             submitted = st.form_submit_button(text.APPLY, type="primary")
