@@ -166,6 +166,7 @@ async def journey(
     picture.write_bytes(learner.picture())
     rng = random.Random(1000 + learner.index)
     context = await browser.new_context(viewport={"width": 1280, "height": 900})
+    context.set_default_timeout(TIMEOUT_MS)  # clicks too wait while the machine is busy
     try:
         page = await context.new_page()
         await page.goto(url)
@@ -202,6 +203,7 @@ async def default_answer(browser, url: str) -> str:
     Every number there comes from the shared model, so any change to it would show.
     """
     context = await browser.new_context(viewport={"width": 1280, "height": 900})
+    context.set_default_timeout(TIMEOUT_MS)  # clicks too wait while the machine is busy
     try:
         page = await context.new_page()
         await page.goto(url)
