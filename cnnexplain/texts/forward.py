@@ -377,8 +377,8 @@ RECEPTIVE_CELL = (
     "left. Every other pixel could change and this number would stay the same."
 )
 RECEPTIVE_EDGE = (
-    "Cells of {stage} see up to {height}×{width} pixels. This one sees less: part of its window "
-    "falls on padding, and padding is made of zeros, not of pixels."
+    "Cells of **{stage}** see up to {height}×{width} pixels. This one sees less: part of its "
+    "window falls on padding, and padding is made of zeros, not of pixels."
 )
 RECEPTIVE_EMPTY = (
     "Cell (row {row}, column {col}) of **{stage}** sees no pixel at all: every tap of its "

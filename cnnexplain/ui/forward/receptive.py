@@ -25,7 +25,7 @@ from cnnexplain.ui.kit.widgets import format_shape, recall, remember
 STAGE_KEY = "fwd_rf_stage"
 CHART_KEY = "fwd_rf_click"
 COLUMN_PX = 420  # width of the stage's map
-MAP_UNIT_PX = 14  # the largest a cell of the stage's map is drawn
+MAP_UNIT_PX = 36  # the largest a cell of the stage's map is drawn: a 7×7 map stays readable
 
 
 def cell_keys(stage: str) -> tuple[str, str, str]:
