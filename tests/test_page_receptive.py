@@ -179,3 +179,19 @@ def test_a_stage_the_new_network_lacks_falls_back_to_its_last_map():
     assert chosen(at)[0] == "tanh2"
     stage, _, i, j = chosen(at)
     assert drawn_field(at) == receptive_field(OTHER_SPEC, stage, i, j)
+
+
+def test_a_cell_that_sees_only_padding_has_no_outline_and_says_so():
+    # A 1×1 kernel with padding 1: the ring of cells around conv1 is made of padding alone.
+    spec = CNNSpec(conv_blocks=(ConvBlock(4, kernel_size=1, padding=1, pool=None),), dense=(8,))
+    at = pick(forward_page(spec), "conv1", 0, 5)
+    assert receptive_field(spec, "conv1", 0, 5).empty
+    assert not [
+        shape
+        for chart in charts(at)
+        for shape in chart["layout"].get("shapes", [])
+        if shape.get("name") == FIELD_SHAPE
+    ]
+    assert text.RECEPTIVE_EMPTY.format(row=0, col=5, stage="conv1") in markdown_text(at)
+    pick(at, "conv1", 1, 5)
+    assert drawn_field(at) == Field(0, 4, 1, 5)

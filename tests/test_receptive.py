@@ -7,6 +7,7 @@ import pytest
 import torch
 from torch import nn
 
+from cnnexplain.figures.receptive import FIELD_SHAPE, field_on_picture
 from cnnexplain.model.receptive import Field, field_sizes, reachable, receptive_field
 from cnnexplain.model.spec import ArchitectureError, CNNSpec, ConvBlock, build_cnn, stage_shapes
 from cnnexplain.receptive import receptive_field as kept_name
@@ -213,3 +214,49 @@ def test_a_stage_without_a_map_is_refused_with_the_stages_that_have_one(stage):
 def test_a_cell_outside_the_map_is_refused_with_the_map_s_size(row, col):
     with pytest.raises(ValueError, match=r"outside maxpool1's 14×14 map: rows go from 0 to 13"):
         receptive_field(CNNSpec(), "maxpool1", row, col)
+
+
+def outline(fig) -> Field | None:
+    """The field the figure outlines (cells r0..r1 span y = r0 - 0.5 .. r1 + 0.5)."""
+    shapes = [s for s in fig.layout.shapes if s.name == FIELD_SHAPE]
+    if not shapes:
+        return None
+    (s,) = shapes
+    return Field(round(s.y0 + 0.5), round(s.x0 + 0.5), round(s.y1 + 0.5), round(s.x1 + 0.5))
+
+
+@pytest.mark.parametrize("channels", [1, 2, 3, 4])
+def test_the_picture_is_drawn_whole_with_the_field_outlined(channels):
+    x = np.random.default_rng(channels).uniform(size=(channels, 9, 9))
+    fig = field_on_picture(x, Field(2, 3, 7, 9))
+    assert outline(fig) == Field(2, 3, 7, 9)
+    trace = fig.data[0]
+    if channels == 3:
+        assert trace.type == "image" and np.asarray(trace.z).shape == (9, 9, 3)
+    else:  # one channel as it is, any other count as the mean of its channels
+        np.testing.assert_allclose(np.asarray(trace.z), x.mean(axis=0))
+    assert outline(field_on_picture(x, Field(0, 0, 0, 0))) is None
+
+
+def test_the_growth_sentences_carry_the_live_field_sizes():
+    from cnnexplain.texts import forward as text
+    from cnnexplain.ui.forward.receptive import growth_lines
+
+    spec = CNNSpec()
+    assert growth_lines(spec) == [
+        text.RECEPTIVE_FIRST.format(stage="conv1", height=3, width=3),
+        text.RECEPTIVE_AFTER_POOL.format(stage="conv2", height=8, width=8),
+        text.RECEPTIVE_LAST.format(stage="maxpool2", height=10, width=10, size=28),
+    ]
+    unpooled = CNNSpec(
+        conv_blocks=(ConvBlock(4, kernel_size=5, padding=2, pool=None), ConvBlock(4)), dense=(8,)
+    )
+    assert growth_lines(unpooled)[1] == text.RECEPTIVE_AFTER_CONV.format(
+        stage="conv2", height=7, width=7
+    )
+    single = CNNSpec(conv_blocks=(ConvBlock(4, activation="none", pool=None),), dense=(8,))
+    assert growth_lines(single) == [
+        text.RECEPTIVE_FIRST.format(stage="conv1", height=3, width=3),
+        text.RECEPTIVE_LAST.format(stage="conv1", height=3, width=3, size=28),
+        text.RECEPTIVE_ONE_BLOCK,
+    ]
