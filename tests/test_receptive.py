@@ -8,7 +8,13 @@ import torch
 from torch import nn
 
 from cnnexplain.figures.receptive import FIELD_SHAPE, field_on_picture
-from cnnexplain.model.receptive import Field, field_sizes, reachable, receptive_field
+from cnnexplain.model.receptive import (
+    Field,
+    field_sizes,
+    reachable,
+    receptive_field,
+    stage_windows,
+)
 from cnnexplain.model.spec import ArchitectureError, CNNSpec, ConvBlock, build_cnn, stage_shapes
 from cnnexplain.receptive import receptive_field as kept_name
 
@@ -170,10 +176,8 @@ def test_a_cell_made_only_of_padding_sees_no_pixel():
 
 
 def test_reachable_walks_back_one_window_at_a_time():
-    from cnnexplain.model.receptive import _windows
-
     spec = CNNSpec()  # 3×3 convolutions with padding 1, then 2×2 max pooling, twice
-    windows = _windows(spec)
+    windows = stage_windows(spec)
     assert reachable(windows["conv1"], 0).tolist() == [0, 1]
     assert reachable(windows["maxpool1"], 3).tolist() == [5, 6, 7, 8]
     assert reachable(windows["maxpool2"], 3).tolist() == list(range(9, 19))

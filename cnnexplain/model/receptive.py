@@ -22,7 +22,7 @@ import numpy as np
 
 from cnnexplain.model.spec import CNNSpec, Spec, stage_shapes
 
-__all__ = ["Field", "field_sizes", "reachable", "receptive_field"]
+__all__ = ["Field", "Window", "field_sizes", "reachable", "receptive_field", "stage_windows"]
 
 
 @dataclass(frozen=True)
@@ -52,7 +52,7 @@ class Field:
 
 
 @dataclass(frozen=True)
-class _Window:
+class Window:
     """One sliding window along one side: what turns a map of `size_in` into the next one."""
 
     kernel: int  # taps along the side
@@ -62,16 +62,16 @@ class _Window:
     size_in: int  # side of the map the window slides over
 
 
-def _windows(spec: Spec) -> dict[str, tuple[_Window, ...]]:
+def stage_windows(spec: Spec) -> dict[str, tuple[Window, ...]]:
     """{spatial stage name: the windows from the input up to that stage, input first}."""
-    found: dict[str, tuple[_Window, ...]] = {"input": ()}
+    found: dict[str, tuple[Window, ...]] = {"input": ()}
     if not isinstance(spec, CNNSpec):
         return found
     shapes = {s.name: s.shape for s in stage_shapes(spec)}
     side = spec.input_size
-    path: tuple[_Window, ...] = ()
+    path: tuple[Window, ...] = ()
     for i, block in enumerate(spec.conv_blocks, start=1):
-        conv = _Window(block.kernel_size, block.stride, block.padding, block.dilation, side)
+        conv = Window(block.kernel_size, block.stride, block.padding, block.dilation, side)
         path += (conv,)
         side = shapes[f"conv{i}"][1]
         found[f"conv{i}"] = path
@@ -79,13 +79,13 @@ def _windows(spec: Spec) -> dict[str, tuple[_Window, ...]]:
             found[f"{block.activation}{i}"] = path  # one value in, one out: the same field
         if block.pool is not None:
             # Pooling slides a window like a convolution without padding or dilation.
-            path += (_Window(block.pool_size, block.pool_step, 0, 1, side),)
+            path += (Window(block.pool_size, block.pool_step, 0, 1, side),)
             side = shapes[f"{block.pool}pool{i}"][1]
             found[f"{block.pool}pool{i}"] = path
     return found
 
 
-def reachable(windows: tuple[_Window, ...], index: int) -> np.ndarray:
+def reachable(windows: tuple[Window, ...], index: int) -> np.ndarray:
     """Every input index (sorted) that output `index` after `windows` can reach along a side."""
     reached = np.array([index])
     for w in reversed(windows):
@@ -95,7 +95,7 @@ def reachable(windows: tuple[_Window, ...], index: int) -> np.ndarray:
     return reached
 
 
-def _span(windows: tuple[_Window, ...], index: int) -> tuple[int, int] | None:
+def _span(windows: tuple[Window, ...], index: int) -> tuple[int, int] | None:
     """(first, last + 1) of the reachable input indices; None when there are none."""
     reached = reachable(windows, index)
     return (int(reached[0]), int(reached[-1]) + 1) if reached.size else None
@@ -124,14 +124,14 @@ def receptive_field(spec: Spec, stage: str, row: int, col: int) -> Field:
             f"Cell (row {row}, col {col}) is outside {stage}'s {H}×{W} map: rows go from 0 to "
             f"{H - 1} and columns from 0 to {W - 1}."
         )
-    windows = _windows(spec)[stage]
+    windows = stage_windows(spec)[stage]
     rows, cols = _span(windows, int(row)), _span(windows, int(col))
     if rows is None or cols is None:
         return Field(0, 0, 0, 0)
     return Field(rows[0], cols[0], rows[1], cols[1])
 
 
-def _longest(windows: tuple[_Window, ...], size: int) -> int:
+def _longest(windows: tuple[Window, ...], size: int) -> int:
     """The most input indices, first to last, that any of `size` output indices reaches."""
     spans = (_span(windows, i) for i in range(size))
     return max((last - first for first, last in filter(None, spans)), default=0)
@@ -139,7 +139,7 @@ def _longest(windows: tuple[_Window, ...], size: int) -> int:
 
 @lru_cache(maxsize=64)
 def _largest(spec: Spec) -> tuple[tuple[str, int, int], ...]:
-    windows = _windows(spec)
+    windows = stage_windows(spec)
     # Rows and columns are independent: the largest field is the tallest by the widest.
     return tuple(
         (name, _longest(windows[name], H), _longest(windows[name], W))

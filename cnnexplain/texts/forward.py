@@ -359,12 +359,14 @@ RECEPTIVE_INTRO = (
     "Each number of a feature map is worked out from only a part of your picture: its "
     "**receptive field**. Choose a stage and a cell to see which pixels can change it."
 )
-RECEPTIVE_STAGE = "Stage"
+RECEPTIVE_STAGE = "Stage of the cell"
 RECEPTIVE_STAGE_MORE = (
     "Only stages made of maps are listed: after flatten, every number can be changed by every "
     "pixel the last map sees."
 )
-RECEPTIVE_CHANNEL = "Map"
+RECEPTIVE_CHANNEL = "Map shown"
+RECEPTIVE_ROW = "Row of the cell"
+RECEPTIVE_COL = "Column of the cell"
 RECEPTIVE_CHANNEL_HELP = (
     "Every map of a stage has the same receptive field: the map you choose only changes the "
     "values drawn on the right."

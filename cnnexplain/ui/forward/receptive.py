@@ -63,7 +63,7 @@ def show(result: Trace, spec: CNNSpec, scale: str) -> None:
     c, i, j = pick_cell(
         stage.torch_out,
         keys,
-        (text.RECEPTIVE_CHANNEL, text.ROW, text.COL),
+        (text.RECEPTIVE_CHANNEL, text.RECEPTIVE_ROW, text.RECEPTIVE_COL),
         st.columns(3),
         help=text.RECEPTIVE_CHANNEL_HELP,
     )
