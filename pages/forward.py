@@ -4,6 +4,7 @@ import streamlit as st
 
 from cnnexplain.model.trace import trace
 from cnnexplain.texts import forward as text
+from cnnexplain.ui.forward import receptive as receptive_view
 from cnnexplain.ui.forward import views
 from cnnexplain.ui.forward.neighbours import nearest_training
 from cnnexplain.ui.kit import resources, session
@@ -46,3 +47,6 @@ views.stage_detail(step, result, data, scale, spec)
 
 st.subheader(text.LOOKED_HEADER)
 views.looked_at(entry, chosen.x, data)
+
+st.subheader(text.RECEPTIVE_HEADER)
+receptive_view.show(result, spec, scale)

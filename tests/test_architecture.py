@@ -25,7 +25,13 @@ RANKS = {
     "ui": 6,
 }
 # The entry points scripts and notebooks know, kept at the top level: each re-exports one module.
-KEPT_NAMES = {"ops": "core", "optim": "core", "models": "model", "images": "io"}
+KEPT_NAMES = {
+    "ops": "core",
+    "optim": "core",
+    "models": "model",
+    "receptive": "model",
+    "images": "io",
+}
 # The package itself, and `python -m cnnexplain.bench`, which hands over to tools/ at run time.
 OUTSIDE_LAYERS = ("cnnexplain", "cnnexplain.bench")
 TOOLING = ("tools", "tests", "pytest", "playwright", "hypothesis")

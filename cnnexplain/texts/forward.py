@@ -352,3 +352,60 @@ LOOKED_CHECK = (
     "The same gradients were also worked out by hand with numpy; they agree with PyTorch's to "
     "within {diff:.1e}."
 )
+
+# 5. What one cell sees (receptive fields)
+RECEPTIVE_HEADER = "5. How much of the picture one cell sees"
+RECEPTIVE_INTRO = (
+    "Each number of a feature map is worked out from only a part of your picture: its "
+    "**receptive field**. Choose a stage and a cell to see which pixels can change it."
+)
+RECEPTIVE_STAGE = "Stage of the cell"
+RECEPTIVE_STAGE_MORE = (
+    "Only stages made of maps are listed: after flatten, every number can be changed by every "
+    "pixel the last map sees."
+)
+RECEPTIVE_CHANNEL = "Map shown"
+RECEPTIVE_ROW = "Row of the cell"
+RECEPTIVE_COL = "Column of the cell"
+RECEPTIVE_CHANNEL_HELP = (
+    "Every map of a stage has the same receptive field: the map you choose only changes the "
+    "values drawn on the right."
+)
+RECEPTIVE_PICTURE_HEADER = "**Your picture**, with the pixels that can change the cell"
+RECEPTIVE_MAP_HEADER = "**{stage}**, map {c}, with the chosen cell"
+RECEPTIVE_CELL = (
+    "Cell (row {row}, column {col}) of **{stage}** can be changed by rows {top} to {bottom} and "
+    "columns {left} to {right} of your picture: **{height}×{width}** pixels, outlined on the "
+    "left. Every other pixel could change and this number would stay the same."
+)
+RECEPTIVE_EDGE = (
+    "Cells of **{stage}** see up to {height}×{width} pixels. This one sees less: part of its "
+    "window falls on padding, and padding is made of zeros, not of pixels."
+)
+RECEPTIVE_EMPTY = (
+    "Cell (row {row}, column {col}) of **{stage}** sees no pixel at all: every tap of its "
+    "kernel falls on padding, so its value is the bias alone, whatever the picture."
+)
+RECEPTIVE_GROWTH_HEADER = "**Why blocks repeat**"
+RECEPTIVE_FIRST = (
+    "A cell of **{stage}** sees {height}×{width} pixels: room for an edge or a spot, not for a "
+    "shape."
+)
+RECEPTIVE_AFTER_POOL = (
+    "After pooling and another convolution, a cell of **{stage}** sees {height}×{width}."
+)
+RECEPTIVE_AFTER_CONV = "After another convolution, a cell of **{stage}** sees {height}×{width}."
+RECEPTIVE_LAST = (
+    "The last map, **{stage}**, sees {height}×{width} of the {size}×{size} picture. Each block "
+    "widens what the next kernel looks at: edges first, then parts made of edges, then shapes "
+    "made of parts."
+)
+RECEPTIVE_ONE_BLOCK = (
+    "With one block, no kernel looks at what another kernel found: add a block to see the "
+    "fields grow."
+)
+RECEPTIVE_TABLE_COLUMNS = ("Stage", "Map size", "A cell sees (pixels)")
+RECEPTIVE_TABLE_CAPTION = (
+    "The largest receptive field of each stage of the network in use now; cells near the edge "
+    "may see less."
+)
