@@ -37,7 +37,7 @@ def digits():
 
 
 def backprop_page():
-    at = app()
+    at = app(every_number=True)
     at.switch_page(PAGE).run()
     assert not at.exception
     return at
