@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 
-SIGNIFICANT = 4  # digits kept after the leading zeros: 0.0005234, 12.35, 1,234.6
+SIGNIFICANT = 5  # digits kept after the leading zeros: 0.00052346, 12.346, 1,234.5
 
 
 def plain(value: float, significant: int = SIGNIFICANT) -> str:
