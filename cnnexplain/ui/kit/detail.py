@@ -47,8 +47,3 @@ def detail_switch() -> None:
 def every_number() -> bool:
     """True when the learner asked for every number, False for Simple (the default)."""
     return _level() == EVERY
-
-
-def hidden(words: str) -> None:
-    """Say, where a section would be, that Every number shows it."""
-    st.caption(words)
