@@ -7,6 +7,7 @@ from cnnexplain.io.datasets import DATASETS
 from cnnexplain.texts import backprop as text
 from cnnexplain.ui.backprop import backward, views, weights
 from cnnexplain.ui.kit import resources, session
+from cnnexplain.ui.kit.detail import every_number
 from cnnexplain.ui.kit.sidebar import architecture_sidebar
 
 architecture_sidebar()
@@ -42,7 +43,10 @@ if state.last is not None:
     backward.show_backward(record, n, data.class_names, spec.head)
 
     st.subheader(text.WEIGHT_HEADER)
-    weights.show_kernel_weight(state.last, n)
+    if every_number():
+        weights.show_kernel_weight(state.last, n)
+    else:
+        st.caption(text.SIMPLE_WEIGHT)
 
     st.subheader(text.KERNELS_HEADER)
     weights.show_kernels(record)

@@ -5,6 +5,7 @@ import streamlit as st
 from cnnexplain.core.kernels import lab_convolve, padded_picture, size_formula
 from cnnexplain.texts import conv_lab as text
 from cnnexplain.ui.conv_lab import views
+from cnnexplain.ui.kit.detail import every_number
 from cnnexplain.ui.kit.sidebar import architecture_sidebar
 from cnnexplain.ui.kit.widgets import problem
 
@@ -31,10 +32,10 @@ try:
 except ValueError as err:
     problem(text.SETTINGS_REFUSED, str(err))
     st.stop()
-st.markdown(text.FORMULA_GENERAL)
-st.markdown(text.FORMULA_ROWS.format(formula=rows.formula))
-st.markdown(text.FORMULA_COLS.format(formula=cols.formula))
-st.caption(text.FORMULA_WHY)
+if every_number():
+    views.show_formula(rows, cols)
+else:
+    st.caption(text.SIMPLE_FORMULA)
 
 try:
     result = lab_convolve(picture, kernel, stride, padding, dilation)

@@ -9,6 +9,8 @@ from cnnexplain.model.trace import trace
 from cnnexplain.texts import home as text
 from cnnexplain.texts.stages import STAGE_KIND
 from cnnexplain.ui.kit import resources, session
+from cnnexplain.ui.kit.detail import every_number
+from cnnexplain.ui.kit.numbers import plain
 from cnnexplain.ui.kit.sidebar import architecture_sidebar
 from cnnexplain.ui.kit.widgets import format_shape, test_sample_picker
 
@@ -46,8 +48,11 @@ with right:
             label=data.class_names[result.predicted], p=float(result.probs[result.predicted])
         )
     )
-    st.write(text.LOSS.format(loss=result.loss))
-    st.caption(text.REPLAY_AGREES.format(diff=max(result.max_abs_diff, 1e-12)))
+    st.write(text.LOSS.format(loss=plain(result.loss)))
+    if every_number():
+        st.caption(text.REPLAY_AGREES.format(diff=max(result.max_abs_diff, 1e-12)))
+    else:
+        st.caption(text.SIMPLE_HIDES)
 
 st.subheader(text.PIPELINE_HEADER)
 infos = {info.name: info for info in stage_shapes(spec)}
@@ -95,6 +100,6 @@ for stage in result.stages:
         else:
             st.plotly_chart(figures.vector(out, height=160), key=f"home_{stage.name}")
 
-st.markdown(text.FINAL_LOSS.format(loss=result.loss))
+st.markdown(text.FINAL_LOSS.format(loss=plain(result.loss)))
 st.caption(STAGE_KIND["loss"])
 st.write(text.TOTAL_PARAMS.format(total=sum(info.params for info in infos.values())))

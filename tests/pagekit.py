@@ -9,12 +9,20 @@ from pathlib import Path
 import numpy as np
 from streamlit.testing.v1 import AppTest
 
+from cnnexplain.ui.kit.detail import EVERY, LEVEL_KEY
+
 APP = str(Path(__file__).resolve().parents[1] / "app.py")
 
 
-def app() -> AppTest:
-    """A fresh session of the whole app, already run once (on the home page)."""
+def app(every_number: bool = False) -> AppTest:
+    """A fresh session of the whole app, already run once (on the home page).
+
+    With `every_number` the session starts on the Every number level, which shows the full
+    arithmetic; otherwise on Simple, the level a learner starts on.
+    """
     at = AppTest.from_file(APP, default_timeout=120)
+    if every_number:
+        at.session_state[LEVEL_KEY] = EVERY
     return at.run()
 
 

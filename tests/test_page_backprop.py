@@ -37,7 +37,7 @@ def digits():
 
 
 def backprop_page():
-    at = app()
+    at = app(every_number=True)
     at.switch_page(PAGE).run()
     assert not at.exception
     return at
@@ -403,7 +403,7 @@ def test_every_kernel_before_and_after_is_drawn_from_the_record(digits):
         float(np.abs(record.params_after[n] - record.params_before[n]).max())
         for n in ("conv1.weight", "conv2.weight")
     )
-    assert f"any kernel weight in this step: {largest:.3g}." in markdown_text(at)
+    assert f"any kernel weight in this step: {largest:.6g}." in markdown_text(at)
 
 
 @pytest.mark.parametrize(

@@ -34,7 +34,7 @@ SHORT = TrainConfig(epochs=1, batch_size=128)  # about 12 steps of each network 
 
 
 def open_page():
-    at = app()
+    at = app(every_number=True)
     at.switch_page(PAGE).run()
     assert not at.exception
     assert at.title[0].value == text.TITLE
@@ -229,7 +229,7 @@ def test_a_stopped_comparison_shows_its_partial_results_marked_as_stopped():
         comparison.training.advance(interrupt_after(4))
     comparison.training.request_stop()
 
-    at = app()
+    at = app(every_number=True)
     at.session_state[STATE_KEY] = comparison
     at.switch_page(PAGE).run()
     assert not at.exception
@@ -262,7 +262,7 @@ def test_a_comparison_stopped_before_its_first_step_still_shows_the_untrained_ne
         Experiment("digits", config=SHORT), data, "Handwritten digits", report_every=5
     )
     comparison.training.request_stop()
-    at = app()
+    at = app(every_number=True)
     at.session_state[STATE_KEY] = comparison
     at.switch_page(PAGE).run()
     assert not at.exception
@@ -513,7 +513,7 @@ def test_epochs_part_way_are_cut_to_a_tenth_and_whole_ones_are_whole_numbers():
     assert epochs == {CNN: 1, ANN: 0.8}  # 10 of 12 steps is 0.83 of an epoch
     assert type(epochs[CNN]) is int
 
-    at = app()
+    at = app(every_number=True)
     at.session_state[STATE_KEY] = comparison
     at.switch_page(PAGE).run()
     assert not at.exception

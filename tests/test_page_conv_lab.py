@@ -24,7 +24,7 @@ DEFAULT_PRESET = "edge (Laplacian)"
 
 def lab(**widgets):
     """A session on the lab; `widgets` maps a key to the value to set, in order, one run each."""
-    at = app().switch_page(PAGE).run()
+    at = app(every_number=True).switch_page(PAGE).run()
     for key, value in widgets.items():
         _widget(at, key).set_value(value)
         at.run()

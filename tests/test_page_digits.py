@@ -26,7 +26,7 @@ def typed():
 
 
 def upload(content: bytes, name: str = "digit.png"):
-    at = app()
+    at = app(every_number=True)
     at.switch_page("pages/forward.py").run()
     at.radio(key="input_source").set_value("upload").run()
     at.file_uploader(key="input_upload").set_value((name, content, "image/png")).run()

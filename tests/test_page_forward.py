@@ -55,7 +55,7 @@ NETWORK_X = prepare_upload(SEVEN)  # (1, 28, 28): prepared like the built-in dig
 
 
 def forward_page():
-    at = app()
+    at = app(every_number=True)
     at.switch_page("pages/forward.py").run()
     assert not at.exception
     return at

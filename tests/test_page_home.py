@@ -16,7 +16,7 @@ def digits():
 
 
 def test_home_shows_every_stage_of_the_default_model(digits):
-    at = app()
+    at = app(every_number=True)
     assert not at.exception
     text = markdown_text(at)
     for stage in (
@@ -44,7 +44,7 @@ def test_home_shows_every_stage_of_the_default_model(digits):
 
 
 def test_home_probabilities_are_the_live_model_s(digits):
-    at = app()
+    at = app(every_number=True)
     at.number_input(key="home_sample").set_value(7).run()
     assert not at.exception
     entry = resources.model_store().peek(DEFAULT_SPEC, "digits")
@@ -68,7 +68,7 @@ def _map_charts(at) -> list[dict]:
 
 @pytest.mark.parametrize("blocks", [1, 2, 3])
 def test_every_feature_map_keeps_square_cells_whatever_the_number_of_blocks(blocks):
-    at = app()
+    at = app(every_number=True)
     if blocks != 2:  # the default network has two
         at.number_input(key="arch_n_blocks").set_value(blocks).run()
         at.button(key=BUILD).click().run()

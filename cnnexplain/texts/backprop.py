@@ -240,7 +240,7 @@ SIGMOID_TEX = (
 )
 PROBS_TITLE = "The network's probabilities and the true answer"
 PROBS_SERIES = ("probability p", "true answer y (one-hot)")
-LOGIT_GRADIENT_TITLE = "Gradient at each logit, ∂L/∂z"
+LOGIT_GRADIENT_TITLE = "Gradient at each logit"
 
 STAGE_TITLE = "{name}: {what}"
 STAGE_WHAT = {
@@ -264,11 +264,11 @@ DENSE_TEX = (
     r"\frac{\partial L}{\partial x_{n,d}} &= \sum_m W_{md}\, \delta_{n,m} "
     r"\end{aligned}"
 )
-DENSE_W_TITLE = "∂L/∂W of {name} ({rows} outputs × {cols} inputs)"
-DENSE_B_TITLE = "∂L/∂b of {name}"
-ARRIVING_TITLE = "Arriving gradient ∂L/∂out"
+DENSE_W_TITLE = "Gradient of the weights of {name} ({rows} outputs × {cols} inputs)"
+DENSE_B_TITLE = "Gradient of the biases of {name}"
+ARRIVING_TITLE = "Arriving gradient"
 LOCAL_ACTIVATION_TITLE = "Local slope of {activation}"
-LEAVING_TITLE = "Passed back ∂L/∂in"
+LEAVING_TITLE = "Gradient passed back"
 ACTIVATION_EXPLAIN = {
     "relu": (
         "ReLU let positive numbers through and turned negative ones into 0. Going back, it "
@@ -313,8 +313,8 @@ CONV_EXPLAIN = (
     "arriving gradients.\n\nBelow: the gradient of every weight of every kernel (a section "
     "further down writes one out in full), then the gradient passed back to the input."
 )
-CONV_W_TITLE = "∂L/∂kernels of {name}: {filters} kernels of {channels}×{kh}×{kw}"
-CONV_B_TITLE = "∂L/∂b of {name}"
+CONV_W_TITLE = "Gradient of the kernels of {name}: {filters} kernels of {channels}×{kh}×{kw}"
+CONV_B_TITLE = "Gradient of the biases of {name}"
 # The gradient a convolution passes back to its input, one input number written out.
 CONV_DX_HEADER = "**The gradient passed back to the input of {name}**"
 CONV_DX_EXPLAIN = (
@@ -491,7 +491,7 @@ KERNELS_INTRO = (
 )
 KERNELS_LAYER = "{name}: {filters} kernels of {channels}×{kh}×{kw}"
 KERNEL_PANELS = ("before", "after", "change")
-LARGEST_CHANGE = "The largest change of any kernel weight in this step: {change:.3g}."
+LARGEST_CHANGE = "The largest change of any kernel weight in this step: {change}."
 
 # --- hover labels
 HOVER_MAP = ("channel", "row", "col", "value")
@@ -514,4 +514,25 @@ WHY_FLOAT64 = (
 PICTURE_NEEDS_LABEL = (
     "What does your picture show? Choose its **True label** above. A step learns from the "
     "picture and its label, so Step and everything below wait for it."
+)
+
+# Every number adds each chart's symbol to its title (Simple keeps the words alone).
+TITLE_SYMBOL = "{title}, {symbol}"
+SYMBOLS = {
+    "logits": "∂L/∂z",
+    "dense_w": "∂L/∂W",
+    "bias": "∂L/∂b",
+    "arriving": "∂L/∂out",
+    "leaving": "∂L/∂in",
+    "kernels": "∂L/∂kernels",
+}
+
+# What the Simple level leaves out, said where it would be.
+SIMPLE_BACKWARD = (
+    "Switch to **Every number** in the sidebar to see each stage's gradient formula, one "
+    "input's gradient written out term by term, and the check against PyTorch."
+)
+SIMPLE_WEIGHT = (
+    "Switch to **Every number** in the sidebar to see one kernel weight's gradient as a sum "
+    "of products, and the optimizer's update worked out."
 )

@@ -337,3 +337,9 @@ MODEL_DOES_NOT_FIT = (
     "classes, so it cannot be tested on them."
 )
 NO_DATA = "Choose the pictures above first."
+
+# What the Simple level leaves out, said where it would be.
+SIMPLE_RESULTS = (
+    "Switch to **Every number** in the sidebar to see the epochs, the training time and speed, "
+    "and the parameters of each layer."
+)

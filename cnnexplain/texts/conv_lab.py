@@ -144,3 +144,10 @@ RESULT = (
     "Sum of the products = **{total:.4f}**. Plus the bias, which is **0** here: "
     "**{result:.4f}**, exactly the value in output row {i}, column {j}."
 )
+
+# What the Simple level leaves out, said where it would be.
+SIMPLE_FORMULA = (
+    "Switch to **Every number** in the sidebar to see the output size worked out from the "
+    "picture, the kernel, the stride, the padding and the dilation."
+)
+SIMPLE_SUM = "Switch to **Every number** in the sidebar to see all the products added up."

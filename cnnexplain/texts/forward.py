@@ -409,3 +409,21 @@ RECEPTIVE_TABLE_CAPTION = (
     "The largest receptive field of each stage of the network in use now; cells near the edge "
     "may see less."
 )
+# What the Simple level leaves out, said where it would be.
+SIMPLE_CONV = (
+    "Switch to **Every number** in the sidebar to see every product of the window and the "
+    "kernel, and their sums."
+)
+SIMPLE_FLAT = (
+    "Switch to **Every number** in the sidebar to see how the place in the list is worked out."
+)
+SIMPLE_DENSE = (
+    "Switch to **Every number** in the sidebar to see the largest products in a table, with "
+    "the running sum."
+)
+SIMPLE_SOFTMAX = (
+    "Switch to **Every number** in the sidebar to see softmax worked out, exponential by "
+    "exponential."
+)
+SIMPLE_SIGMOID = "Switch to **Every number** in the sidebar to see the sigmoid worked out."
+SIMPLE_LOSS = "Switch to **Every number** in the sidebar to see the loss formula filled in."

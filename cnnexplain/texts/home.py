@@ -24,7 +24,7 @@ SAMPLE_PICK = "Test image number"
 SAMPLE_HELP = "One of the held-out test images: the network never saw it while learning."
 TRUE_LABEL = "True label: **{label}**"
 PREDICTED = "The network says **{label}** with probability {p:.1%}."
-LOSS = "Loss for the true label: **{loss:.4g}**"
+LOSS = "Loss for the true label: **{loss}**"
 PIPELINE_HEADER = "Stage by stage"
 STAGE_LINE = "**{name}**: shape {shape}, {params} parameters"
 # Above each small map stands its channel number alone (a longer title would not fit beside
@@ -39,4 +39,8 @@ REPLAY_AGREES = (
 )
 TOTAL_PARAMS = "{total:,} parameters in all."
 TRAINING_PROGRESS = "Training the network on {dataset}: epoch {epoch} of {epochs}"
-FINAL_LOSS = "**Loss** = {loss:.4g}"
+FINAL_LOSS = "**Loss** = {loss}"
+SIMPLE_HIDES = (
+    "Switch to **Every number** in the sidebar to see how closely a plain numpy replay of this "
+    "forward pass agrees with PyTorch."
+)

@@ -64,3 +64,12 @@ RESET = "Back to the default network"
 NOT_BUILT = (
     "**Your new network was not built**, so every page still uses the previous one. {reason}"
 )
+# The two levels of detail every page offers; the options' keys are the code's values.
+DETAIL_LABEL = "How much to show"
+DETAIL_SIMPLE = "Simple"
+DETAIL_EVERY = "Every number"
+DETAIL_HELP = (
+    "Simple shows the pictures, the story and the key numbers. Every number adds the full "
+    "arithmetic: each product and sum, the formulas, and the checks against PyTorch."
+)
+DETAIL_OPTIONS = {"simple": DETAIL_SIMPLE, "every": DETAIL_EVERY}

@@ -5,6 +5,8 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+from cnnexplain.texts.sidebar import DETAIL_EVERY
+
 ROOT = Path(__file__).resolve().parents[2]
 ARTIFACTS = ROOT / "test-artifacts"
 SCREENSHOTS = ROOT / "docs" / "screenshots"
@@ -15,6 +17,21 @@ EXCEPTION = '[data-testid="stException"]'  # a traceback shown on the page
 def wait_idle(page, timeout: int = 300_000) -> None:
     """Wait until the script has finished its run (a first visit may train the default model)."""
     page.wait_for_selector(APP_IDLE, timeout=timeout)
+
+
+def every_number(page) -> None:
+    """Choose Every number, the level that shows the full arithmetic, in the sidebar (a learner
+    starts on Simple); the choice holds on every page until it is changed."""
+    switch = page.get_by_test_id("stSidebar").get_by_role("radiogroup")
+    switch.get_by_text(DETAIL_EVERY, exact=True).click()
+    page.wait_for_function(
+        """label => [...document.querySelectorAll('[data-testid="stSidebar"] input:checked')]
+            .some(input => input.closest('label').innerText.trim() === label)""",
+        arg=DETAIL_EVERY,
+        timeout=60_000,
+    )
+    page.wait_for_timeout(300)  # the run the click started
+    wait_idle(page)
 
 
 def no_exceptions(page) -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 
 import pytest
-from browserkit import ARTIFACTS, no_exceptions, screenshot, wait_idle, whole_page
+from browserkit import ARTIFACTS, every_number, no_exceptions, screenshot, wait_idle, whole_page
 
 from cnnexplain.model.spec import ArchitectureError, CNNSpec, ConvBlock, count_parameters
 from cnnexplain.texts import compare as text
@@ -82,9 +82,11 @@ def drawn_column(page, header: str) -> set[str]:
 
 
 def open_page(page, server_url: str) -> None:
+    """The compare page on the Every number level, whose table has the epochs column."""
     page.add_init_script(RECORD_CANVAS_TEXT)
     page.goto(server_url)
     wait_idle(page, timeout=180_000)  # the home page trains the default network once
+    every_number(page)
     page.get_by_role("link", name=PAGE_TITLE).click()
     page.get_by_role("heading", name=text.TITLE).wait_for(timeout=60_000)
     wait_idle(page)

@@ -2,7 +2,7 @@
 
 import numpy as np
 import pytest
-from browserkit import no_exceptions, screenshot, wait_idle, whole_page
+from browserkit import every_number, no_exceptions, screenshot, wait_idle, whole_page
 from PIL import Image
 
 from cnnexplain.core.kernels import size_formula
@@ -49,6 +49,7 @@ def _click_output_cell(page, title: str, i: int, j: int) -> None:
 def test_lab_follows_padding_stride_and_a_click(server_url, page):
     page.set_viewport_size(SHOT_VIEWPORT)  # no scrolling: the charts stay where they are drawn
     _open_lab(server_url, page)
+    every_number(page)  # the output-size formula is worked out on the Every number level
     body = page.inner_text("body")
     assert size_formula(8, 3, 1, 1, 1).formula in body  # the default: 8×8 square, padding 1
 

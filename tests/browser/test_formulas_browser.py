@@ -9,6 +9,7 @@ import pytest
 from browserkit import (
     ROOT,
     charts_drawn,
+    every_number,
     formulas_past_the_edge,
     no_empty_charts,
     no_exceptions,
@@ -41,6 +42,7 @@ def open_backprop(page, url: str) -> None:
     page.get_by_role("link", name=BACKPROP).click()
     page.get_by_role("heading", name=text.TITLE).wait_for(timeout=60_000)
     wait_idle(page)
+    every_number(page)  # the formulas are on the Every number level
 
 
 def choose(page, label: str) -> None:
@@ -83,6 +85,7 @@ def test_the_navigation_lists_the_pages_of_app_py():
 def test_every_page_draws_its_formulas_and_charts(server_url, page):
     page.goto(server_url)
     wait_idle(page, timeout=180_000)
+    every_number(page)
     for title in PAGE_TITLES:
         page.locator('[data-testid="stSidebarNavLink"]', has_text=title).click()
         page.wait_for_timeout(300)

@@ -5,7 +5,14 @@ import re
 
 import numpy as np
 import pytest
-from browserkit import ARTIFACTS, no_exceptions, screenshot, wait_idle, whole_page
+from browserkit import (
+    ARTIFACTS,
+    every_number,
+    no_exceptions,
+    screenshot,
+    wait_idle,
+    whole_page,
+)
 from PIL import Image, ImageDraw
 
 from cnnexplain.figures import theme
@@ -74,6 +81,7 @@ def conv1_output_chart(page):
 
 def test_a_photo_goes_through_every_stage_to_the_loss(server_url, page):
     open_forward_page(server_url, page)
+    every_number(page)  # the walk below reads the arithmetic of each stage
     photo = ARTIFACTS / "photo-of-a-seven.jpg"
     photo.write_bytes(photo_of_a_seven())
     page.get_by_text("upload your own", exact=True).click()
@@ -146,6 +154,28 @@ def test_clicking_the_output_map_moves_the_kernel(server_url, page):
     assert page.get_by_label(text.ROW, exact=True).input_value() == "3"
     f = page.get_by_label(text.CONV_FILTER, exact=True).input_value()
     assert f"written at row 3, column 24 of map {f} of conv1" in page.inner_text("body")
+    no_exceptions(page)
+
+
+def test_simple_leaves_the_arithmetic_out_and_every_number_brings_it_back(server_url, page):
+    open_forward_page(server_url, page)
+    page.get_by_role("button", name=text.NEXT).click()
+    stage_heading(page, 2, "conv1").wait_for(timeout=60_000)
+    wait_idle(page)
+    main = page.locator('[data-testid="stMain"]')
+    # Simple, where a learner starts: the result of the cell, not every product.
+    page.get_by_text(re.compile(r"written at row \d+, column \d+ of map")).wait_for()
+    assert text.CONV_ARITHMETIC_HEADER.strip("*") not in main.inner_text()
+    assert "Switch to Every number in the sidebar" in main.inner_text()
+    assert not re.search(r"\d[eE][-+]?\d", main.inner_text())  # no powers of ten in Simple
+    scroll_to_top(stage_heading(page, 2, "conv1"))
+    screenshot(page, "forward-simple")
+    every_number(page)
+    page.get_by_text(text.CONV_ARITHMETIC_HEADER.strip("*")).wait_for(timeout=60_000)
+    # The choice holds on another page.
+    page.get_by_role("link", name="Convolution lab").click()
+    page.get_by_text("output size = (input size").wait_for(timeout=60_000)
+    wait_idle(page)
     no_exceptions(page)
 
 

@@ -26,6 +26,7 @@ from cnnexplain.texts import backprop as text
 from cnnexplain.texts.stages import ACTIVATION_NAMES, POOL_NAMES
 from cnnexplain.ui.backprop.formulas import input_gradient_tex, sigmoid_tex, softmax_true_tex
 from cnnexplain.ui.backprop.views import clamped, number
+from cnnexplain.ui.kit.detail import every_number
 
 HALF_PX = 460  # half of the page's width, for a map grid drawn in one of two columns
 DX_TERMS = 8  # terms of one input number's gradient listed in its table
@@ -88,19 +89,21 @@ def _loss_to_logits(record: StepRecord, n: int, class_names: tuple[str, ...], he
         if head == "sigmoid":
             st.write(text.SIGMOID_GRADIENT)
             p = float(record.probs[n, 1])
-            st.latex(sigmoid_tex(p, label, N, float(record.dlogits[n, 0])))
+            if every_number():
+                st.latex(sigmoid_tex(p, label, N, float(record.dlogits[n, 0])))
             return
         st.write(text.SOFTMAX_GRADIENT)
-        st.latex(text.SOFTMAX_TEX)
-        st.latex(
-            softmax_true_tex(
-                label,
-                class_names[label],
-                float(record.probs[n, label]),
-                N,
-                float(record.dlogits[n, label]),
+        if every_number():
+            st.latex(text.SOFTMAX_TEX)
+            st.latex(
+                softmax_true_tex(
+                    label,
+                    class_names[label],
+                    float(record.probs[n, label]),
+                    N,
+                    float(record.dlogits[n, label]),
+                )
             )
-        )
         onehot = np.zeros(record.probs.shape[1])
         onehot[label] = 1.0
         left, right = st.columns(2)
@@ -115,11 +118,18 @@ def _loss_to_logits(record: StepRecord, n: int, class_names: tuple[str, ...], he
                 bpfig.bars(
                     record.dlogits[n],
                     labels=class_names,
-                    title=text.LOGIT_GRADIENT_TITLE,
+                    title=_titled(text.LOGIT_GRADIENT_TITLE, "logits"),
                     value_name=text.HOVER_GRADIENT,
                 ),
                 "bp_dlogits",
             )
+
+
+def _titled(title: str, symbol: str) -> str:
+    """A chart's title; with every number, followed by its symbol (∂L/∂W, ...)."""
+    if every_number():
+        return text.TITLE_SYMBOL.format(title=title, symbol=text.SYMBOLS[symbol])
+    return title
 
 
 def _stage_title(stage: StageGrad) -> str:
@@ -133,22 +143,31 @@ def _stage_title(stage: StageGrad) -> str:
 
 def _dense_stage(stage: StageGrad, n: int) -> None:
     st.write(text.DENSE_EXPLAIN)
-    st.latex(text.DENSE_TEX)
+    if every_number():
+        st.latex(text.DENSE_TEX)
     arriving, weights, bias = st.columns([1, 2, 1])
     with arriving:
-        _vector_or_maps(stage.dout[n], text.ARRIVING_TITLE, f"bp_{stage.name}_dout")
+        _vector_or_maps(
+            stage.dout[n], _titled(text.ARRIVING_TITLE, "arriving"), f"bp_{stage.name}_dout"
+        )
     with weights:
         rows, cols = stage.dw.shape
         _chart(
             bpfig.matrix(
                 stage.dw,
-                title=text.DENSE_W_TITLE.format(name=stage.name, rows=rows, cols=cols),
+                title=_titled(
+                    text.DENSE_W_TITLE.format(name=stage.name, rows=rows, cols=cols), "dense_w"
+                ),
                 labels=text.HOVER_MATRIX,
             ),
             f"bp_{stage.name}_dw",
         )
     with bias:
-        _gradient_bars(stage.db, text.DENSE_B_TITLE.format(name=stage.name), f"bp_{stage.name}_db")
+        _gradient_bars(
+            stage.db,
+            _titled(text.DENSE_B_TITLE.format(name=stage.name), "bias"),
+            f"bp_{stage.name}_db",
+        )
 
 
 def _through_stage(stage: StageGrad, n: int, local_title: str) -> None:
@@ -157,11 +176,15 @@ def _through_stage(stage: StageGrad, n: int, local_title: str) -> None:
     zrange = symmetric_range(stage.dout[n], stage.dx[n])
     arriving, middle, leaving = st.columns(3)
     with arriving:
-        _vector_or_maps(stage.dout[n], text.ARRIVING_TITLE, f"bp_{stage.name}_dout", zrange)
+        _vector_or_maps(
+            stage.dout[n], _titled(text.ARRIVING_TITLE, "arriving"), f"bp_{stage.name}_dout", zrange
+        )
     with middle:
         _local_chart(local, local_title, f"bp_{stage.name}_local")
     with leaving:
-        _vector_or_maps(stage.dx[n], text.LEAVING_TITLE, f"bp_{stage.name}_dx", zrange)
+        _vector_or_maps(
+            stage.dx[n], _titled(text.LEAVING_TITLE, "leaving"), f"bp_{stage.name}_dx", zrange
+        )
 
 
 def _activation_stage(stage: StageGrad, n: int) -> None:
@@ -204,21 +227,29 @@ def _conv_stage(stage: StageGrad, n: int, first: bool) -> None:
     filters, channels, kh, kw = stage.dw.shape
     arriving, bias, picture = st.columns(3)
     with arriving:
-        _vector_or_maps(stage.dout[n], text.ARRIVING_TITLE, f"bp_{stage.name}_dout")
+        _vector_or_maps(
+            stage.dout[n], _titled(text.ARRIVING_TITLE, "arriving"), f"bp_{stage.name}_dout"
+        )
     with bias:
-        _gradient_bars(stage.db, text.CONV_B_TITLE.format(name=stage.name), f"bp_{stage.name}_db")
+        _gradient_bars(
+            stage.db,
+            _titled(text.CONV_B_TITLE.format(name=stage.name), "bias"),
+            f"bp_{stage.name}_db",
+        )
     if first:
         with picture:
             _vector_or_maps(stage.dx[n], text.INPUT_GRADIENT_TITLE, f"bp_{stage.name}_dx")
             st.caption(text.INPUT_GRADIENT)
-    title = text.CONV_W_TITLE.format(
-        name=stage.name, filters=filters, channels=channels, kh=kh, kw=kw
+    title = _titled(
+        text.CONV_W_TITLE.format(name=stage.name, filters=filters, channels=channels, kh=kh, kw=kw),
+        "kernels",
     )
     _chart(
         bpfig.kernel_grid(stage.dw, title=title, labels=text.HOVER_KERNEL),
         f"bp_{stage.name}_dw",
     )
-    _conv_input_gradient(stage, n)
+    if every_number():
+        _conv_input_gradient(stage, n)
 
 
 def _pick(keys: tuple[str, ...], values: tuple[int, ...]) -> None:
@@ -331,13 +362,16 @@ def _agreeing_digits(relative_error: float) -> int:
 def show_backward(record: StepRecord, n: int, class_names: tuple[str, ...], head: str) -> None:
     """From the loss back to the first convolution, one bordered box per stage."""
     st.write(text.BACKWARD_INTRO)
-    st.caption(
-        text.CHECKED.format(
-            grad_digits=_agreeing_digits(record.grad_relative_error),
-            update_digits=_agreeing_digits(record.update_relative_error),
+    if every_number():
+        st.caption(
+            text.CHECKED.format(
+                grad_digits=_agreeing_digits(record.grad_relative_error),
+                update_digits=_agreeing_digits(record.update_relative_error),
+            )
         )
-    )
-    st.caption(text.WHY_FLOAT64)
+        st.caption(text.WHY_FLOAT64)
+    else:
+        st.caption(text.SIMPLE_BACKWARD)
     _loss_to_logits(record, n, class_names, head)
     first_conv = next(s.name for s in record.stage_grads if s.kind == "conv")
     for stage in reversed(record.stage_grads):

@@ -35,8 +35,10 @@ from cnnexplain.model.history import OptState, StepHistory
 from cnnexplain.model.spec import clone_model
 from cnnexplain.texts import backprop as text
 from cnnexplain.training.store import TrainedModel
+from cnnexplain.ui.kit.detail import every_number
 from cnnexplain.ui.kit.glossary import term_help
 from cnnexplain.ui.kit.inputs import input_picker, show_input, stop_until_labelled
+from cnnexplain.ui.kit.numbers import plain
 from cnnexplain.ui.kit.widgets import kept, problem
 
 STATE_KEY = "bp_state"
@@ -47,11 +49,13 @@ LR_CHOICES = tuple(
 ) + (MAX_LR,)
 DEFAULT_LR = 0.001
 THUMBNAILS = 16  # batch pictures shown
+NUMBER_DIGITS = 6  # significant digits of every number the page writes
 
 
 def number(value: float) -> str:
-    """A number as the page writes it: 6 significant digits."""
-    return f"{value:.6g}"
+    """A number as the page writes it: 6 significant digits; in Simple, never in scientific
+    notation."""
+    return f"{value:.6g}" if every_number() else plain(value, NUMBER_DIGITS)
 
 
 def clamped(key: str, low: int, high: int, default: int) -> None:

@@ -188,4 +188,4 @@ def show_kernels(record: StepRecord) -> None:
             bpfig.kernel_change(before, after, titles=text.KERNEL_PANELS, labels=text.HOVER_KERNEL),
             key=f"bp_{stage.name}_kernels",
         )
-    st.caption(text.LARGEST_CHANGE.format(change=largest))
+    st.caption(text.LARGEST_CHANGE.format(change=number(largest)))

@@ -17,6 +17,7 @@ from cnnexplain.io.datasets import Dataset
 from cnnexplain.io.modelfile import export_model
 from cnnexplain.texts import compare as text
 from cnnexplain.ui.compare import findings
+from cnnexplain.ui.kit.detail import every_number
 
 MAX_EXAMPLES = 12  # pictures shown of those only one network gets wrong
 TITLE_CHARS = 10  # class names longer than this are cut short above a small picture
@@ -30,6 +31,8 @@ SUMMARY_FORMAT = {
     text.COL_ACC: st.column_config.NumberColumn(format="percent"),
     text.COL_LOSS: st.column_config.NumberColumn(format="%.4f"),
 }
+# The columns Simple keeps: what each network is, its size, and how well it does.
+SIMPLE_COLUMNS = (text.COL_MODEL, text.COL_PARAMS, text.COL_ACC, text.COL_LOSS)
 
 
 def summary_table(result: ComparisonResult, epochs_done: dict[str, int | float]) -> pd.DataFrame:
@@ -67,18 +70,14 @@ def show(
     )
 
     st.markdown(f"**{text.SUMMARY_HEADER}**")
-    st.dataframe(summary_table(result, epochs_done), hide_index=True, column_config=SUMMARY_FORMAT)
-    st.caption(text.SPEED_NOTE)
-
-    st.markdown(f"**{text.LAYERS_HEADER}**")
-    for column, name in zip(st.columns(2), MODEL_NAMES, strict=True):
-        summary = result.models[name]
-        layers = [*summary.layer_params, (text.LAYER_TOTAL, summary.total_params)]
-        column.dataframe(
-            pd.DataFrame(layers, columns=[f"{name}: {text.COL_LAYER}", text.COL_PARAMS]),
-            hide_index=True,
-            column_config={text.COL_PARAMS: SUMMARY_FORMAT[text.COL_PARAMS]},
-        )
+    table = summary_table(result, epochs_done)
+    if every_number():
+        st.dataframe(table, hide_index=True, column_config=SUMMARY_FORMAT)
+        st.caption(text.SPEED_NOTE)
+        _layers(result)
+    else:
+        st.dataframe(table[list(SIMPLE_COLUMNS)], hide_index=True, column_config=SUMMARY_FORMAT)
+        st.caption(text.SIMPLE_RESULTS)
 
     st.markdown(f"**{text.CONFUSION_HEADER}**")
     st.caption(text.CONFUSION_EXPLAIN)
@@ -92,6 +91,19 @@ def show(
 
     st.markdown(f"**{text.DOWNLOAD_HEADER}**")
     _downloads(current, result, robustness)
+
+
+def _layers(result: ComparisonResult) -> None:
+    """Each network's parameters, layer by layer."""
+    st.markdown(f"**{text.LAYERS_HEADER}**")
+    for column, name in zip(st.columns(2), MODEL_NAMES, strict=True):
+        summary = result.models[name]
+        layers = [*summary.layer_params, (text.LAYER_TOTAL, summary.total_params)]
+        column.dataframe(
+            pd.DataFrame(layers, columns=[f"{name}: {text.COL_LAYER}", text.COL_PARAMS]),
+            hide_index=True,
+            column_config={text.COL_PARAMS: SUMMARY_FORMAT[text.COL_PARAMS]},
+        )
 
 
 def _confusion(result: ComparisonResult, name: str):

@@ -20,6 +20,7 @@ from cnnexplain.core.kernels import (
     PRESET_DESCRIPTIONS,
     PRESETS,
     LabResult,
+    SizeFormula,
     lab_window,
     toy_grid,
 )
@@ -30,6 +31,7 @@ from cnnexplain.figures import theme
 from cnnexplain.io.images import MAX_UPLOAD_MB, ImageError, load_image, to_gray
 from cnnexplain.texts import conv_lab as text
 from cnnexplain.ui.kit import resources, session
+from cnnexplain.ui.kit.detail import every_number
 from cnnexplain.ui.kit.widgets import escape_markdown, test_sample_picker
 
 LAB_MAX_TOY = 16  # larger test patterns add nothing but smaller cells
@@ -309,6 +311,14 @@ def _signed_number(v: float) -> str:
     return f"({s})" if v < 0 else s
 
 
+def show_formula(rows: SizeFormula, cols: SizeFormula) -> None:
+    """The output-size formula, then filled in for the rows and for the columns."""
+    st.markdown(text.FORMULA_GENERAL)
+    st.markdown(text.FORMULA_ROWS.format(formula=rows.formula))
+    st.markdown(text.FORMULA_COLS.format(formula=cols.formula))
+    st.caption(text.FORMULA_WHY)
+
+
 def show_window(window: ConvWindow, i: int, j: int) -> None:
     """Pixels under the kernel, the weights, their products, the sum, the bias and the result."""
     pixels, weights, products = window.window[0], window.kernel[0], window.products[0]
@@ -339,9 +349,12 @@ def show_window(window: ConvWindow, i: int, j: int) -> None:
     on_padding = int((~window.inside).sum())
     if on_padding:
         st.caption(text.PADDING_TAPS.format(count=on_padding, total=products.size))
-    st.markdown(text.PRODUCTS_SUM.format(total=products.size))
-    terms = " + ".join(_signed_number(float(p)) for p in products.reshape(-1))
-    st.code(f"{terms} = {window.total:.4f}", language=None, wrap_lines=True)
+    if every_number():
+        st.markdown(text.PRODUCTS_SUM.format(total=products.size))
+        terms = " + ".join(_signed_number(float(p)) for p in products.reshape(-1))
+        st.code(f"{terms} = {window.total:.4f}", language=None, wrap_lines=True)
+    else:
+        st.caption(text.SIMPLE_SUM)
     st.markdown(text.RESULT.format(total=window.total, result=window.result, i=i, j=j))
 
 

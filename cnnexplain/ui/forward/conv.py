@@ -37,6 +37,7 @@ from cnnexplain.ui.forward.stage import (
     signed_sum,
     value_range,
 )
+from cnnexplain.ui.kit.detail import every_number
 
 PLAY_KEY = "fwd_play"
 PLAY_DELAY_S = 0.12  # pause between two positions of the sliding window
@@ -246,6 +247,40 @@ def _arithmetic(
     i: int,
     j: int,
 ) -> None:
+    """The chosen cell's result; with every number, each product and sum first."""
+    if every_number():
+        _products(win, before)
+    else:
+        st.caption(text.SIMPLE_CONV)
+    st.markdown(
+        text.CONV_RESULT.format(
+            total=num(win.total),
+            bias=num(win.bias),
+            result=num(win.result),
+            name=stage.name,
+            f=f,
+            i=i,
+            j=j,
+        )
+    )
+    if every_number():
+        torch_value = float(stage.torch_out[f, i, j])
+        st.caption(
+            text.TORCH_AGREES.format(value=num(torch_value), diff=abs(torch_value - win.result))
+        )
+    if after is not None and after.kind == "activation":
+        st.markdown(
+            text.CONV_ACTIVATED.format(
+                kind=ACTIVATION_NAMES[after.hparams["activation"]],
+                result=num(win.result),
+                value=num(float(after.numpy_out[f, i, j])),
+                name=after.name,
+            )
+        )
+
+
+def _products(win: ops.ConvWindow, before: TraceStage) -> None:
+    """Every product of the window and the kernel, channel by channel, and their sum."""
     n_in = win.window.shape[0]
     shown = min(n_in, ARITHMETIC_CHANNELS)
     names = tuple(text.CHANNEL.format(c=c) for c in range(shown))
@@ -284,28 +319,6 @@ def _arithmetic(
                 rest_n=n_in - shown,
                 rest=num(rest),
                 total=num(win.total),
-            )
-        )
-    torch_value = float(stage.torch_out[f, i, j])
-    st.markdown(
-        text.CONV_RESULT.format(
-            total=num(win.total),
-            bias=num(win.bias),
-            result=num(win.result),
-            name=stage.name,
-            f=f,
-            i=i,
-            j=j,
-        )
-    )
-    st.caption(text.TORCH_AGREES.format(value=num(torch_value), diff=abs(torch_value - win.result)))
-    if after is not None and after.kind == "activation":
-        st.markdown(
-            text.CONV_ACTIVATED.format(
-                kind=ACTIVATION_NAMES[after.hparams["activation"]],
-                result=num(win.result),
-                value=num(float(after.numpy_out[f, i, j])),
-                name=after.name,
             )
         )
 

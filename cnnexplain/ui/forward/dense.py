@@ -33,6 +33,7 @@ from cnnexplain.ui.forward.stage import (
     position_input,
     shown_maps,
 )
+from cnnexplain.ui.kit.detail import every_number
 from cnnexplain.ui.kit.widgets import kept
 
 FLAT_FROM_KEY = "fwd_flat_from"
@@ -207,8 +208,13 @@ def _flat_words(stage: TraceStage, before: TraceStage, cell: tuple[int, int, int
     _, h, w = before.shape
     hw = h * w
     rest = k - c * hw
-    st.markdown(text.FLAT_FORWARD.format(c=c, r=r, col=col, h=h, w=w, hw=hw, k=k, name=before.name))
-    st.markdown(text.FLAT_BACKWARD.format(k=k, hw=hw, c=c, rest=rest, w=w, r=r, col=col))
+    if every_number():
+        st.markdown(
+            text.FLAT_FORWARD.format(c=c, r=r, col=col, h=h, w=w, hw=hw, k=k, name=before.name)
+        )
+        st.markdown(text.FLAT_BACKWARD.format(k=k, hw=hw, c=c, rest=rest, w=w, r=r, col=col))
+    else:
+        st.caption(text.SIMPLE_FLAT)
     value_map = float(before.numpy_out[c, r, col])
     value_vec = float(stage.numpy_out[k])
     st.markdown(
@@ -284,8 +290,11 @@ def show_dense(
         go_to({f"fwd_dense_m_{name}": int(point["point_index"])})
 
     neuron = what.format(m=m, label=labels[m] if labels else "")
-    st.markdown(text.DENSE_TERMS_HEADER.format(top=len(top), n_in=n_in, neuron=neuron))
-    _terms_table(terms, top, sources)
+    if every_number():
+        st.markdown(text.DENSE_TERMS_HEADER.format(top=len(top), n_in=n_in, neuron=neuron))
+        _terms_table(terms, top, sources)
+    else:
+        st.caption(text.SIMPLE_DENSE)
     words, bars = st.columns([3, 2])
     with words:
         _sum_words(terms, m, len(top), neuron, stage, after, spec)
@@ -339,16 +348,17 @@ def _sum_words(
     and what comes next."""
     n_in = len(terms.products)
     top_sum = float(terms.running_sum[shown - 1])
-    st.markdown(
-        text.DENSE_SUM.format(
-            n_in=n_in,
-            total=num(terms.total),
-            top=shown,
-            top_sum=num(top_sum),
-            rest_n=n_in - shown,
-            rest=num(terms.total - top_sum),
+    if every_number():
+        st.markdown(
+            text.DENSE_SUM.format(
+                n_in=n_in,
+                total=num(terms.total),
+                top=shown,
+                top_sum=num(top_sum),
+                rest_n=n_in - shown,
+                rest=num(terms.total - top_sum),
+            )
         )
-    )
     st.markdown(
         text.DENSE_RESULT.format(
             total=num(terms.total),
@@ -358,10 +368,11 @@ def _sum_words(
             name=stage.name,
         )
     )
-    torch_value = float(stage.torch_out[m])
-    st.caption(
-        text.TORCH_AGREES.format(value=num(torch_value), diff=abs(torch_value - terms.result))
-    )
+    if every_number():
+        torch_value = float(stage.torch_out[m])
+        st.caption(
+            text.TORCH_AGREES.format(value=num(torch_value), diff=abs(torch_value - terms.result))
+        )
     if after.kind == "activation":
         st.markdown(
             text.DENSE_ACTIVATED.format(

@@ -14,6 +14,7 @@ from cnnexplain.model.trace import Trace
 from cnnexplain.texts import forward as text
 from cnnexplain.ui.forward.dense import vector_with_label
 from cnnexplain.ui.forward.stage import num
+from cnnexplain.ui.kit.detail import every_number
 
 
 def _logits_numpy(result: Trace) -> np.ndarray:
@@ -34,67 +35,80 @@ def _probs_vector(result: Trace, data: Dataset, key: str, highlight: int) -> Non
 
 
 def show_probs(result: Trace, data: Dataset, spec: CNNSpec) -> None:
-    """Softmax written out with its exponentials, or the sigmoid of the one score."""
+    """The answer and its probabilities; with every number, softmax written out with its
+    exponentials, or the sigmoid of the one score."""
     names = data.class_names
-    probs_stage = result.stage("probs")
     if spec.head == "sigmoid":
-        z = float(_logits_numpy(result)[0])
-        p = float(ops.sigmoid(np.array([z]))[0])
-        st.markdown(
-            text.SIGMOID_FORMULA.format(
-                z=num(z), minus_z=num(-z), e=num(math.exp(-z)), p=num(p), second=names[1]
-            )
-        )
-        st.markdown(text.SIGMOID_OTHER.format(first=names[0], q=num(1 - p), p=num(p)))
-        torch_p = float(probs_stage.torch_out[0])
-        st.caption(text.TORCH_AGREES.format(value=num(torch_p), diff=abs(torch_p - p)))
+        if every_number():
+            _sigmoid_arithmetic(result, names)
+        else:
+            st.caption(text.SIMPLE_SIGMOID)
+    elif every_number():
+        _softmax_arithmetic(result, names)
     else:
-        terms = ops.softmax_terms(_logits_numpy(result))
-        top = int(np.argmax(terms.logits))
-        st.markdown(text.SOFTMAX_SHIFT.format(m=num(float(terms.logits[top])), top=names[top]))
-        columns = text.SOFTMAX_COLUMNS
-        st.dataframe(
-            {
-                columns[0]: list(names),
-                columns[1]: [float(v) for v in terms.logits],
-                columns[2]: [float(v) for v in terms.shifted],
-                columns[3]: [float(v) for v in terms.exps],
-                columns[4]: [float(v) for v in terms.probs],
-            },
-            hide_index=True,
-            width="stretch",
-            column_config={
-                columns[1]: st.column_config.NumberColumn(format="%.4f"),
-                columns[2]: st.column_config.NumberColumn(format="%.4f"),
-                columns[3]: st.column_config.NumberColumn(format="%.4g"),
-                columns[4]: st.column_config.NumberColumn(format="%.4g"),
-            },
-            key="fwd_softmax_table",
-        )
-        k = result.predicted
-        st.markdown(
-            text.SOFTMAX_SUM.format(
-                terms=" + ".join(num(float(v), ".4g") for v in terms.exps),
-                total=num(terms.sum_exps, ".6g"),
-            )
-        )
-        st.markdown(
-            text.SOFTMAX_ONE.format(
-                label=names[k],
-                shifted=num(float(terms.shifted[k])),
-                e=num(float(terms.exps[k])),
-                total=num(terms.sum_exps),
-                p=num(float(terms.probs[k])),
-            )
-        )
-        diff = float(np.max(np.abs(terms.probs - probs_stage.torch_out)))
-        st.caption(text.SOFTMAX_AGREES.format(diff=diff))
+        st.caption(text.SIMPLE_SOFTMAX)
     st.markdown(
         text.PREDICTED.format(
             label=names[result.predicted], p=float(result.probs[result.predicted])
         )
     )
     _probs_vector(result, data, "fwd_probs_vector", result.predicted)
+
+
+def _sigmoid_arithmetic(result: Trace, names: tuple[str, ...]) -> None:
+    z = float(_logits_numpy(result)[0])
+    p = float(ops.sigmoid(np.array([z]))[0])
+    st.markdown(
+        text.SIGMOID_FORMULA.format(
+            z=num(z), minus_z=num(-z), e=num(math.exp(-z)), p=num(p), second=names[1]
+        )
+    )
+    st.markdown(text.SIGMOID_OTHER.format(first=names[0], q=num(1 - p), p=num(p)))
+    torch_p = float(result.stage("probs").torch_out[0])
+    st.caption(text.TORCH_AGREES.format(value=num(torch_p), diff=abs(torch_p - p)))
+
+
+def _softmax_arithmetic(result: Trace, names: tuple[str, ...]) -> None:
+    terms = ops.softmax_terms(_logits_numpy(result))
+    top = int(np.argmax(terms.logits))
+    st.markdown(text.SOFTMAX_SHIFT.format(m=num(float(terms.logits[top])), top=names[top]))
+    columns = text.SOFTMAX_COLUMNS
+    st.dataframe(
+        {
+            columns[0]: list(names),
+            columns[1]: [float(v) for v in terms.logits],
+            columns[2]: [float(v) for v in terms.shifted],
+            columns[3]: [float(v) for v in terms.exps],
+            columns[4]: [float(v) for v in terms.probs],
+        },
+        hide_index=True,
+        width="stretch",
+        column_config={
+            columns[1]: st.column_config.NumberColumn(format="%.4f"),
+            columns[2]: st.column_config.NumberColumn(format="%.4f"),
+            columns[3]: st.column_config.NumberColumn(format="%.4g"),
+            columns[4]: st.column_config.NumberColumn(format="%.4g"),
+        },
+        key="fwd_softmax_table",
+    )
+    k = result.predicted
+    st.markdown(
+        text.SOFTMAX_SUM.format(
+            terms=" + ".join(num(float(v), ".4g") for v in terms.exps),
+            total=num(terms.sum_exps, ".6g"),
+        )
+    )
+    st.markdown(
+        text.SOFTMAX_ONE.format(
+            label=names[k],
+            shifted=num(float(terms.shifted[k])),
+            e=num(float(terms.exps[k])),
+            total=num(terms.sum_exps),
+            p=num(float(terms.probs[k])),
+        )
+    )
+    diff = float(np.max(np.abs(terms.probs - result.stage("probs").torch_out)))
+    st.caption(text.SOFTMAX_AGREES.format(diff=diff))
 
 
 def show_loss(result: Trace, data: Dataset) -> None:
@@ -112,8 +126,31 @@ def show_loss(result: Trace, data: Dataset) -> None:
         )
         _probs_vector(result, data, "fwd_loss_vector", result.predicted)
         return
-    head = result.stage("probs").hparams["head"]
-    if head == "sigmoid":
+    if every_number():
+        _loss_arithmetic(result, names)
+    else:
+        st.caption(text.SIMPLE_LOSS)
+    p_true = num(float(result.probs[label]))
+    if result.predicted == label:
+        st.success(text.LOSS_RIGHT.format(label=names[label], p=p_true, loss=num(result.loss)))
+    else:
+        st.warning(
+            text.LOSS_WRONG.format(
+                predicted=names[result.predicted],
+                label=names[label],
+                p=p_true,
+                loss=num(result.loss),
+            )
+        )
+    st.caption(text.LOSS_SCALE.format(k=len(names), chance=num(math.log(len(names)))))
+    _probs_vector(result, data, "fwd_loss_vector", label)
+    st.caption(text.LOSS_NEXT)
+
+
+def _loss_arithmetic(result: Trace, names: tuple[str, ...]) -> None:
+    """The loss formula, filled in with this picture's numbers, checked against PyTorch."""
+    label = result.label
+    if result.stage("probs").hparams["head"] == "sigmoid":
         z = float(_logits_numpy(result)[0])
         p = float(ops.sigmoid(np.array([z]))[0])
         st.markdown(text.BCE_FORMULA)
@@ -139,18 +176,3 @@ def show_loss(result: Trace, data: Dataset) -> None:
             diff=abs(result.loss - result.loss_numpy),
         )
     )
-    p_true = num(float(result.probs[label]))
-    if result.predicted == label:
-        st.success(text.LOSS_RIGHT.format(label=names[label], p=p_true, loss=num(result.loss)))
-    else:
-        st.warning(
-            text.LOSS_WRONG.format(
-                predicted=names[result.predicted],
-                label=names[label],
-                p=p_true,
-                loss=num(result.loss),
-            )
-        )
-    st.caption(text.LOSS_SCALE.format(k=len(names), chance=num(math.log(len(names)))))
-    _probs_vector(result, data, "fwd_loss_vector", label)
-    st.caption(text.LOSS_NEXT)

@@ -19,6 +19,7 @@ from cnnexplain.ui.forward.stage import (
     pick_cell,
     signed_sum,
 )
+from cnnexplain.ui.kit.detail import every_number
 
 COLUMN_PX = 330  # width of the input and output columns
 MAP_UNIT_PX = 14  # the largest a cell of the input and output maps is drawn
@@ -140,10 +141,11 @@ def _words(
                 j=j,
             )
         )
-    torch_value = float(stage.torch_out[c, i, j])
-    st.caption(
-        text.TORCH_AGREES.format(value=num(torch_value), diff=abs(torch_value - window.result))
-    )
+    if every_number():
+        torch_value = float(stage.torch_out[c, i, j])
+        st.caption(
+            text.TORCH_AGREES.format(value=num(torch_value), diff=abs(torch_value - window.result))
+        )
     _, h_out, w_out = stage.shape
     st.caption(
         text.POOL_SHRINK.format(h_in=before.shape[1], w_in=before.shape[2], h=h_out, w=w_out)

@@ -41,6 +41,7 @@ from cnnexplain.ui.forward.stage import (
     steps_of,
     value_range,
 )
+from cnnexplain.ui.kit.detail import every_number
 from cnnexplain.ui.kit.widgets import format_shape
 
 STEP_KEY = "fwd_step"  # index of the step being shown
@@ -89,7 +90,8 @@ def summary(result: Trace, data: Dataset) -> None:
                 loss=result.loss,
             )
         )
-    st.caption(text.REPLAY_AGREES.format(diff=result.max_abs_diff))
+    if every_number():
+        st.caption(text.REPLAY_AGREES.format(diff=result.max_abs_diff))
 
 
 # --------------------------------------------------------------------------------------------
@@ -378,4 +380,5 @@ def looked_at(entry: TrainedModel, x: np.ndarray, data: Dataset) -> None:
     left, right = st.columns(2)
     left.caption(text.SALIENCY_EXPLAIN)
     right.caption(text.GRADCAM_EXPLAIN.format(layer=layer))
-    st.caption(text.LOOKED_CHECK.format(diff=diff))
+    if every_number():
+        st.caption(text.LOOKED_CHECK.format(diff=diff))

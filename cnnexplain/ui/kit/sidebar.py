@@ -21,6 +21,7 @@ from cnnexplain.model.spec import (
 from cnnexplain.texts import sidebar as text
 from cnnexplain.training.store import DEFAULT_DATASET, DEFAULT_SPEC
 from cnnexplain.ui.kit import resources, session
+from cnnexplain.ui.kit.detail import detail_switch
 from cnnexplain.ui.kit.entry import require_app_entry
 from cnnexplain.ui.kit.glossary import term_help
 
@@ -130,6 +131,7 @@ def architecture_sidebar() -> None:
     require_app_entry()
     spec = session.current_spec()
     with st.sidebar:
+        detail_switch()
         st.header(text.HEADER)
         keys = list(DATASETS)
         current_key = session.current_dataset_key()

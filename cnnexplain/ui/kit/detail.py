@@ -1,0 +1,49 @@
+"""The "Simple / Every number" switch every page shares.
+
+Simple shows the pictures, the story and the key numbers; Every number adds the full
+arithmetic and notation. Both show the live model's real numbers: Simple only leaves sections
+out. The choice lives under its own session key, because Streamlit drops a widget's key when
+the learner moves to another page.
+"""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from cnnexplain.texts import sidebar as text
+
+LEVEL_KEY = "detail_level"  # the remembered choice: "simple" or "every"
+WIDGET_KEY = "detail_choice"  # the control's own key, rebuilt from LEVEL_KEY on every page
+SIMPLE, EVERY = "simple", "every"
+LEVELS = (SIMPLE, EVERY)
+
+
+def _level() -> str:
+    level = st.session_state.get(LEVEL_KEY, SIMPLE)
+    return level if level in LEVELS else SIMPLE
+
+
+def _chosen() -> None:
+    st.session_state[LEVEL_KEY] = st.session_state[WIDGET_KEY]
+
+
+def detail_switch() -> None:
+    """Draw the control (in the current container, the sidebar's top) from the remembered
+    choice; a change is remembered before the page runs again."""
+    # Set from the remembered choice each run, so a choice made on another page, or set
+    # directly in the session, is what the control shows.
+    st.session_state[WIDGET_KEY] = _level()
+    st.radio(
+        text.DETAIL_LABEL,
+        LEVELS,
+        format_func=text.DETAIL_OPTIONS.__getitem__,
+        horizontal=True,
+        key=WIDGET_KEY,
+        on_change=_chosen,
+        help=text.DETAIL_HELP,
+    )
+
+
+def every_number() -> bool:
+    """True when the learner asked for every number, False for Simple (the default)."""
+    return _level() == EVERY
