@@ -6,13 +6,14 @@ from cnnexplain.model.trace import trace
 from cnnexplain.texts import forward as text
 from cnnexplain.ui.forward import views
 from cnnexplain.ui.forward.neighbours import nearest_training
-from cnnexplain.ui.kit import resources, session
+from cnnexplain.ui.kit import path, resources, session, tasks
 from cnnexplain.ui.kit.inputs import input_picker, show_input
 from cnnexplain.ui.kit.sidebar import architecture_sidebar
 from cnnexplain.ui.kit.widgets import problem
 
 architecture_sidebar()
 st.title(text.TITLE)
+path.opening("forward")
 st.write(text.INTRO)
 
 spec = session.current_spec()
@@ -46,3 +47,9 @@ views.stage_detail(step, result, data, scale, spec)
 
 st.subheader(text.LOOKED_HEADER)
 views.looked_at(entry, chosen.x, data)
+
+if step.kind == "flatten":
+    tasks.done("forward", "flatten")
+if result.label is not None and result.label != result.predicted:
+    tasks.done("forward", "wrong_label")
+path.next_step("forward")
