@@ -81,7 +81,10 @@ TASKS = {
     },
     "backprop": {
         "more_likely": "Take a step that makes the true class more likely.",
-        "explode_undo": "Make the loss jump with a huge learning rate, then undo that step.",
+        "explode_undo": (
+            "On a batch of pictures, make the loss jump with a huge learning rate, then undo "
+            "that step."
+        ),
     },
     "compare": {
         "trained": "Train both networks.",
