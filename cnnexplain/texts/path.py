@@ -69,7 +69,7 @@ PATH_END = (
 # The tasks of each page: ids (the pages tick them) and their words.
 TASKS = {
     "conv_lab": {
-        "same_size": "With a kernel of 5×5 or larger, make the output exactly as big as the input.",
+        "same_size": "With a 5×5 kernel, make the output exactly as big as the input.",
         "vertical_edges": "Find a kernel that lights up vertical edges more than horizontal ones.",
         "stride_two": "Use a stride of 2 and watch the output shrink to about half the size.",
     },
@@ -94,7 +94,7 @@ TASKS = {
     },
 }
 TRY_THIS = "Try this ({done} of {total} done)"
-TASK_DONE = ":material/check_circle: ~~{task}~~"
+TASK_DONE = ":green[:material/check_circle:] {task} :green[**done**]"
 TASK_OPEN = ":material/radio_button_unchecked: {task}"
 
 PATH_HEADER = "Your path through the app"

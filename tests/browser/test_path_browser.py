@@ -7,6 +7,7 @@ import pytest
 from browserkit import no_exceptions, no_formula_errors, screenshot, wait_idle
 
 from cnnexplain.io.datasets import load_digits28
+from cnnexplain.texts import backprop as backprop_text
 from cnnexplain.texts import compare as compare_text
 from cnnexplain.texts import conv_lab as conv_text
 from cnnexplain.texts import forward as forward_text
@@ -19,7 +20,7 @@ TRAINING = 300_000  # ms: the machine is shared, and the first epoch of a CNN is
 HEADINGS = {
     "conv_lab": conv_text.TITLE,
     "forward": forward_text.TITLE,
-    "backprop": "Backpropagation, one step at a time",
+    "backprop": backprop_text.TITLE,
     "compare": compare_text.TITLE,
 }
 
@@ -98,6 +99,11 @@ def test_walk_the_path_doing_one_task_on_each_page(server_url, page):
     assert "The loss went from" in main(page).inner_text()
     checked(page, "backprop", 1)
     shoot(page, "backprop")
+    main(page).get_by_role("heading", name=backprop_text.LOSS_HEADER, exact=True).evaluate(
+        "h => h.scrollIntoView({block: 'start'})"
+    )
+    page.wait_for_timeout(500)
+    screenshot(page, "path-backprop-step")  # the sentence on what the first step changed
 
     follow(page, "backprop", "compare")
     epochs = page.get_by_label(compare_text.EPOCHS, exact=True)
