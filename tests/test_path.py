@@ -190,3 +190,24 @@ def test_compare_ticks_training_and_a_shift_that_beats_the_plain_network():
     curve = robustness["shift"]
     below = [lv for lv, acc in zip(curve.levels, curve.accuracy[ANN], strict=True) if acc < 0.5]
     assert first_shift_below(robustness, ANN) == (min(below) if below else None)
+
+
+def test_a_kernel_finds_vertical_edges_when_it_answers_them_far_more_than_horizontal_ones():
+    from cnnexplain.core.kernels import PRESETS, edge_responses, finds_vertical_edges
+
+    found = {name for name, kernel in PRESETS.items() if finds_vertical_edges(kernel)}
+    assert found == {"Sobel x"}
+    assert edge_responses(PRESETS["Sobel x"]) == (4.0, 0.0)  # 1 + 2 + 1 across the edge
+    left_minus_right = np.array([[1.0, -1.0], [1.0, -1.0]])
+    assert finds_vertical_edges(left_minus_right) and not finds_vertical_edges(left_minus_right.T)
+
+
+def test_the_first_shift_below_half_is_read_from_the_curve():
+    from cnnexplain.experiment.robustness import RobustnessCurve
+
+    curve = RobustnessCurve(
+        "shift", "pixels", (0, 1, 2, 3), {"CNN": (0.9, 0.9, 0.8, 0.7), ANN: (0.9, 0.6, 0.4, 0.3)}
+    )
+    assert first_shift_below({"shift": curve}, ANN) == 2
+    assert first_shift_below({"shift": curve}, "CNN") is None
+    assert first_shift_below(None, ANN) is None
