@@ -57,6 +57,14 @@ def test_the_navigation_lists_the_pages_gentlest_first():
     assert list(FILES) == list(text.ORDER)
 
 
+def test_no_link_on_the_path_contains_a_navigation_title():
+    """A browser finds a link by its words, ignoring case: a path link that contained a title
+    would stand beside the sidebar's link of that title."""
+    labels = [*text.NEXT_LABEL.values(), *text.PATH_NAMES.values(), text.BACK_HOME]
+    for title in text.TITLES.values():
+        assert not [label for label in labels if title.lower() in label.lower()], title
+
+
 def test_every_page_opens_with_what_to_see_and_do_and_ends_with_a_link_to_the_next():
     at = app()
     for page, following in zip(text.ORDER, (*text.ORDER[1:], None), strict=True):
@@ -67,7 +75,7 @@ def test_every_page_opens_with_what_to_see_and_do_and_ends_with_a_link_to_the_ne
         assert main[0] == f"**{text.SEE_AND_DO[page]}**", page  # the first words on the page
         links = page_links(at)
         if following is None:  # the last page leads back to the whole path
-            assert links[-1] == (text.TITLES["home"], "home")
+            assert links[-1] == (text.BACK_HOME, "home")
             assert text.PATH_END in [c.value for c in at.caption]
         else:
             assert links[-1] == (text.NEXT_LABEL[page], following), page
@@ -170,7 +178,7 @@ def test_an_exploded_step_undone_ticks_its_task_and_home_shows_the_ticks():
     assert text.PATH_PAGE.format(done=0, total=3) in captions  # the convolution lab, untried
     labels = [label for label, _ in page_links(at)][: len(text.ORDER)]
     assert labels == [
-        text.PATH_LINK.format(number=n, title=text.TITLES[page])
+        text.PATH_LINK.format(number=n, name=text.PATH_NAMES[page])
         for n, page in enumerate(text.ORDER, start=1)
     ]
 

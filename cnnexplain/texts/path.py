@@ -38,11 +38,13 @@ SEE_AND_DO = {
 }
 
 # The link at the bottom of each page to the next one, and why to go there.
+# Link words never contain a navigation title: a link is found by its words, and the sidebar
+# has one of each title already.
 NEXT_LABEL = {
-    "home": "Next: the convolution lab",
-    "conv_lab": "Next: the forward pass, step by step",
-    "forward": "Next: backpropagation, step by step",
-    "backprop": "Next: a CNN against a plain network",
+    "home": "Next: slide one kernel by hand",
+    "conv_lab": "Next: follow a picture forward through a real network",
+    "forward": "Next: watch the network learn, one step back at a time",
+    "backprop": "Next: a CNN and a plain network, side by side",
 }
 NEXT_WHY = {
     "home": (
@@ -61,6 +63,7 @@ NEXT_WHY = {
         "the same pictures."
     ),
 }
+BACK_HOME = "Back to the start of the path"
 PATH_END = (
     "This is the last page of the path. Go back to any page from the sidebar, or to the whole "
     "path on the first page."
@@ -102,7 +105,15 @@ PATH_INTRO = (
     "Five pages, gentlest first. Each page lists a few things to try and ticks them when you "
     "have done them; the ticks stay while this tab is open."
 )
-PATH_LINK = "{number}. {title}"
+PATH_LINK = "{number}. {name}"
+# The path's name for each page: what the learner does there.
+PATH_NAMES = {
+    "home": "Start: one picture through every stage",
+    "conv_lab": "One kernel, slid by hand",
+    "forward": "A picture going forward, number by number",
+    "backprop": "Learning, one step back at a time",
+    "compare": "Why convolutions: a CNN and a plain network side by side",
+}
 PATH_PAGE = "{done} of {total} tried"
 PATH_NO_TASKS = "start here"
 

@@ -75,7 +75,7 @@ def test_walk_the_path_doing_one_task_on_each_page(server_url, page):
     main(page).get_by_text(text.PATH_HEADER).wait_for(timeout=60_000)
     sound(page)
     for number, name in enumerate(text.ORDER, start=1):
-        label = text.PATH_LINK.format(number=number, title=text.TITLES[name])
+        label = text.PATH_LINK.format(number=number, name=text.PATH_NAMES[name])
         assert main(page).get_by_role("link", name=label).count() == 1
     shoot(page, "home")
 
@@ -117,7 +117,7 @@ def test_walk_the_path_doing_one_task_on_each_page(server_url, page):
     assert any(text.TRY_THIS.format(done=n, total=2) in words for n in (1, 2))
     shoot(page, "compare")
 
-    main(page).get_by_role("link", name=text.TITLES["home"]).click()
+    main(page).get_by_role("link", name=text.BACK_HOME).click()
     main(page).get_by_text(text.PATH_HEADER).wait_for(timeout=60_000)
     sound(page)
     words = main(page).inner_text()

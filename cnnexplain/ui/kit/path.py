@@ -45,7 +45,7 @@ def next_step(page: str) -> None:
     following = next_page(page)
     if following is None:
         st.caption(text.PATH_END)
-        st.page_link(FILES["home"], label=text.TITLES["home"], icon=ICONS["home"])
+        st.page_link(FILES["home"], label=text.BACK_HOME, icon=ICONS["home"])
         return
     st.markdown(text.NEXT_WHY[page])
     st.page_link(FILES[following], label=text.NEXT_LABEL[page], icon=ICONS[following])
@@ -59,7 +59,7 @@ def overview() -> None:
         done, total = tasks.progress(page)
         link, ticks = st.columns([2, 1], vertical_alignment="center")
         with link:
-            label = text.PATH_LINK.format(number=number, title=text.TITLES[page])
+            label = text.PATH_LINK.format(number=number, name=text.PATH_NAMES[page])
             st.page_link(FILES[page], label=label, icon=ICONS[page])
         with ticks:
             ticks_words = text.PATH_PAGE.format(done=done, total=total)
