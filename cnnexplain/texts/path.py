@@ -108,11 +108,11 @@ PATH_INTRO = (
 PATH_LINK = "{number}. {name}"
 # The path's name for each page: what the learner does there.
 PATH_NAMES = {
-    "home": "Start: one picture through every stage",
-    "conv_lab": "One kernel, slid by hand",
-    "forward": "A picture going forward, number by number",
-    "backprop": "Learning, one step back at a time",
-    "compare": "Why convolutions: a CNN and a plain network side by side",
+    "home": "Start: one picture, every stage",
+    "conv_lab": "One kernel, by hand",
+    "forward": "Forward, number by number",
+    "backprop": "Learning, one step at a time",
+    "compare": "Why use convolutions?",
 }
 PATH_PAGE = "{done} of {total} tried"
 PATH_NO_TASKS = "start here"

@@ -64,7 +64,10 @@ def follow(page, here: str, there: str) -> None:
 
 
 def choose(page, label: str, option: str) -> None:
-    main(page).locator('[data-testid="stSelectbox"]').filter(has_text=label).click()
+    box = main(page).locator('[data-testid="stSelectbox"]').filter(has_text=label)
+    box.scroll_into_view_if_needed()  # a click that scrolls first can land on a moving page
+    page.wait_for_timeout(300)
+    box.click()
     page.get_by_role("option", name=option, exact=True).click()
     wait_idle(page)
 

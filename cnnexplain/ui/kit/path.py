@@ -57,7 +57,7 @@ def overview() -> None:
     st.caption(text.PATH_INTRO)
     for number, page in enumerate(text.ORDER, start=1):
         done, total = tasks.progress(page)
-        link, ticks = st.columns([2, 1], vertical_alignment="center")
+        link, ticks = st.columns([3, 1], vertical_alignment="center")
         with link:
             label = text.PATH_LINK.format(number=number, name=text.PATH_NAMES[page])
             st.page_link(FILES[page], label=label, icon=ICONS[page])
