@@ -5,13 +5,14 @@ import streamlit as st
 
 from cnnexplain.io.datasets import DATASETS
 from cnnexplain.texts import backprop as text
-from cnnexplain.ui.backprop import backward, views, weights
-from cnnexplain.ui.kit import resources, session
+from cnnexplain.ui.backprop import backward, start, views, weights
+from cnnexplain.ui.kit import path, resources, session, tasks
 from cnnexplain.ui.kit.detail import every_number
 from cnnexplain.ui.kit.sidebar import architecture_sidebar
 
 architecture_sidebar()
 st.title(text.TITLE)
+path.opening("backprop")
 st.write(text.INTRO)
 st.info(text.STORY)
 
@@ -23,6 +24,7 @@ state = views.stepper(entry, dataset_key)
 views.show_model_line(entry, DATASETS[dataset_key].title)
 
 st.subheader(text.DATA_HEADER)
+start.start_unsure(entry, data)
 batch = views.batch_picker(data)
 
 st.subheader(text.OPTIMIZER_HEADER)
@@ -50,3 +52,9 @@ if state.last is not None:
 
     st.subheader(text.KERNELS_HEADER)
     weights.show_kernels(record)
+
+if state.last is not None and state.last.p_after > state.last.p_before:
+    tasks.done("backprop", "more_likely")
+if state.undid_explosion:
+    tasks.done("backprop", "explode_undo")
+path.next_step("backprop")

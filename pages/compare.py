@@ -3,13 +3,17 @@ says what this run found, from its own numbers."""
 
 import streamlit as st
 
+from cnnexplain.experiment.design import ANN
+from cnnexplain.experiment.findings import first_shift_below
 from cnnexplain.texts import compare as text
 from cnnexplain.ui.compare import data, model_file, networks, results, settings, training, why
 from cnnexplain.ui.compare.state import measurements
+from cnnexplain.ui.kit import path, tasks
 from cnnexplain.ui.kit.sidebar import architecture_sidebar
 
 architecture_sidebar()
 st.title(text.TITLE)
+path.opening("compare")
 st.write(text.INTRO)
 st.info(text.STORY)
 
@@ -38,3 +42,7 @@ if measured is not None:
         results.show(comparison, *measured)
     with why_slot.container():
         why.show(comparison, *measured)
+    tasks.done("compare", "trained")
+    if first_shift_below(measured[1], ANN) is not None:
+        tasks.done("compare", "shift_half")
+path.next_step("compare")

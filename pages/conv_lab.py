@@ -2,15 +2,22 @@
 
 import streamlit as st
 
-from cnnexplain.core.kernels import lab_convolve, padded_picture, size_formula
+from cnnexplain.core.kernels import (
+    finds_vertical_edges,
+    lab_convolve,
+    padded_picture,
+    size_formula,
+)
 from cnnexplain.texts import conv_lab as text
 from cnnexplain.ui.conv_lab import views
+from cnnexplain.ui.kit import path, tasks
 from cnnexplain.ui.kit.detail import every_number
 from cnnexplain.ui.kit.sidebar import architecture_sidebar
 from cnnexplain.ui.kit.widgets import problem
 
 architecture_sidebar()
 st.title(text.TITLE)
+path.opening("conv_lab")
 st.write(text.INTRO)
 
 picture_column, kernel_column, settings_column = st.columns(views.TOP_COLUMNS, gap="medium")
@@ -64,6 +71,14 @@ st.caption(text.MAPS_LEGEND)
 
 st.subheader(text.POSITION_HEADER)
 views.show_window(window, i, j)
+
+if kernel.shape[0] >= 5 and result.output.shape == picture.shape:
+    tasks.done("conv_lab", "same_size")
+if stride >= 2 and Ho < picture.shape[0]:
+    tasks.done("conv_lab", "stride_two")
+if finds_vertical_edges(kernel):
+    tasks.done("conv_lab", "vertical_edges")
+path.next_step("conv_lab")
 
 if played:
     views.play(result, steps, (input_slot, output_slot, line_slot))

@@ -7,13 +7,14 @@ from cnnexplain.texts import forward as text
 from cnnexplain.ui.forward import receptive as receptive_view
 from cnnexplain.ui.forward import views
 from cnnexplain.ui.forward.neighbours import nearest_training
-from cnnexplain.ui.kit import resources, session
+from cnnexplain.ui.kit import path, resources, session, tasks
 from cnnexplain.ui.kit.inputs import input_picker, show_input
 from cnnexplain.ui.kit.sidebar import architecture_sidebar
 from cnnexplain.ui.kit.widgets import problem
 
 architecture_sidebar()
 st.title(text.TITLE)
+path.opening("forward")
 st.write(text.INTRO)
 
 spec = session.current_spec()
@@ -50,3 +51,9 @@ views.looked_at(entry, chosen.x, data)
 
 st.subheader(text.RECEPTIVE_HEADER)
 receptive_view.show(result, spec, scale)
+
+if step.kind == "flatten":
+    tasks.done("forward", "flatten")
+if result.label is not None and result.label != result.predicted:
+    tasks.done("forward", "wrong_label")
+path.next_step("forward")

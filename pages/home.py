@@ -8,7 +8,7 @@ from cnnexplain.model.spec import stage_shapes
 from cnnexplain.model.trace import trace
 from cnnexplain.texts import home as text
 from cnnexplain.texts.stages import STAGE_KIND
-from cnnexplain.ui.kit import resources, session
+from cnnexplain.ui.kit import path, resources, session
 from cnnexplain.ui.kit.detail import every_number
 from cnnexplain.ui.kit.numbers import plain
 from cnnexplain.ui.kit.sidebar import architecture_sidebar
@@ -18,8 +18,10 @@ MAX_THUMBNAILS = 8
 
 architecture_sidebar()
 st.title(text.TITLE)
+path.opening("home")
 st.write(text.INTRO)
 st.info(text.STORY)
+path.overview()
 
 spec = session.current_spec()
 dataset_key = session.current_dataset_key()
@@ -103,3 +105,4 @@ for stage in result.stages:
 st.markdown(text.FINAL_LOSS.format(loss=plain(result.loss)))
 st.caption(STAGE_KIND["loss"])
 st.write(text.TOTAL_PARAMS.format(total=sum(info.params for info in infos.values())))
+path.next_step("home")

@@ -656,6 +656,11 @@ def test_each_outcome_has_its_own_words(digits, changes, kind, words, box):
 
 
 def test_an_own_picture_is_not_stepped_until_the_learner_gives_its_label():
+    upload_a_seven_and_step()
+
+
+def upload_a_seven_and_step():
+    """Upload a drawn 7, see that it cannot be stepped without its label, give it, step."""
     import io
 
     from PIL import Image, ImageDraw
@@ -691,8 +696,20 @@ def test_an_own_picture_is_not_stepped_until_the_learner_gives_its_label():
     with torch.no_grad():
         expected = F.cross_entropy(shared_model()(torch.from_numpy(x[None])), torch.tensor([7]))
     assert shown_losses(at)[0] == pytest.approx(expected.item(), rel=1e-4)
+    return at
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="In AppTest the forward page shows a test picture after an upload on the backprop "
+    "page (its source radio comes back as 'sample'); this once passed only because test "
+    "picture 0, then the page's first picture, is a 7 too.",
+)
+def test_the_forward_page_shows_the_uploaded_picture_and_its_label():
+    at = upload_a_seven_and_step()
     # The forward page knows the label too: it is the picture's, not the page's.
     at.switch_page("pages/forward.py").run()
+    assert at.radio(key="input_source").value == "upload"
     assert next(s for s in at.selectbox if s.label == "True label").value == 7
     assert "The true label is **7**" in markdown_text(at)
 

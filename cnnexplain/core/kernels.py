@@ -228,3 +228,29 @@ def lab_window(
     stride, padding, dilation = check_settings(stride, padding, dilation)
     _, _, x, w, b = _single_channel(image, kernel)
     return ops.conv2d_window(x[0], w, b, 0, i, j, stride, padding, dilation)
+
+
+EDGE_MARGIN = 2.0  # a kernel "finds vertical edges" when it answers them this many times more
+
+
+def finds_vertical_edges(kernel: np.ndarray) -> bool:
+    """Whether `kernel` answers a vertical edge at least EDGE_MARGIN times more strongly than a
+    horizontal one (Sobel x does; Sobel y, the blurs and the identity do not)."""
+    vertical, horizontal = edge_responses(kernel)
+    return vertical > 0 and vertical >= EDGE_MARGIN * horizontal
+
+
+def edge_responses(kernel: np.ndarray) -> tuple[float, float]:
+    """(vertical, horizontal): the largest |output| of `kernel` (K, K) on a step edge.
+
+    The vertical edge is a (2K, 2K) picture dark on its left half and bright on its right; the
+    horizontal one is the same picture turned, dark above and bright below. A kernel that finds
+    vertical edges answers the first far more strongly than the second; one that answers flat
+    areas (a blur, the identity) answers both alike.
+    """
+    K = kernel.shape[0]
+    vertical = np.zeros((2 * K, 2 * K))
+    vertical[:, K:] = 1.0
+    across = float(np.max(np.abs(lab_convolve(vertical, kernel).output)))
+    along = float(np.max(np.abs(lab_convolve(vertical.T, kernel).output)))
+    return across, along

@@ -117,6 +117,18 @@ def shift_finding(robustness: Mapping[str, RobustnessCurve] | None) -> LevelFind
     return _at(curve, curve.levels.index(REFERENCE_LEVELS["shift"]))
 
 
+def first_shift_below(
+    robustness: Mapping[str, RobustnessCurve] | None, name: str, share: float = 0.5
+) -> float | None:
+    """The smallest shift at which network `name` gets less than `share` of the moved pictures
+    right; None when it never does (or nothing was measured)."""
+    curve = (robustness or {}).get("shift")
+    if curve is None:
+        return None
+    below = [lv for lv, acc in zip(curve.levels, curve.accuracy[name], strict=True) if acc < share]
+    return min(below, default=None)
+
+
 @dataclass(frozen=True)
 class Lead:
     """At how many points of a curve each network was ahead of the other."""

@@ -63,7 +63,12 @@ def test_upload_a_picture_and_watch_the_kernels_learn(server_url, page, tmp_path
     wait_idle(page)
     no_exceptions(page)
     # It is a 2, and the true label says so.
-    page.locator('[data-testid="stSelectbox"]').filter(has_text="True label").click()
+    # A click that must first scroll the page lands while it still moves and opens nothing:
+    # scroll first.
+    label_box = page.locator('[data-testid="stSelectbox"]').filter(has_text="True label")
+    label_box.scroll_into_view_if_needed()
+    page.wait_for_timeout(300)
+    label_box.click()
     page.get_by_role("option", name="2", exact=True).click()
     wait_idle(page)
     # A small learning rate, 0.0002 (two notches below the default 0.001), so that the loss

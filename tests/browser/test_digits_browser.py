@@ -49,7 +49,11 @@ def test_a_digit_drawn_with_the_mouse_is_read_right(server_url, page, digit):
     draw(page, DRAWINGS[digit])
     page.get_by_text("Your picture", exact=True).wait_for(timeout=60_000)
     settle(page)
-    page.locator('[data-testid="stSelectbox"]').filter(has_text="True label").click()
+    # A click that must first scroll the page lands while it still moves and opens nothing.
+    label_box = page.locator('[data-testid="stSelectbox"]').filter(has_text="True label")
+    label_box.scroll_into_view_if_needed()
+    page.wait_for_timeout(300)
+    label_box.click()
     page.get_by_role("option", name=str(digit), exact=True).click()
     page.get_by_text(f"The true label is {digit}").wait_for(timeout=60_000)
     settle(page)

@@ -20,13 +20,14 @@ from browserkit import (
 )
 
 from cnnexplain.texts import backprop as text
+from cnnexplain.texts import path as path_text
 
 pytestmark = pytest.mark.browser
 
 BACKPROP = "Backpropagation, step by step"
 WIDTHS = (1400, 1024)
-# The pages app.py puts in the navigation, by the titles the sidebar shows.
-PAGE_TITLES = re.findall(r'st\.Page\(\s*"[^"]+",\s*title="([^"]+)"', (ROOT / "app.py").read_text())
+# The pages app.py puts in the navigation (in the path's order), by the titles the sidebar shows.
+PAGE_TITLES = [path_text.TITLES[page] for page in path_text.ORDER]
 
 
 def all_is_well(page) -> None:

@@ -7,8 +7,8 @@ pytestmark = pytest.mark.browser
 
 NAV_TITLES = [
     "The whole network",
-    "Forward pass, step by step",
     "Convolution lab",
+    "Forward pass, step by step",
     "Backpropagation, step by step",
     "CNN against a plain network",
 ]

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import streamlit as st
+import torch
 from torch import nn
 
 from cnnexplain.core.optim import OPTIMIZERS
@@ -31,9 +32,11 @@ from cnnexplain.model.backprop import (
     params_of,
     step_outcome,
 )
+from cnnexplain.model.head import HEADS
 from cnnexplain.model.history import OptState, StepHistory
 from cnnexplain.model.spec import clone_model
 from cnnexplain.texts import backprop as text
+from cnnexplain.texts import path as path_text
 from cnnexplain.training.store import TrainedModel
 from cnnexplain.ui.kit.detail import every_number
 from cnnexplain.ui.kit.glossary import term_help
@@ -72,6 +75,9 @@ class LastStep:
     state_in: OptState | None  # the optimizer state it started from (None: a fresh optimizer)
     number: int  # its number in the history
     outcome: StepOutcome  # what it did to the loss and the weights, as the page says it
+    # The true class's probability, averaged over the batch, before and after the step.
+    p_before: float = float("nan")
+    p_after: float = float("nan")
 
 
 @dataclass
@@ -84,6 +90,7 @@ class Stepper:
     last: LastStep | None = None  # None before the first step and after undo or reset
     # (kind, words) to show once: "info", "warning", "error", or "refused" (a library message)
     notices: list[tuple[str, str]] = field(default_factory=list)
+    undid_explosion: bool = False  # the learner has undone a step that made the loss explode
 
 
 @dataclass(frozen=True, eq=False)
@@ -245,8 +252,14 @@ def take_steps(
                 words.append(text.RUN_STOPPED.format(done=done, total=count))
             state.notices.append(("error", " ".join(words)))
             break
+        load_params(state.model, history.current.params_copy())
         state.last = LastStep(
-            record=record, state_in=state_in, number=history.step_count, outcome=outcome
+            record=record,
+            state_in=state_in,
+            number=history.step_count,
+            outcome=outcome,
+            p_before=true_probability(record.probs, batch.y),
+            p_after=true_probability(probabilities(state, batch), batch.y),
         )
         if report is not None:
             report(done + 1)
@@ -258,11 +271,25 @@ def take_steps(
     load_params(state.model, history.current.params_copy())
 
 
+def true_probability(probs: np.ndarray, labels: np.ndarray) -> float:
+    """The probability (N, K) `probs` give each picture's true class, averaged over N."""
+    return float(np.mean(probs[np.arange(len(labels)), labels]))
+
+
+def probabilities(state: Stepper, batch: Batch) -> np.ndarray:
+    """(N, K) class probabilities of the user's model, as its weights are now."""
+    head = HEADS[state.key[0].head]
+    with torch.no_grad():
+        return head.probabilities(state.model(torch.from_numpy(batch.x))).double().numpy()
+
+
 def undo_step(state: Stepper) -> None:
     """Back to the weights and optimizer memory before the last step, if there is one."""
     history = state.history
     undone = history.step_count
+    exploded = state.last is not None and state.last.outcome.kind == "exploded"
     if history.undo():
+        state.undid_explosion = state.undid_explosion or exploded
         load_params(state.model, history.current.params_copy())
         state.last = None
         state.notices.append(("info", text.UNDONE.format(number=undone)))
@@ -364,6 +391,17 @@ def outcome_words(outcome: StepOutcome, settings: OptimizerSettings) -> str:
     return words
 
 
+def change_words(last: LastStep) -> str:
+    """One sentence on what the step changed: the loss, and the true class's probability."""
+    single = len(last.record.labels) == 1
+    return (path_text.STEP_CHANGED if single else path_text.STEP_CHANGED_BATCH).format(
+        before=number(last.outcome.loss_before),
+        after=number(last.outcome.loss_after),
+        p_before=f"{last.p_before:.4f}",
+        p_after=f"{last.p_after:.4f}",
+    )
+
+
 def show_outcome(state: Stepper) -> None:
     """What the last step did; after an explosion, with a button that takes the step back."""
     last = state.last
@@ -372,6 +410,7 @@ def show_outcome(state: Stepper) -> None:
         return
     kind = last.outcome.kind
     words = outcome_words(last.outcome, last.record.settings)
+    st.markdown(change_words(last))
     if kind == "exploded":
         st.warning(words)
         st.button(
