@@ -619,7 +619,9 @@ def test_a_step_that_lowers_the_loss_says_so(digits):
     click(at, "bp_step")
     before, after = shown_losses(at)
     assert after < before
-    assert f"The loss went down, from {before:.6g} to {after:.6g}" in markdown_text(at)
+    words = markdown_text(at)
+    assert f"The loss went from {before:.6g} to {after:.6g}" in words
+    assert "The loss went down: the step went downhill." in words
     assert not at.warning
 
 

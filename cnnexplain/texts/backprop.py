@@ -153,7 +153,7 @@ CURVE_Y = "loss"
 # loss), {change} (the largest change of any weight), {lr}, and for "exploded" {bound}, the loss
 # above which a step that more than doubles it counts as exploding: {multiple} times {chance}.
 OUTCOME = {
-    "fell": "The loss went down, from {before} to {after}: the step went downhill.",
+    "fell": "The loss went down: the step went downhill.",
     "rose": (
         "The loss went up, from {before} to {after}. The gradient only says which way is "
         "downhill where the weights are now; a step too long jumps across the valley and lands "

@@ -371,7 +371,7 @@ RECEPTIVE_CHANNEL_HELP = (
     "Every map of a stage has the same receptive field: the map you choose only changes the "
     "values drawn on the right."
 )
-RECEPTIVE_PICTURE_HEADER = "**Your picture**, with the pixels that can change the cell"
+RECEPTIVE_PICTURE_HEADER = "The pixels of **your picture** that can change the cell"
 RECEPTIVE_MAP_HEADER = "**{stage}**, map {c}, with the chosen cell"
 RECEPTIVE_CELL = (
     "Cell (row {row}, column {col}) of **{stage}** can be changed by rows {top} to {bottom} and "

@@ -84,6 +84,7 @@ def test_walk_the_path_doing_one_task_on_each_page(server_url, page):
     sound(page)
     for number, name in enumerate(text.ORDER, start=1):
         words = text.PATH_LINK.format(number=number, name=text.PATH_NAMES[name])
+        link(page, words).first.wait_for(timeout=60_000)
         assert link(page, words).count() == 1
     shoot(page, "home")
 
