@@ -104,6 +104,12 @@ def bench_compare() -> Iterator[Figure]:
     yield Figure("compare_ann_test_acc", run["ann_test_acc"], "fraction", "held-out digits")
 
 
+def bench_real_digits() -> Iterator[Figure]:
+    from tools.bench_digits import figures
+
+    yield from figures()
+
+
 def bench_pages() -> Iterator[Figure]:
     from tools.bench_pages import figures
 
@@ -134,6 +140,7 @@ BENCHES: dict[str, Callable[[], Iterator[Figure]]] = {
     "default_training": bench_default_training,
     "backprop": bench_backprop,
     "compare": bench_compare,
+    "real_digits": bench_real_digits,
     "pages": bench_pages,
     "server": bench_server,
     "load": bench_load,
