@@ -701,21 +701,6 @@ def upload_a_seven_and_step():
     return at
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="In AppTest the forward page shows a test picture after an upload on the backprop "
-    "page (its source radio comes back as 'sample'); this once passed only because test "
-    "picture 0, then the page's first picture, is a 7 too.",
-)
-def test_the_forward_page_shows_the_uploaded_picture_and_its_label():
-    at = upload_a_seven_and_step()
-    # The forward page knows the label too: it is the picture's, not the page's.
-    at.switch_page("pages/forward.py").run()
-    assert at.radio(key="input_source").value == "upload"
-    assert next(s for s in at.selectbox if s.label == "True label").value == 7
-    assert "The true label is **7**" in markdown_text(at)
-
-
 def torch_input_gradients(x: np.ndarray, y: np.ndarray, layers: tuple[str, ...]) -> dict:
     """{layer: (dL/d its input, dL/d its output)} for one picture, by torch autograd on the
     shared model in float64 (the weights a first step starts from)."""
