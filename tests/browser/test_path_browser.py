@@ -4,7 +4,7 @@ each page and see it ticked, then see the ticks on the home page."""
 from __future__ import annotations
 
 import pytest
-from browserkit import no_exceptions, no_formula_errors, screenshot, wait_idle
+from browserkit import every_number, no_exceptions, no_formula_errors, screenshot, wait_idle
 
 from cnnexplain.io.datasets import load_digits28
 from cnnexplain.texts import backprop as backprop_text
@@ -77,29 +77,36 @@ def choose(page, label: str, option: str) -> None:
     wait_idle(page)
 
 
-def test_walk_the_path_doing_one_task_on_each_page(server_url, page):
+@pytest.mark.parametrize("level", ["simple", "every"])
+def test_walk_the_path_doing_one_task_on_each_page(server_url, page, level):
     page.goto(server_url)
     wait_idle(page, timeout=180_000)
     main(page).get_by_text(text.PATH_HEADER).wait_for(timeout=60_000)
     sound(page)
+    if level == "every":
+        every_number(page)  # chosen once on the home page, it holds along the whole path
+
+    def shoot_level(name: str) -> None:
+        shoot(page, name if level == "simple" else f"{name}-every")
+
     for number, name in enumerate(text.ORDER, start=1):
         words = text.PATH_LINK.format(number=number, name=text.PATH_NAMES[name])
         link(page, words).first.wait_for(timeout=60_000)
         assert link(page, words).count() == 1
-    shoot(page, "home")
+    shoot_level("home")
 
     follow(page, "home", "conv_lab")
     choose(page, conv_text.PRESET, "Sobel x")
     checked(page, "conv_lab", 1)
     sound(page)
-    shoot(page, "conv_lab")
+    shoot_level("conv_lab")
 
     follow(page, "conv_lab", "forward")
     true_label = int(load_digits28().y_test[0])  # the first test picture, the page's default
     choose(page, inputs_text.LABEL, str((true_label + 3) % 10))
     checked(page, "forward", 1)
     sound(page)
-    shoot(page, "forward")
+    shoot_level("forward")
 
     follow(page, "forward", "backprop")
     page.get_by_role("button", name="Step", exact=True).click()
@@ -107,12 +114,15 @@ def test_walk_the_path_doing_one_task_on_each_page(server_url, page):
     sound(page)
     assert "The loss went from" in main(page).inner_text()
     checked(page, "backprop", 1)
-    shoot(page, "backprop")
+    shoot_level("backprop")
     main(page).get_by_role("heading", name=backprop_text.LOSS_HEADER, exact=True).evaluate(
         "h => h.scrollIntoView({block: 'start'})"
     )
     page.wait_for_timeout(500)
-    screenshot(page, "path-backprop-step")  # the sentence on what the first step changed
+    if level == "simple":
+        screenshot(page, "path-backprop-step")  # the sentence on what the first step changed
+    # The level chosen on the home page still holds: formulas only in Every number.
+    assert (main(page).locator(".katex").count() > 0) == (level == "every")
 
     follow(page, "backprop", "compare")
     epochs = page.get_by_label(compare_text.EPOCHS, exact=True)
@@ -124,7 +134,7 @@ def test_walk_the_path_doing_one_task_on_each_page(server_url, page):
     sound(page)
     words = main(page).inner_text()
     assert any(text.TRY_THIS.format(done=n, total=2) in words for n in (1, 2))
-    shoot(page, "compare")
+    shoot_level("compare")
 
     link(page, text.BACK_HOME).click()
     main(page).get_by_text(text.PATH_HEADER).wait_for(timeout=60_000)
@@ -132,4 +142,4 @@ def test_walk_the_path_doing_one_task_on_each_page(server_url, page):
     words = main(page).inner_text()
     assert text.PATH_PAGE.format(done=1, total=3) in words  # the convolution lab
     assert text.PATH_PAGE.format(done=1, total=2) in words  # forward, and backprop
-    shoot(page, "home-after")
+    shoot_level("home-after")
