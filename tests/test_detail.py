@@ -237,6 +237,24 @@ def test_backprop_simple_writes_no_scientific_notation_or_gradient_notation():
         assert symbol not in words, symbol
 
 
+def tick_formats(spec: dict) -> set:
+    """How the chart writes its axis and colour-bar ticks (plotly's exponentformat)."""
+    layout = spec["layout"]
+    axes = [v for k, v in layout.items() if k.startswith(("xaxis", "yaxis"))]
+    bars = [v.get("colorbar", {}) for k, v in layout.items() if k.startswith("coloraxis")]
+    bars += [t.get("colorbar", {}) for t in spec["data"] if t.get("type") == "heatmap"]
+    return {part.get("exponentformat") for part in [*axes, *bars]}
+
+
+@pytest.mark.parametrize("every", [False, True])
+def test_backprop_charts_write_ticks_without_powers_of_ten_in_simple(every):
+    formats = set().union(*(tick_formats(spec) for spec in charts(stepped(every))))
+    if every:
+        assert "e" in formats  # gradients a millionth in size keep their powers of ten
+    else:  # the gradient and change charts plain; pictures (0 to 1) keep plotly's default
+        assert "none" in formats and not formats & {"e", "E", "power", "SI", "B"}, formats
+
+
 # --- convolution lab
 
 

@@ -26,7 +26,7 @@ from cnnexplain.texts import backprop as text
 from cnnexplain.texts.stages import ACTIVATION_NAMES, POOL_NAMES
 from cnnexplain.ui.backprop.formulas import input_gradient_tex, sigmoid_tex, softmax_true_tex
 from cnnexplain.ui.backprop.views import clamped, number
-from cnnexplain.ui.kit.detail import every_number
+from cnnexplain.ui.kit.detail import at_level, every_number
 
 HALF_PX = 460  # half of the page's width, for a map grid drawn in one of two columns
 DX_TERMS = 8  # terms of one input number's gradient listed in its table
@@ -45,7 +45,7 @@ def example_picker(record: StepRecord, class_names: tuple[str, ...]) -> int:
 
 
 def _chart(fig: go.Figure, key: str) -> None:
-    st.plotly_chart(fig, key=key)
+    st.plotly_chart(at_level(fig), key=key)
 
 
 def _gradient_bars(values: np.ndarray, title: str, key: str) -> None:

@@ -38,7 +38,7 @@ from cnnexplain.model.spec import clone_model
 from cnnexplain.texts import backprop as text
 from cnnexplain.texts import path as path_text
 from cnnexplain.training.store import TrainedModel
-from cnnexplain.ui.kit.detail import every_number
+from cnnexplain.ui.kit.detail import at_level, every_number
 from cnnexplain.ui.kit.glossary import term_help
 from cnnexplain.ui.kit.inputs import input_picker, show_input, stop_until_labelled
 from cnnexplain.ui.kit.numbers import plain
@@ -449,17 +449,15 @@ def show_loss(state: Stepper) -> None:
         )
     )
     show_outcome(state)
-    st.plotly_chart(
-        bpfig.loss_curve(
-            [e.number for e in steps],
-            [e.loss_before for e in steps],
-            [e.loss_after for e in steps],
-            names=text.CURVE_NAMES,
-            x_title=text.CURVE_X,
-            y_title=text.CURVE_Y,
-        ),
-        key="bp_loss_curve",
+    curve = bpfig.loss_curve(
+        [e.number for e in steps],
+        [e.loss_before for e in steps],
+        [e.loss_after for e in steps],
+        names=text.CURVE_NAMES,
+        x_title=text.CURVE_X,
+        y_title=text.CURVE_Y,
     )
+    st.plotly_chart(at_level(curve), key="bp_loss_curve")
     st.caption(text.CURVE_CAPTION)
 
 

@@ -17,6 +17,7 @@ from cnnexplain.model.backprop import KernelWeightGradient, StepRecord, kernel_w
 from cnnexplain.texts import backprop as text
 from cnnexplain.ui.backprop.formulas import adam_tex, momentum_tex, sgd_tex, terms_sum_tex
 from cnnexplain.ui.backprop.views import LastStep, clamped, number
+from cnnexplain.ui.kit.detail import at_level
 
 TOP_TERMS = 8  # terms of a kernel weight's gradient listed one by one
 SUM_TERMS = 3  # terms written into the sum itself
@@ -184,8 +185,8 @@ def show_kernels(record: StepRecord) -> None:
             name=stage.name, filters=filters, channels=channels, kh=kh, kw=kw
         )
         st.markdown(f"**{layer}**")
-        st.plotly_chart(
-            bpfig.kernel_change(before, after, titles=text.KERNEL_PANELS, labels=text.HOVER_KERNEL),
-            key=f"bp_{stage.name}_kernels",
+        change = bpfig.kernel_change(
+            before, after, titles=text.KERNEL_PANELS, labels=text.HOVER_KERNEL
         )
+        st.plotly_chart(at_level(change), key=f"bp_{stage.name}_kernels")
     st.caption(text.LARGEST_CHANGE.format(change=number(largest)))

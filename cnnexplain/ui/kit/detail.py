@@ -8,6 +8,7 @@ the learner moves to another page.
 
 from __future__ import annotations
 
+import plotly.graph_objects as go
 import streamlit as st
 
 from cnnexplain.texts import sidebar as text
@@ -47,3 +48,16 @@ def detail_switch() -> None:
 def every_number() -> bool:
     """True when the learner asked for every number, False for Simple (the default)."""
     return _level() == EVERY
+
+
+def at_level(fig: go.Figure) -> go.Figure:
+    """`fig`, freshly built for this run, with its axis and colour-bar ticks written as the
+    level writes numbers: plain decimals in Simple (0.0005, never 5e-4); as drawn otherwise."""
+    if every_number():
+        return fig
+    plain = {"exponentformat": "none"}
+    fig.update_xaxes(**plain)
+    fig.update_yaxes(**plain)
+    fig.update_coloraxes(colorbar=plain)
+    fig.update_traces(colorbar=plain, selector={"type": "heatmap"})
+    return fig
