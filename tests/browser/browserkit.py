@@ -34,6 +34,28 @@ def every_number(page) -> None:
     wait_idle(page)
 
 
+def choose(page, box_label: str, option: str, tries: int = 5) -> None:
+    """Pick `option` in the select box labelled `box_label`.
+
+    A rerun may redraw the box between finding it and clicking it, and then the click opens
+    nothing: open it again until its list shows the option.
+    """
+    box = page.locator('[data-testid="stSelectbox"]').filter(has_text=box_label)
+    wanted = page.get_by_role("option", name=option, exact=True)
+    for _ in range(tries):
+        wait_idle(page)
+        box.click()
+        try:
+            wanted.wait_for(timeout=5_000)
+        except Exception:  # the list did not open: the box was redrawn under the click
+            page.keyboard.press("Escape")
+            continue
+        wanted.click()
+        wait_idle(page)
+        return
+    raise AssertionError(f"{box_label!r} never offered {option!r}")
+
+
 def no_exceptions(page) -> None:
     """The page shows no traceback."""
     assert page.locator(EXCEPTION).count() == 0

@@ -7,6 +7,7 @@ import numpy as np
 import pytest
 from browserkit import (
     ARTIFACTS,
+    choose,
     every_number,
     no_exceptions,
     screenshot,
@@ -97,8 +98,7 @@ def test_a_photo_goes_through_every_stage_to_the_loss(server_url, page):
     assert "The network says 7" in body
     assert "The loss is" not in body and "The true label is" not in body
     whole_page(page, "forward-upload-no-label")
-    page.locator('[data-testid="stSelectbox"]').filter(has_text="True label").click()
-    page.get_by_role("option", name="7", exact=True).click()
+    choose(page, "True label", "7")
     page.get_by_text("The true label is 7").wait_for(timeout=60_000)
     wait_idle(page)
     body = page.inner_text("body")

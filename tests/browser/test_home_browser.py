@@ -103,7 +103,14 @@ def _build(page, blocks: int) -> None:
     count.press("Enter")
     wait_idle(page)
     sidebar.get_by_role("button", name="Build this network").click()
-    page.get_by_text(f"conv{blocks}:", exact=False).first.wait_for(timeout=300_000)
+    # The old network's stages stay on screen until the new one is drawn: wait for the new
+    # count (conv1 exists in both, so its mere presence says nothing for one block).
+    page.wait_for_function(
+        """n => { const t = document.body.innerText;
+                 return t.includes(`conv${n}:`) && !t.includes(`conv${n + 1}:`); }""",
+        arg=blocks,
+        timeout=300_000,
+    )
     wait_idle(page)
 
 

@@ -7,7 +7,7 @@ browser does, so this is checked here, where the learner meets it.
 from __future__ import annotations
 
 import pytest
-from browserkit import ARTIFACTS, no_exceptions, screenshot, wait_idle
+from browserkit import ARTIFACTS, choose, no_exceptions, screenshot, wait_idle
 from PIL import Image, ImageDraw
 
 from cnnexplain.texts import inputs as inputs_text
@@ -37,12 +37,8 @@ def test_a_seven_uploaded_on_the_backprop_page_is_the_forward_pages_picture(serv
     ARTIFACTS.mkdir(exist_ok=True)
     picture.write_bytes(drawn_seven())
     page.locator('[data-testid="stFileUploader"] input[type="file"]').set_input_files(str(picture))
-    wait_idle(page)
-    label = page.get_by_role("combobox", name=inputs_text.LABEL)
-    label.scroll_into_view_if_needed()
-    label.click()
-    page.get_by_role("option", name="7", exact=True).click()
-    wait_idle(page)
+    page.get_by_role("combobox", name=inputs_text.LABEL).wait_for(timeout=60_000)
+    choose(page, inputs_text.LABEL, "7")
     page.get_by_role("button", name="Step", exact=True).first.click()
     wait_idle(page)
     no_exceptions(page)
