@@ -15,7 +15,6 @@ from cnnexplain.model.timeline import (
     EdgeChange,
     Probe,
     Timeline,
-    conv_names,
     edge_change,
     edge_score,
     feature_maps,
@@ -41,7 +40,7 @@ def probe() -> Probe:
 
 
 def with_timeline(model: torch.nn.Module, **limits: int) -> StepHistory:
-    timeline = Timeline(conv_names(model), probe().evaluator(model), **limits)
+    timeline = Timeline.for_model(model, probe(), **limits)
     return StepHistory(params_of(model), timeline=timeline)
 
 
@@ -95,7 +94,7 @@ def test_accuracy_is_a_plain_torch_evaluation_of_the_step_s_weights():
     accuracies = [p.accuracy for p in history.timeline.points]
     assert accuracies == [direct_accuracy(params, test) for params in [start, *after]]
     assert all(0.0 <= a <= 1.0 for a in accuracies)
-    assert len(test.y) == 30
+    assert len(test.y) == 30 and history.timeline.probe_size == 30
 
 
 def test_undo_takes_the_step_off_the_timeline_and_reset_clears_it():
@@ -202,3 +201,5 @@ def test_the_probe_shares_the_data_set_s_pictures_and_cannot_change_them():
     assert not test.x.flags.writeable and x.flags.writeable
     small = Probe.first(x, y, "softmax", size=100)
     assert len(small.y) == 10
+    empty = Probe.first(x[:0], y[:0], "softmax")
+    assert np.isnan(empty.accuracy(build_cnn(SPEC, seed=0)))

@@ -66,7 +66,10 @@ class Probe:
         return cls(x=_read_only(x), y=_read_only(y), head=head)
 
     def accuracy(self, model: nn.Module) -> float:
-        """The share of the probe's pictures `model` classifies right, from 0 to 1."""
+        """The share of the probe's pictures `model` classifies right, from 0 to 1; NaN for a
+        probe without pictures (a data set without a test split)."""
+        if not len(self.y):
+            return float("nan")
         with torch.no_grad():
             logits = model(torch.from_numpy(np.array(self.x)))
         predicted = HEADS[self.head].predicted(logits).numpy()
@@ -125,6 +128,7 @@ class Timeline:
         *,
         max_points: int = MAX_POINTS,
         max_bytes: int = MAX_BYTES,
+        probe_size: int = 0,
     ) -> None:
         if max_points < 1:
             raise ValueError(f"max_points must be at least 1, got {max_points}.")
@@ -132,10 +136,16 @@ class Timeline:
         self.max_points = max_points
         self.max_bytes = max_bytes
         self._evaluate = evaluate
+        self.probe_size = probe_size  # pictures `evaluate` measures the accuracy on
         self._start: TimelinePoint | None = None  # set by `begin`
         self._steps: deque[TimelinePoint] = deque()  # the latest kept steps, oldest first
         self._bytes = 0
         self.dropped = 0  # steps after the start let go to stay within the limits
+
+    @classmethod
+    def for_model(cls, model: nn.Module, probe: Probe, **limits: int) -> Timeline:
+        """A timeline of `model`'s convolutions, its accuracy measured on `probe`."""
+        return cls(conv_names(model), probe.evaluator(model), probe_size=len(probe.y), **limits)
 
     def begin(self, start_params: Mapping[str, np.ndarray]) -> None:
         """Start from `start_params` (a StepHistory's start) with no steps."""
