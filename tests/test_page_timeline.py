@@ -144,3 +144,21 @@ def test_the_edge_score_is_shown_as_measured_in_every_number():
     expected = (text.EDGES_ROSE if change.rose else text.EDGES_NUMBERS).split("{")[0]
     assert expected in words
     assert f"{change.first:.2f}" in words and f"{change.latest:.2f}" in words
+
+
+def test_the_chosen_step_layer_and_map_are_kept_while_the_learner_visits_other_pages():
+    at = app()
+    at.switch_page(PAGE).run()
+    at.radio(key="bp_source").set_value("batch").run()
+    at.number_input(key="bp_n").set_value(2).run()
+    at.button(key="bp_run").click().run()
+    at.selectbox(key="bp_tl_layer").set_value("conv2").run()
+    at.selectbox(key="bp_tl_channel").set_value(7).run()
+    at.select_slider(key="bp_tl_step").set_value(1).run()
+    at.switch_page("pages/forward.py").run()
+    at.switch_page(PAGE).run()
+    assert not at.exception
+    assert at.select_slider(key="bp_tl_step").value == 1
+    assert at.selectbox(key="bp_tl_layer").value == "conv2"
+    assert at.selectbox(key="bp_tl_channel").value == 7
+    assert "Batch loss after step 1" in shown_metrics(at)

@@ -78,18 +78,20 @@ def _to_last(last: int) -> None:
 
 
 def _pickers(timeline: Timeline) -> tuple[str, int]:
-    """The convolution (when there is more than one) and the feature map to show."""
+    """The convolution (when there is more than one) and the feature map to show, both kept
+    while the learner visits other pages."""
     layers = [name.rsplit(".", 1)[0] for name in timeline.names if name.endswith(".weight")]
-    if st.session_state.get(LAYER_KEY) not in layers:
+    if recall(LAYER_KEY, layers[0]) not in layers:
         st.session_state[LAYER_KEY] = layers[0]
     left, right = st.columns(2)
     with left:
         layer = st.selectbox(text.TIMELINE_LAYER, layers, key=LAYER_KEY, disabled=len(layers) < 2)
-    filters = timeline.start.params[f"{layer}.weight"].shape[0]
+    filters = timeline.start.params[f"{remember(LAYER_KEY, layer)}.weight"].shape[0]
+    recall(CHANNEL_KEY, 0)
     clamped(CHANNEL_KEY, 0, filters - 1, 0)
     with right:
         channel = st.selectbox(text.TIMELINE_CHANNEL, list(range(filters)), key=CHANNEL_KEY)
-    return layer, int(channel)
+    return layer, int(remember(CHANNEL_KEY, channel))
 
 
 @st.fragment
