@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 
 import numpy as np
@@ -162,3 +163,21 @@ def test_the_chosen_step_layer_and_map_are_kept_while_the_learner_visits_other_p
     assert at.selectbox(key="bp_tl_layer").value == "conv2"
     assert at.selectbox(key="bp_tl_channel").value == 7
     assert "Batch loss after step 1" in shown_metrics(at)
+
+
+def test_the_kernels_are_called_edge_detectors_only_when_the_score_rose_clearly():
+    at = page_after_steps(1)
+    timeline = stepper(at).history.timeline
+    change = edge_change(timeline, "conv1")
+    said = text.EDGES_ROSE.split("{")[0]
+    if not change.rose:  # Simple says nothing of a score that did not rise
+        assert said not in "\n".join(s.value for s in at.success)
+        assert "Edge score" not in markdown_text(at)
+    # As if the network had started from flat kernels, which look like no edge at all.
+    start = timeline.start
+    flat = np.ones_like(start.params["conv1.weight"])
+    timeline._start = dataclasses.replace(start, params=start.params | {"conv1.weight": flat})
+    at.run()
+    assert edge_change(timeline, "conv1").rose
+    shown = "\n".join(s.value for s in at.success)
+    assert said in shown and "rose from 0.00 to" in shown
