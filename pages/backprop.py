@@ -5,7 +5,7 @@ import streamlit as st
 
 from cnnexplain.io.datasets import DATASETS
 from cnnexplain.texts import backprop as text
-from cnnexplain.ui.backprop import backward, start, views, weights
+from cnnexplain.ui.backprop import backward, start, timeline, views, weights
 from cnnexplain.ui.kit import path, resources, session, tasks
 from cnnexplain.ui.kit.detail import every_number
 from cnnexplain.ui.kit.sidebar import architecture_sidebar
@@ -52,6 +52,8 @@ if state.last is not None:
 
     st.subheader(text.KERNELS_HEADER)
     weights.show_kernels(record)
+
+timeline.show(state, batch)
 
 if state.last is not None and state.last.p_after > state.last.p_before:
     tasks.done("backprop", "more_likely")

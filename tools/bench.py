@@ -83,12 +83,18 @@ def bench_default_training() -> Iterator[Figure]:
 
 
 def bench_backprop() -> Iterator[Figure]:
-    from tools.bench_backprop import bench_backprop_step
+    from tools.bench_backprop import bench_backprop_step, bench_timeline_bytes
 
     r = bench_backprop_step()
     yield Figure("backprop_step_ms", r["step_ms"], "ms", "default model, batch 32; target <= 100")
     yield Figure("torch_step_ms", r["torch_step_ms"], "ms", "bare forward+backward+step, same run")
     yield Figure("backprop_step_vs_torch_step", r["ratio"], "ratio", "inspection overhead")
+    kept = bench_timeline_bytes(steps=50)
+    yield Figure(
+        "timeline_kb_50_steps", kept["timeline_kb"], "KB", "convolution weights of 51 points"
+    )
+    yield Figure("timeline_full_weights_kb_50_steps", kept["full_kb"], "KB", "every weight kept")
+    yield Figure("timeline_probe_model_kb", kept["probe_model_kb"], "KB", "accuracy's own copy")
 
 
 def bench_compare() -> Iterator[Figure]:

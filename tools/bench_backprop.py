@@ -40,3 +40,37 @@ def bench_backprop_step(repeats: int = 15, kind: str = "adam") -> dict[str, floa
     step_ms = median_ms(lambda: inspected_step(model, x, y, settings), repeats, warmup=1)
     torch_ms = median_ms(torch_step, repeats, warmup=1)
     return {"step_ms": step_ms, "torch_step_ms": torch_ms, "ratio": step_ms / torch_ms}
+
+
+def bench_timeline_bytes(steps: int = 50, kind: str = "adam") -> dict[str, float]:
+    """What the backprop page's timeline holds after `steps` steps of the default network.
+
+    The steps are the page's own: `inspected_step` on a seeded batch of 32 training pictures,
+    each pushed to a StepHistory that feeds a Timeline measuring the accuracy on the first test
+    pictures. Returns {"timeline_kb": the bytes of weights its points hold, "full_kb": the bytes
+    the same points would hold with every weight of the network, "probe_model_kb": the weights
+    of the private copy it measures the accuracy with, "points": points kept}.
+    """
+    from cnnexplain.io.datasets import batches, load_digits28
+    from cnnexplain.model.backprop import load_params, params_of
+    from cnnexplain.model.history import StepHistory
+    from cnnexplain.model.timeline import Probe, Timeline
+
+    data = load_digits28()
+    spec = CNNSpec()
+    model = build_cnn(spec, seed=0)
+    probe = Probe.first(data.x_test, data.y_test, spec.head)
+    timeline = Timeline.for_model(model, probe)
+    history = StepHistory(params_of(model), timeline=timeline)
+    x, y = next(batches(data.x_train, data.y_train, 32, seed=0))
+    settings = OptimizerSettings(kind=kind)
+    for _ in range(steps):
+        load_params(model, history.current.params_copy())
+        history.push(inspected_step(model, x, y, settings, history.current.state_for(kind)))
+    full = sum(p.nbytes for p in history.current.params.values())
+    return {
+        "timeline_kb": timeline.nbytes / 1024,
+        "full_kb": full * len(timeline.points) / 1024,
+        "probe_model_kb": full / 1024,
+        "points": float(len(timeline.points)),
+    }

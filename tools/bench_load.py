@@ -146,7 +146,12 @@ async def step_times(url: str, learners: int, steps: int, seed: int = 0) -> list
 
 
 async def main_journey(learner: WireLearner, forward_steps: int = 3, steps: int = 3) -> None:
-    """Home, the forward page stepped a few stages, a few backpropagation steps."""
+    """Home, the forward page stepped a few stages, a few backpropagation steps.
+
+    The steps fill the learner's step history and its timeline (the kept steps' convolution
+    weights, and the private model copy that measures their accuracy), so both count in the
+    memory each learner adds.
+    """
     await learner.open()
     await learner.go("forward")
     for _ in range(forward_steps):

@@ -189,18 +189,20 @@ def kernel_grid(
     title: str | None = None,
     labels: tuple[str, str, str, str, str] = ("filter", "channel", "row", "col", "value"),
     width: int = 3 * PANEL_PX,
+    zrange: tuple[float, float] | None = None,
 ) -> go.Figure:
     """Every kernel of a conv layer (F, C, KH, KW), or its gradient, on one signed scale.
 
     Kernel f is column f of tiles, its input channels stacked down that column. `width` is the
-    figure's width in pixels, for square cells.
+    figure's width in pixels, for square cells. `zrange` fixes the colour scale (to compare
+    figures of the same kernels at different times); by default it is centred on zero and fits
+    these kernels.
     """
     kernels = _check_kernels(kernels)
     z, where = _kernel_mosaic(kernels)
     hover = _kernel_hover(labels)
-    return _mosaic_figure(
-        z, where, hover, zrange=symmetric_range(kernels), width=width, title=title
-    )
+    zrange = zrange if zrange is not None else symmetric_range(kernels)
+    return _mosaic_figure(z, where, hover, zrange=zrange, width=width, title=title)
 
 
 def kernel_change(

@@ -12,7 +12,9 @@ step is pushed as the `backprop.StepRecord` that `inspected_step` returned:
   the oldest are dropped first, and `dropped` counts them;
 - the loss of each step stays in `steps`, a list of small records for the loss curve, up to
   `max_curve` of the latest (`curve_dropped` counts the older ones let go), so an hour of
-  stepping stays within a few megabytes.
+  stepping stays within a few megabytes;
+- a `timeline.Timeline`, when given, is fed every accepted step, undo and reset, so what it
+  shows is always the path the learner is on.
 
 Every array kept is a read-only copy, so nothing the page does later can change a saved state;
 `Snapshot.params_copy` and `Snapshot.state_for` hand out writable copies for torch (which warns
@@ -33,6 +35,7 @@ from cnnexplain.core.optim import AdamState, SGDState
 
 if TYPE_CHECKING:
     from cnnexplain.model.backprop import StepRecord
+    from cnnexplain.model.timeline import Timeline
 
 MAX_UNDO = 200  # undo steps kept at most
 # Bytes of weights and optimizer state the undo stack may hold: a few dozen steps of the default
@@ -144,6 +147,7 @@ class StepHistory:
         max_undo: int = MAX_UNDO,
         max_bytes: int = MAX_BYTES,
         max_curve: int = MAX_CURVE,
+        timeline: Timeline | None = None,
     ) -> None:
         if max_undo < 1:
             raise ValueError(f"max_undo must be at least 1, got {max_undo}.")
@@ -163,6 +167,9 @@ class StepHistory:
         self.rejected = 0  # diverged steps refused since the start
         self._undo: deque[Snapshot] = deque()  # the state before each recent step
         self._undo_bytes = 0
+        self.timeline = timeline  # fed every step kept, undone or reset; None: no timeline
+        if timeline is not None:
+            timeline.begin(self.start.params)  # the start's own read-only arrays, not copies
 
     @property
     def step_count(self) -> int:
@@ -211,6 +218,10 @@ class StepHistory:
                 batch_size=len(record.labels),
             )
         )
+        if self.timeline is not None:
+            self.timeline.push(
+                self.step_count, self.current.params, record.loss_before, record.loss_after
+            )
         while len(self.steps) > self.max_curve:
             self.steps.popleft()
             self.curve_dropped += 1
@@ -227,6 +238,8 @@ class StepHistory:
         """Go back to the state before the last step; False when there is none left to undo."""
         if not self._undo:
             return False
+        if self.timeline is not None:
+            self.timeline.undo(self.step_count)
         self.current = self._undo.pop()
         self._undo_bytes -= self.current.nbytes
         self.steps.pop()
@@ -241,3 +254,5 @@ class StepHistory:
         self.curve_dropped = 0
         self.dropped = 0
         self.rejected = 0
+        if self.timeline is not None:
+            self.timeline.reset()

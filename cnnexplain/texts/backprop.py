@@ -536,3 +536,55 @@ SIMPLE_WEIGHT = (
     "Switch to **Every number** in the sidebar to see one kernel weight's gradient as a sum "
     "of products, and the optimizer's update worked out."
 )
+
+# --- watch it learn: the kept steps on a timeline
+TIMELINE_HEADER = "Watch it learn"
+TIMELINE_INTRO = (
+    "Every step you keep is remembered here. Move the slider to go back to any of them and see "
+    "the network as it was then: its kernels, what one kernel makes of your picture, and where "
+    "the loss and the test accuracy stood.\n\nPress **Play** to watch every kept step in turn, "
+    "from the start to the last one."
+)
+TIMELINE_NONE = "Take a few steps: each one you keep appears here, so that you can go back to it."
+TIMELINE_DROPPED = (
+    "To save memory the timeline keeps the start and the last {kept} steps: the {dropped} "
+    "steps before them are no longer on it."
+)
+TIMELINE_SLIDER = "Show the network after"
+TIMELINE_START = "the start"
+TIMELINE_STEP = "step {number}"
+TIMELINE_PLAY = "Play"
+TIMELINE_PLAY_HELP = "Show the kept steps one after the other, from the start to the last one."
+TIMELINE_PLAYING = "Playing: {step}"
+TIMELINE_LAYER = "Convolution"
+TIMELINE_CHANNEL = "Feature map"
+TIMELINE_LOSS = "Batch loss after {step}"
+TIMELINE_NO_LOSS = "none: no step yet"
+TIMELINE_ACCURACY = "Accuracy on the first {n} test pictures"
+TIMELINE_NO_ACCURACY = "none: this data set has no test pictures"
+TIMELINE_KERNELS = "The kernels of {layer} after {step}"
+TIMELINE_MAP = "Feature map {channel} of {layer}"
+TIMELINE_CAPTION = (
+    "The feature map is computed for the first picture the steps learn from, with the weights "
+    "of that step. The kernels keep one colour scale at every step, so a change of colour is a "
+    "change of weight."
+)
+TIMELINE_CURVES_CAPTION = (
+    "Left: the loss of each step on its own batch, after its update. Right: the share of the "
+    "same {n} test pictures the whole network got right after each step. The dot marks the "
+    "step shown."
+)
+TIMELINE_CURVE_TITLES = ("loss on its batch", "test accuracy")
+TIMELINE_CURVE_X = "step"
+EDGES_ROSE = (
+    "Measured: the kernels of **{layer}** now look more like edge detectors than after "
+    "{first_step}. Their edge score rose from {first} to {latest}."
+)
+EDGES_NUMBERS = (
+    "Edge score of the kernels of {layer}: {first} after {first_step}, {latest} after "
+    "{latest_step}. A rise of {rise} or more would be called clear."
+)
+EDGES_MEANING = (
+    "The edge score says how closely each 3×3 kernel matches an edge detector of the lab "
+    "(Sobel x, Sobel y or the Laplacian), averaged over the kernels: 0 not at all, 1 exactly."
+)

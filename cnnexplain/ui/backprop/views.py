@@ -35,9 +35,11 @@ from cnnexplain.model.backprop import (
 from cnnexplain.model.head import HEADS
 from cnnexplain.model.history import OptState, StepHistory
 from cnnexplain.model.spec import clone_model
+from cnnexplain.model.timeline import Probe, Timeline
 from cnnexplain.texts import backprop as text
 from cnnexplain.texts import path as path_text
 from cnnexplain.training.store import TrainedModel
+from cnnexplain.ui.kit import resources
 from cnnexplain.ui.kit.detail import at_level, every_number
 from cnnexplain.ui.kit.glossary import term_help
 from cnnexplain.ui.kit.inputs import input_picker, show_input, stop_until_labelled
@@ -107,7 +109,11 @@ def stepper(entry: TrainedModel, dataset_key: str) -> Stepper:
     current = st.session_state.get(STATE_KEY)
     if current is None or current.key != key:
         model = clone_model(entry.model)
-        fresh = Stepper(key=key, model=model, history=StepHistory(params_of(model)))
+        data = resources.dataset(dataset_key)
+        probe = Probe.first(data.x_test, data.y_test, entry.spec.head)
+        timeline = Timeline.for_model(model, probe)
+        history = StepHistory(params_of(model), timeline=timeline)
+        fresh = Stepper(key=key, model=model, history=history)
         if current is not None:
             fresh.notices.append(("info", text.RESTARTED))
         st.session_state[STATE_KEY] = fresh
