@@ -318,6 +318,23 @@ WEIGHT_HOVER_RGB = "row %{y}, col %{x}<br>colour %{z} (middle gray: weight 0)"
 UNIT_ANN = "neuron"
 UNIT_CNN = "kernel"
 
+CLASS_PICTURES_HEADER = "What each network thinks each class looks like"
+CLASS_PICTURES_INTRO = (
+    "For each class, start from a plain grey picture and change its pixels, a little at a "
+    "time, so that the class's score rises as high as it can: the picture at the end is the "
+    "one the network likes best for that class."
+)
+CLASS_PICTURES_SHOW = "Draw the picture each network likes best for each class"
+CLASS_PICTURES_SHOW_HELP = "Takes a few seconds; the pictures are kept until you train again."
+CLASS_PICTURES_PROGRESS = "Drawing the {network}'s pictures: step {done} of {total}"
+CLASS_PICTURES_OF = "{model}: it reads {right} of these {total} pictures as their own class"
+CLASS_PICTURES_HOVER = "row %{y}, col %{x}<br>value %{z:.3f}"  # a plotly template, not .format
+CLASS_PICTURES_HOVER_RGB = "row %{y}, col %{x}<br>colour %{z}"
+CLASS_PICTURES_EXPLAIN = (
+    "The ANN's pictures are made of its whole-picture templates, each tied to one place; the "
+    "CNN's repeat small strokes and spots all over, wherever its kernels find them."
+)
+
 # Loading a model back
 LOAD_HEADER = "Load a model file back"
 LOAD_EXPLAIN = (
