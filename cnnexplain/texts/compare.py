@@ -335,6 +335,25 @@ CLASS_PICTURES_EXPLAIN = (
     "CNN's repeat small strokes and spots all over, wherever its kernels find them."
 )
 
+SNAPSHOTS_HEADER = "How the first layers changed while they learned"
+SNAPSHOTS_SENTENCE = (
+    "The ANN learns whole-picture templates, each tied to one place; the CNN learns small local "
+    "patterns, the same ones looked for everywhere."
+)
+SNAPSHOT_SLIDER = "Moment of training"
+SNAPSHOT_SLIDER_HELP = "Drag along the training to see both first layers at that moment."
+SNAPSHOT_START = "start"
+SNAPSHOT_EPOCH = "epoch {epoch}"
+SNAPSHOT_STEP = "epoch {epoch} (step {step})"
+SNAPSHOT_PLAY = "Play"
+SNAPSHOT_PLAY_HELP = "Run through every moment kept, from the start to the end of training."
+SNAPSHOT_ANN = "ANN: its first {shown} neurons, each as a picture of its weights"
+SNAPSHOT_CNN = "CNN: its first {shown} kernels"
+SNAPSHOTS_KEPT = (
+    "Kept: the start and the end of {kept} epochs. Each picture has its own colour scale, so "
+    "watch the patterns, not how strong they are."
+)
+
 # Loading a model back
 LOAD_HEADER = "Load a model file back"
 LOAD_EXPLAIN = (

@@ -14,6 +14,7 @@ from cnnexplain.texts import compare as text
 from cnnexplain.ui.compare import findings
 from cnnexplain.ui.compare.efficiency import efficiency
 from cnnexplain.ui.compare.learned import class_pictures, first_layers
+from cnnexplain.ui.compare.snapshots import timeline
 
 
 def show(
@@ -33,6 +34,7 @@ def show(
 
     st.markdown(f"**{text.LEARNED_HEADER}**")
     first_layers(current)
+    timeline(current)
     class_pictures(current)
 
 
