@@ -173,3 +173,14 @@ def test_the_figure_draws_every_value_and_escapes_class_names(default_pictures):
     np.testing.assert_array_equal(np.asarray(fig.data[4].z), default_pictures.pictures[4, 0])
     assert fig.layout.annotations[0].text == plotly_literal("<b>3")
     assert fig.data[0].hovertemplate == "&lt;b&gt;3<br>value %{z:.3f}<extra></extra>"
+
+
+def test_colour_pictures_are_drawn_as_colour_with_their_own_hover():
+    result = class_pictures(build(SPECS["rgb, tanh, avg pool"]), steps=5)
+    fig = cmpfig.value_pictures(
+        result.pictures, [str(k) for k in range(5)], cell_hover="colour %{z}"
+    )
+    assert [trace.type for trace in fig.data] == ["image"] * 5
+    expected = np.round(result.pictures[2].transpose(1, 2, 0) * 255)
+    np.testing.assert_allclose(np.asarray(fig.data[2].z, dtype=float), expected, atol=1)
+    assert fig.data[0].hovertemplate == "0<br>colour %{z}<extra></extra>"

@@ -68,7 +68,7 @@ def test_both_networks_pictures_appear_behind_the_switch(trained_page, reference
     assert len(drawn) == len(MODEL_NAMES)
     comparison = at.session_state[STATE_KEY]
     words = markdown_text(at)
-    for chart, name in zip(drawn, MODEL_NAMES, strict=True):
+    for chart, name in zip(drawn, (ANN, CNN), strict=True):  # the ANN on the left
         # The page's networks are the reference's: same seed, same settings, same weights.
         for (key, mine), theirs in zip(
             comparison.run.models[name].state_dict().items(),

@@ -331,8 +331,9 @@ CLASS_PICTURES_OF = "{model}: it reads {right} of these {total} pictures as thei
 CLASS_PICTURES_HOVER = "row %{y}, col %{x}<br>value %{z:.3f}"  # a plotly template, not .format
 CLASS_PICTURES_HOVER_RGB = "row %{y}, col %{x}<br>colour %{z}"
 CLASS_PICTURES_EXPLAIN = (
-    "The ANN's pictures are made of its whole-picture templates, each tied to one place; the "
-    "CNN's repeat small strokes and spots all over, wherever its kernels find them."
+    "Neither network draws a tidy picture of a class: each learned only what tells the classes "
+    "apart, so the picture it likes best is full of whatever raises one class's score above "
+    "the others'."
 )
 
 SNAPSHOTS_HEADER = "How the first layers changed while they learned"

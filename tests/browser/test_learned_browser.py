@@ -9,6 +9,7 @@ from browserkit import ARTIFACTS, no_exceptions, no_formula_errors, wait_idle, w
 from cnnexplain.texts import compare as text
 from cnnexplain.texts import forward as forward_text
 from cnnexplain.texts.path import TITLES
+from cnnexplain.ui.compare.learned import SHOW_KEY as COMPARE_SHOW_KEY
 from cnnexplain.ui.compare.snapshots import SLIDER_KEY
 from cnnexplain.ui.forward.class_pictures import SHOW_KEY
 
@@ -82,6 +83,17 @@ def test_scrub_the_first_layers_along_training_then_see_each_class_picture(serve
     assert page.locator(SNAPSHOT_SLIDER).get_attribute("aria-valuetext") == (
         text.SNAPSHOT_EPOCH.format(epoch=2)
     )
+    no_exceptions(page)
+    no_formula_errors(page)
+
+    # Both networks' pictures per class, on their switch.
+    page.locator(f".st-key-{COMPARE_SHOW_KEY}").get_by_text(text.CLASS_PICTURES_SHOW).click()
+    for name in ("CNN", "ANN"):
+        chart = f".st-key-cmp_class_pictures_{name} .js-plotly-plot"
+        page.wait_for_function(
+            f"document.querySelector('{chart}')?.data?.length === 10", timeout=120_000
+        )
+    wait_idle(page)
     no_exceptions(page)
     no_formula_errors(page)
     whole_page(page, "learned-compare-whole")

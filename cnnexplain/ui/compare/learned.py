@@ -57,6 +57,9 @@ def first_layers(current: Comparison) -> None:
 
 def class_pictures(current: Comparison) -> None:
     """Behind a switch: the picture each trained network likes best for each class."""
+    kept = st.session_state.get(PICTURES_KEY)
+    if kept is not None and kept[0] is not current:
+        del st.session_state[PICTURES_KEY]  # an earlier comparison's: let its networks go
     st.markdown(f"**{text.CLASS_PICTURES_HEADER}**")
     st.caption(text.CLASS_PICTURES_INTRO)
     recall(SHOW_KEY, False)
@@ -66,7 +69,8 @@ def class_pictures(current: Comparison) -> None:
         return
     drawn = _drawn(current)
     names = current.data.class_names
-    for column, name in zip(st.columns(2), MODEL_NAMES, strict=True):
+    # The ANN on the left, as in the first layers above.
+    for column, name in zip(st.columns(2), (ANN, CNN), strict=True):
         result = drawn[name]
         with column:
             st.caption(
