@@ -4,6 +4,7 @@ import streamlit as st
 
 from cnnexplain.model.trace import trace
 from cnnexplain.texts import forward as text
+from cnnexplain.ui.forward import class_pictures as class_pictures_view
 from cnnexplain.ui.forward import receptive as receptive_view
 from cnnexplain.ui.forward import views
 from cnnexplain.ui.forward.neighbours import nearest_training
@@ -51,6 +52,7 @@ views.looked_at(entry, chosen.x, data)
 
 st.subheader(text.RECEPTIVE_HEADER)
 receptive_view.show(result, spec, scale)
+class_pictures_view.show(entry, data)
 
 if step.kind == "flatten":
     tasks.done("forward", "flatten")

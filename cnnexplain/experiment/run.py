@@ -21,6 +21,7 @@ from cnnexplain.experiment.design import (
     check_data,
     training_size,
 )
+from cnnexplain.experiment.snapshots import Snapshot, snapshot_epochs, take
 from cnnexplain.io.datasets import Dataset
 from cnnexplain.training.train import TrainConfig, TrainRecord, check_report_every, train
 
@@ -64,8 +65,8 @@ class ExperimentRun(Iterator[ComparisonRecord]):
     Each `next()` trains one network by one chunk of `report_every` steps (or to the end of its
     epoch) and returns its record; the networks take turns, so both advance together. The run
     can be left at any point (or `close`d) and the models keep what they learned: `models`,
-    `history` and `train_seconds` are always up to date, and `finish(run)` compares the models
-    as they are. Iterating again continues where it stopped.
+    `history`, `snapshots` and `train_seconds` are always up to date, and `finish(run)`
+    compares the models as they are. Iterating again continues where it stopped.
 
     Training time counts only the time a network spends in its own steps and held-out
     evaluations, never the other network's turns or the time the page takes to draw.
@@ -86,6 +87,11 @@ class ExperimentRun(Iterator[ComparisonRecord]):
         self.history: dict[str, list[TrainRecord]] = {name: [] for name in MODEL_NAMES}
         self.train_seconds = dict.fromkeys(MODEL_NAMES, 0.0)
         self.planned_steps = planned_steps(len(data.x_train), experiment.config)  # each model
+        # Each network's first layer before its first step and at the end of chosen epochs.
+        self.snapshots: dict[str, list[Snapshot]] = {
+            name: [take(model, epoch=0, step=0)] for name, model in self.models.items()
+        }
+        self._snapshot_at = snapshot_epochs(experiment.config.epochs)
         self._records = self._take_turns(report_every)
 
     def __next__(self) -> ComparisonRecord:
@@ -128,6 +134,10 @@ class ExperimentRun(Iterator[ComparisonRecord]):
                     self.train_seconds[name] += time.perf_counter() - start
                     record = replace(record, elapsed_s=self.train_seconds[name])
                     self.history[name].append(record)
+                    if record.kind == "epoch" and record.epoch in self._snapshot_at:
+                        self.snapshots[name].append(
+                            take(self.models[name], epoch=record.epoch, step=record.step)
+                        )
                     yield ComparisonRecord(name, record, self.progress)
         finally:
             for trainer in trainers.values():

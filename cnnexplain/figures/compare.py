@@ -355,3 +355,35 @@ def weight_grid(
         return go.Image(z=rgb, hovertemplate=template)
 
     return _pictures_figure(weights, titles, columns, trace)
+
+
+def value_pictures(
+    pictures: np.ndarray,
+    titles: Sequence[str],
+    *,
+    cell_hover: str,
+    columns: int = 5,
+) -> go.Figure:
+    """Pictures (N, C, H, W) in [0, 1] a model could read, each titled, every value in hover.
+
+    One channel is drawn in grays (black 0, white 1), three as a colour picture. Hover shows
+    the picture's title, then `cell_hover`, a plotly template for one cell (%{y}, %{x}, %{z}).
+    Titles may hold class names from the learner: they are escaped here.
+    """
+    message = "value_pictures needs pictures (N, 1 or 3, H, W), got {shape}."
+    pictures = _one_or_three_channels(pictures, message)
+
+    def trace(k: int, picture: np.ndarray) -> go.Heatmap | go.Image:
+        template = f"{plotly_literal(titles[k])}<br>{cell_hover}<extra></extra>"
+        if picture.shape[0] == 1:
+            return go.Heatmap(
+                z=picture[0],
+                zmin=0.0,
+                zmax=1.0,
+                colorscale=SCALES["image"],
+                showscale=False,
+                hovertemplate=template,
+            )
+        return go.Image(z=to_display(picture), hovertemplate=template)
+
+    return _pictures_figure(pictures, titles, columns, trace)

@@ -318,6 +318,43 @@ WEIGHT_HOVER_RGB = "row %{y}, col %{x}<br>colour %{z} (middle gray: weight 0)"
 UNIT_ANN = "neuron"
 UNIT_CNN = "kernel"
 
+CLASS_PICTURES_HEADER = "What each network thinks each class looks like"
+CLASS_PICTURES_INTRO = (
+    "For each class, start from a plain grey picture and change its pixels, a little at a "
+    "time, so that the class's score rises as high as it can: the picture at the end is the "
+    "one the network likes best for that class."
+)
+CLASS_PICTURES_SHOW = "Draw the picture each network likes best for each class"
+CLASS_PICTURES_SHOW_HELP = "Takes a few seconds; the pictures are kept until you train again."
+CLASS_PICTURES_PROGRESS = "Drawing the {network}'s pictures: step {done} of {total}"
+CLASS_PICTURES_OF = "{model}: it reads {right} of these {total} pictures as their own class"
+CLASS_PICTURES_HOVER = "row %{y}, col %{x}<br>value %{z:.3f}"  # a plotly template, not .format
+CLASS_PICTURES_HOVER_RGB = "row %{y}, col %{x}<br>colour %{z}"
+CLASS_PICTURES_EXPLAIN = (
+    "Neither network draws a tidy picture of a class: each learned only what tells the classes "
+    "apart, so the picture it likes best is full of whatever raises one class's score above "
+    "the others'."
+)
+
+SNAPSHOTS_HEADER = "How the first layers changed while they learned"
+SNAPSHOTS_SENTENCE = (
+    "The ANN learns whole-picture templates, each tied to one place; the CNN learns small local "
+    "patterns, the same ones looked for everywhere."
+)
+SNAPSHOT_SLIDER = "Moment of training"
+SNAPSHOT_SLIDER_HELP = "Drag along the training to see both first layers at that moment."
+SNAPSHOT_START = "start"
+SNAPSHOT_EPOCH = "epoch {epoch}"
+SNAPSHOT_STEP = "epoch {epoch} (step {step})"
+SNAPSHOT_PLAY = "Play"
+SNAPSHOT_PLAY_HELP = "Run through every moment kept, from the start to the end of training."
+SNAPSHOT_ANN = "ANN: its first {shown} neurons, each as a picture of its weights"
+SNAPSHOT_CNN = "CNN: its first {shown} kernels"
+SNAPSHOTS_KEPT = (
+    "Kept: the start and the end of {kept} epochs. Each picture has its own colour scale, so "
+    "watch the patterns, not how strong they are."
+)
+
 # Loading a model back
 LOAD_HEADER = "Load a model file back"
 LOAD_EXPLAIN = (

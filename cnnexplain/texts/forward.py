@@ -427,3 +427,37 @@ SIMPLE_SOFTMAX = (
 )
 SIMPLE_SIGMOID = "Switch to **Every number** in the sidebar to see the sigmoid worked out."
 SIMPLE_LOSS = "Switch to **Every number** in the sidebar to see the loss formula filled in."
+
+# 6. What the network thinks each class looks like
+CLASS_PICTURES_HEADER = "6. What the network thinks each class looks like"
+CLASS_PICTURES_INTRO = (
+    "Start from a plain grey picture and change its pixels, a little at a time, so that the "
+    "score of one class rises as high as it can. The picture at the end is the one the network "
+    "likes best for that class."
+)
+CLASS_PICTURES_SHOW = "Draw the picture the network likes best for each class"
+CLASS_PICTURES_SHOW_HELP = (
+    "Takes a few seconds the first time for each network; after that the pictures are kept."
+)
+CLASS_PICTURES_PROGRESS = "Drawing the pictures: step {done} of {total}"
+CLASS_PICTURE_TITLE = "{name}"
+CLASS_PICTURE_TITLE_SCORE = "{name}: {start} → {end}"
+CLASS_PICTURES_HOVER = "row %{y}, col %{x}<br>value %{z:.3f}"  # a plotly template, not .format
+CLASS_PICTURES_HOVER_RGB = "row %{y}, col %{x}<br>colour %{z}"
+CLASS_PICTURES_VERDICT = (
+    "The network itself reads {right} of these {total} pictures as the class they were drawn for."
+)
+CLASS_PICTURES_EXPLAIN = (
+    "They seldom look like real pictures of the class. The network never learned what a whole "
+    "picture looks like, only which strokes and spots tell the classes apart: the picture it "
+    "likes best is full of those, in many places at once."
+)
+CLASS_PICTURES_NUMBERS = (
+    "Each picture took {steps} steps of gradient ascent (Adam, step size {lr}) on its class's "
+    "score: the logit, before {head}, minus {smoothness} × the sum of squared differences "
+    "between neighbouring pixels, which keeps the picture from turning into noise. Pixels stay "
+    "between {low} and {high}, like the data's."
+)
+CLASS_PICTURES_SCORES = (
+    "Above each picture: the class's score at the plain grey picture → at the picture drawn."
+)

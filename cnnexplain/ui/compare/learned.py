@@ -1,17 +1,26 @@
-"""What each network's first layer looks for, drawn side by side."""
+"""What each network learned, drawn side by side: its first layer, and the picture it likes
+best for each class."""
 
 from __future__ import annotations
 
 import streamlit as st
 
-from cnnexplain.experiment.design import ANN, CNN
+from cnnexplain.experiment.design import ANN, CNN, MODEL_NAMES
 from cnnexplain.experiment.first_layer import first_layer_images
 from cnnexplain.experiment.jobs import Comparison
 from cnnexplain.figures import compare as cmpfig
+from cnnexplain.model.class_pictures import ClassPictures
 from cnnexplain.texts import compare as text
+from cnnexplain.ui.compare.state import holding
+from cnnexplain.ui.kit import class_pictures as pictures
+from cnnexplain.ui.kit.widgets import recall, remember
 
 MAX_ANN_UNITS = 24  # ANN first-layer neurons drawn
 MAX_KERNELS = 32  # CNN first-layer kernels drawn
+SHOW_KEY = "cmp_class_pictures_show"  # the learner's switch: draw the pictures or not
+# (comparison, its steps done, {"CNN": ClassPictures, "ANN": ...}): the pictures and the
+# weights they were drawn from
+PICTURES_KEY = "cmp_class_pictures"
 
 
 def first_layers(current: Comparison) -> None:
@@ -44,3 +53,55 @@ def first_layers(current: Comparison) -> None:
             kernel=f"{C}×{KH}×{KW}" if C > 1 else f"{KH}×{KW}",
         )
     )
+
+
+def class_pictures(current: Comparison) -> None:
+    """Behind a switch: the picture each trained network likes best for each class."""
+    kept = st.session_state.get(PICTURES_KEY)
+    if kept is not None and kept[0] is not current:
+        del st.session_state[PICTURES_KEY]  # an earlier comparison's: let its networks go
+    st.markdown(f"**{text.CLASS_PICTURES_HEADER}**")
+    st.caption(text.CLASS_PICTURES_INTRO)
+    recall(SHOW_KEY, False)
+    on = st.toggle(text.CLASS_PICTURES_SHOW, key=SHOW_KEY, help=text.CLASS_PICTURES_SHOW_HELP)
+    remember(SHOW_KEY, on)
+    if not on:
+        return
+    drawn = _drawn(current)
+    names = current.data.class_names
+    # The ANN on the left, as in the first layers above.
+    for column, name in zip(st.columns(2), (ANN, CNN), strict=True):
+        result = drawn[name]
+        with column:
+            st.caption(
+                text.CLASS_PICTURES_OF.format(
+                    model=name, right=pictures.recognised(result), total=len(result.scores)
+                )
+            )
+            pictures.grid(
+                result,
+                list(names),
+                hover=text.CLASS_PICTURES_HOVER,
+                hover_rgb=text.CLASS_PICTURES_HOVER_RGB,
+                key=f"cmp_class_pictures_{name}",
+            )
+    st.caption(text.CLASS_PICTURES_EXPLAIN)
+
+
+def _drawn(current: Comparison) -> dict[str, ClassPictures]:
+    """Both networks' pictures, drawn once for the weights they have now."""
+    kept = st.session_state.get(PICTURES_KEY)
+    steps = current.run.steps_done
+    if kept is not None and kept[0] is current and kept[1] == steps:
+        return kept[2]
+    # Under the comparison's lock: a click on Continue must not train the networks while
+    # their pictures are being drawn.
+    with holding(current):
+        drawn = {
+            name: pictures.climb(
+                current.run.models[name], text.CLASS_PICTURES_PROGRESS, network=name
+            )
+            for name in MODEL_NAMES
+        }
+    st.session_state[PICTURES_KEY] = (current, steps, drawn)
+    return drawn

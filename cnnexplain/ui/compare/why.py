@@ -13,7 +13,8 @@ from cnnexplain.figures import compare as cmpfig
 from cnnexplain.texts import compare as text
 from cnnexplain.ui.compare import findings
 from cnnexplain.ui.compare.efficiency import efficiency
-from cnnexplain.ui.compare.learned import first_layers
+from cnnexplain.ui.compare.learned import class_pictures, first_layers
+from cnnexplain.ui.compare.snapshots import timeline
 
 
 def show(
@@ -33,6 +34,8 @@ def show(
 
     st.markdown(f"**{text.LEARNED_HEADER}**")
     first_layers(current)
+    timeline(current)
+    class_pictures(current)
 
 
 def _robustness(kind: str, curve: RobustnessCurve, chance: float) -> None:
