@@ -3,12 +3,20 @@ number, its right answer is the live one, an answer counts in the score and a sk
 
 from __future__ import annotations
 
+import numpy as np
+import torch
+import torch.nn.functional as F
 from pagekit import app
 
 from cnnexplain.core.kernels import PRESETS, lab_convolve, toy_grid
+from cnnexplain.model.trace import trace
 from cnnexplain.texts import conv_lab as lab_text
 from cnnexplain.texts import predict as text
+from cnnexplain.training.store import DEFAULT_SPEC
 from cnnexplain.ui.conv_lab.views import DEFAULT_PRESET
+from cnnexplain.ui.forward.stage import num
+from cnnexplain.ui.kit import resources
+from cnnexplain.ui.kit.detail import EVERY, LEVEL_KEY
 from cnnexplain.ui.kit.predict import RECORD_KEY, Answer, widget_key
 
 LAB = "pages/conv_lab.py"
@@ -90,3 +98,90 @@ def test_lab_asks_nothing_at_every_number():
     assert not at.exception
     assert asked(at) == [] and len(output_line(at)) == 1
     assert not any(k.startswith("predict_lab") for k in at.session_state)
+
+
+# --- forward pass
+
+FORWARD = "pages/forward.py"
+
+
+def radio_keys(at, prefix: str) -> list[str]:
+    return [r.key for r in at.radio if r.key and r.key.startswith(widget_key(prefix))]
+
+
+def live_trace(at):
+    """The trace of the picture the page shows, through the shared default network."""
+    data = resources.dataset("digits")
+    entry = resources.model_store().peek(DEFAULT_SPEC, "digits")
+    index = at.session_state["input_sample_index"]
+    return trace(entry.model, np.asarray(data.x_test[index]), label=int(data.y_test[index]))
+
+
+def summary_shown(at) -> bool:
+    return any(m.value.startswith("The network says") for m in at.markdown)
+
+
+def test_forward_asks_the_network_s_choice_before_saying_it():
+    at = app().switch_page(FORWARD).run()
+    assert not at.exception
+    assert f"**{text.HEADER}** {text.CLASS_QUESTION}" in asked(at)
+    assert not summary_shown(at)
+    (key,) = radio_keys(at, "fwd_class:")
+    live = live_trace(at)
+    names = resources.dataset("digits").class_names
+    wrong = (live.predicted + 1) % len(names)
+    answer(at, key.removeprefix(widget_key("")), str(wrong))
+    assert score(at) == (0, 1)
+    assert any(w.value.startswith(text.WRONG) for w in at.warning)
+    reveal = text.CLASS_REVEAL.format(name=names[live.predicted], p=float(live.probs.max()))
+    assert any(m.value.startswith(reveal) for m in at.markdown)
+    assert summary_shown(at)
+
+    # Another picture is a new question; the right answer is the live network's choice.
+    at.session_state["input_sample_index"] = 1
+    at.run()
+    (key,) = radio_keys(at, "fwd_class:")
+    assert not summary_shown(at)
+    live = live_trace(at)
+    answer(at, key.removeprefix(widget_key("")), str(live.predicted))
+    assert score(at) == (1, 2) and summary_shown(at)
+
+
+def test_forward_asks_which_number_wins_a_max_pool_window():
+    at = app().switch_page(FORWARD).run()
+    at.session_state["fwd_step_name"] = "maxpool1"
+    at.run()
+    assert not at.exception
+    (key,) = radio_keys(at, "fwd_pool:maxpool1:")
+    assert not any(m.value.startswith("The largest of") for m in at.markdown)  # hidden
+    live = live_trace(at)
+    stage = live.stage("maxpool1")
+    before = live.stages[live.names.index("maxpool1") - 1].torch_out
+    size, stride = stage.hparams["size"], stage.hparams["stride"]
+    pooled, where = F.max_pool2d(torch.from_numpy(before)[None], size, stride, return_indices=True)
+    c, i, j = (int(v) for v in np.unravel_index(np.argmax(stage.torch_out), stage.shape))
+    r, col = divmod(int(where[0, c, i, j]), before.shape[2])  # torch's winner
+    assert text.POOL_QUESTION.format(name="maxpool1", size=size, c=c, i=i, j=j) in asked(at)[-1]
+    answer(at, key.removeprefix(widget_key("")), str((r - i * stride) * size + (col - j * stride)))
+    assert score(at) == (1, 1)
+    assert any(s.value.startswith(text.RIGHT) for s in at.success)
+    assert text.POOL_REVEAL.format(
+        value=num(float(pooled[0, c, i, j])), name="maxpool1", i=i, j=j
+    ) in [m.value for m in at.markdown]
+    assert at.session_state["fwd_pool_c_maxpool1"] == c  # the stage's own view is back ...
+    assert any(m.value.startswith("The largest of") for m in at.markdown)  # ... on that cell
+
+
+def test_forward_skips_count_nothing_and_every_number_asks_nothing():
+    at = app().switch_page(FORWARD).run()
+    (key,) = radio_keys(at, "fwd_class:")
+    answer(at, key.removeprefix(widget_key("")), None)
+    assert score(at) == (0, 0) and summary_shown(at)
+    assert score_caption(at) == []
+    at.session_state[LEVEL_KEY] = EVERY
+    at.session_state["fwd_step_name"] = "maxpool1"
+    at.session_state["input_sample_index"] = 2
+    at.run()
+    assert not at.exception
+    assert asked(at) == [] and radio_keys(at, "fwd_") == []
+    assert summary_shown(at)

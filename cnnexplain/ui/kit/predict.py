@@ -9,9 +9,11 @@ only: a skip is not a wrong answer.
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 
+import numpy as np
 import streamlit as st
 
 from cnnexplain.texts import predict as text
@@ -27,6 +29,15 @@ class Answer:
 
     guess: str | None  # the option chosen; None when skipped
     right: bool | None  # None when skipped, or when no option was right (a tie)
+
+
+def digest(*arrays: np.ndarray) -> str:
+    """A short name for what the arrays hold: the same picture through the same network is
+    the same question, another picture or network a new one."""
+    h = hashlib.sha1()
+    for a in arrays:
+        h.update(np.ascontiguousarray(a).tobytes())
+    return h.hexdigest()[:16]
 
 
 def answers() -> dict[str, Answer]:
