@@ -17,13 +17,18 @@ from cnnexplain.ui.conv_lab.views import DEFAULT_PRESET
 from cnnexplain.ui.forward.stage import num
 from cnnexplain.ui.kit import resources
 from cnnexplain.ui.kit.detail import EVERY, LEVEL_KEY
+from cnnexplain.ui.kit.numbers import plain
 from cnnexplain.ui.kit.predict import RECORD_KEY, Answer, widget_key
 
 LAB = "pages/conv_lab.py"
 
 
 def score(at) -> tuple[int, int]:
-    judged = [a.right for a in at.session_state[RECORD_KEY].values() if a.right is not None]
+    try:
+        kept = at.session_state[RECORD_KEY]
+    except KeyError:  # nothing asked yet
+        kept = {}
+    judged = [a.right for a in kept.values() if a.right is not None]
     return sum(judged), len(judged)
 
 
@@ -185,3 +190,56 @@ def test_forward_skips_count_nothing_and_every_number_asks_nothing():
     assert not at.exception
     assert asked(at) == [] and radio_keys(at, "fwd_") == []
     assert summary_shown(at)
+
+
+# --- backpropagation
+
+BACKPROP = "pages/backprop.py"
+
+
+def step(at) -> None:
+    at.button(key="bp_step").click().run()
+    assert not at.exception
+
+
+def test_backprop_scores_the_predictions_against_the_step_s_own_numbers():
+    at = app().switch_page(BACKPROP).run()
+    assert not at.exception
+    p_key, loss_key = widget_key("bp_p"), widget_key("bp_loss")
+    assert at.radio(key=p_key).value == "skip" and at.radio(key=loss_key).value == "skip"
+    at.radio(key=p_key).set_value("up")
+    at.radio(key=loss_key).set_value("rises").run()
+    step(at)
+    last = at.session_state["bp_state"].last
+    assert last.number == 1
+    went_up = last.p_after > last.p_before
+    rose = last.outcome.loss_after > last.outcome.loss_before
+    answers = at.session_state[RECORD_KEY]
+    assert answers["bp_step:1:p"] == Answer("up", went_up)
+    assert answers["bp_step:1:loss"] == Answer("rises", rose)
+    assert score(at) == (int(went_up) + int(rose), 2)
+    words = [m.value for m in at.markdown]
+    assert (
+        text.P_RESULT.format(before=plain(last.p_before, 6), after=plain(last.p_after, 6)) in words
+    )
+    assert (
+        text.LOSS_RESULT.format(
+            before=plain(last.outcome.loss_before, 6), after=plain(last.outcome.loss_after, 6)
+        )
+        in words
+    )
+    # The next step asks anew; a step taken without a prediction counts nothing.
+    assert at.radio(key=p_key).value == "skip" and at.radio(key=loss_key).value == "skip"
+    step(at)
+    assert at.session_state["bp_state"].last.number == 2
+    assert score(at) == (int(went_up) + int(rose), 2)
+    assert not any(k.startswith("bp_step:2") for k in at.session_state[RECORD_KEY])
+    assert not any(m.value.startswith("Your predictions") for m in at.markdown)
+
+
+def test_backprop_asks_nothing_at_every_number():
+    at = app(every_number=True).switch_page(BACKPROP).run()
+    assert not at.exception
+    assert widget_key("bp_p") not in [r.key for r in at.radio]
+    step(at)
+    assert score(at) == (0, 0)
