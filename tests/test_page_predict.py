@@ -4,15 +4,24 @@ number, its right answer is the live one, an answer counts in the score and a sk
 from __future__ import annotations
 
 import numpy as np
+import pytest
 import torch
 import torch.nn.functional as F
 from pagekit import app
 
 from cnnexplain.core.kernels import PRESETS, lab_convolve, toy_grid
+from cnnexplain.experiment.design import ANN, CNN, Experiment
+from cnnexplain.experiment.jobs import Comparison
+from cnnexplain.experiment.questions import QUESTION_SHIFT
+from cnnexplain.io.datasets import load_dataset
 from cnnexplain.model.trace import trace
+from cnnexplain.texts import compare as cmp_text
 from cnnexplain.texts import conv_lab as lab_text
 from cnnexplain.texts import predict as text
 from cnnexplain.training.store import DEFAULT_SPEC
+from cnnexplain.training.train import TrainConfig
+from cnnexplain.ui.compare.predict import CHOICE_KEY
+from cnnexplain.ui.compare.state import STATE_KEY as COMPARE_KEY
 from cnnexplain.ui.conv_lab.views import DEFAULT_PRESET
 from cnnexplain.ui.forward.stage import num
 from cnnexplain.ui.kit import resources
@@ -243,3 +252,88 @@ def test_backprop_asks_nothing_at_every_number():
     assert widget_key("bp_p") not in [r.key for r in at.radio]
     step(at)
     assert score(at) == (0, 0)
+
+
+# --- comparison
+
+COMPARE = "pages/compare.py"
+
+
+@pytest.fixture(scope="module")
+def measured():
+    """A short comparison, trained and measured (as the page does after training)."""
+    data = load_dataset("digits")
+    done = Comparison.start(
+        Experiment("digits", config=TrainConfig(epochs=1, batch_size=128)),
+        data,
+        "Handwritten digits",
+        report_every=5,
+    )
+    done.advance_training()
+    done.measure()
+    return done
+
+
+def shift_accuracy(comparison) -> dict[str, float]:
+    curve = comparison.robustness["shift"]
+    at = curve.levels.index(QUESTION_SHIFT)
+    return {name: curve.accuracy[name][at] for name in (CNN, ANN)}
+
+
+def compare_page(every: bool = False):
+    at = app(every_number=every).switch_page(COMPARE).run()
+    assert not at.exception
+    return at
+
+
+def test_compare_reveals_the_locked_guess_with_the_measured_accuracies(measured):
+    at = compare_page()
+    question = f"**{text.HEADER}** {text.CMP_QUESTION.format(shift=QUESTION_SHIFT)}"
+    assert asked(at) == [question]
+    at.radio(key=CHOICE_KEY).set_value(CNN).run()
+    at.button(key=f"{CHOICE_KEY}_lock").click().run()
+    assert text.CMP_LOCKED.format(guess=text.CMP_OPTIONS[CNN]) in [m.value for m in at.markdown]
+    assert score(at) == (0, 0)  # nothing to score before the results
+    at.session_state[COMPARE_KEY] = measured  # the run trained after the guess
+    at.run()
+    assert not at.exception
+    accuracy = shift_accuracy(measured)
+    assert accuracy[CNN] != accuracy[ANN], "a tie has no right answer: pick another seed"
+    right = accuracy[CNN] > accuracy[ANN]
+    assert score(at) == (int(right), 1)
+    said = text.YOU_SAID.format(guess=text.CMP_OPTIONS[CNN])
+    verdicts = [e.value for e in [*at.success, *at.warning] if said in e.value]
+    assert verdicts == [f"{text.RIGHT} {said}" if right else f"{text.WRONG} {said}"]
+    reveal = text.CMP_REVEAL.format(shift=QUESTION_SHIFT, cnn=accuracy[CNN], ann=accuracy[ANN])
+    assert reveal in [m.value for m in at.markdown]
+    # The results are shown, and the next run is asked about afresh.
+    assert any(cmp_text.COL_ACC in df.value.columns for df in at.dataframe)
+    assert asked(at).count(question) == 2  # the new question above, the verdict at the results
+    at.run()
+    assert score(at) == (int(right), 1)  # shown again, not scored again
+
+
+def test_compare_a_guess_made_with_the_results_on_screen_waits_and_a_skip_counts_nothing(
+    measured,
+):
+    at = compare_page()
+    at.session_state[COMPARE_KEY] = measured
+    at.run()
+    at.radio(key=CHOICE_KEY).set_value(ANN).run()
+    at.button(key=f"{CHOICE_KEY}_lock").click().run()
+    assert score(at) == (0, 0)  # these results were already there: no prediction
+    at = compare_page()
+    at.button(key=f"{CHOICE_KEY}_skip").click().run()
+    assert asked(at) == []
+    at.session_state[COMPARE_KEY] = measured
+    at.run()
+    assert not at.exception
+    assert text.SKIPPED in [i.value for i in at.info] and score(at) == (0, 0)
+
+
+def test_compare_asks_nothing_at_every_number(measured):
+    at = compare_page(every=True)
+    assert asked(at) == [] and CHOICE_KEY not in [r.key for r in at.radio]
+    at.session_state[COMPARE_KEY] = measured
+    at.run()
+    assert not at.exception and asked(at) == []
