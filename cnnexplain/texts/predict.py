@@ -31,7 +31,7 @@ LAB_SIZE = "{rows}×{cols}"
 CLASS_QUESTION = "Which class will the network choose for this picture?"
 CLASS_REVEAL = "The network chose **{name}**, with probability {p:.1%}."
 CLASS_NEXT = "The next most likely: {others}."
-CLASS_OTHER = "{name} ({p:.1%})"
+CLASS_OTHER = "{name} ({percent}%)"
 
 # Forward pass: one max-pool window
 POOL_QUESTION = (

@@ -13,6 +13,7 @@ from cnnexplain.model.trace import Trace
 from cnnexplain.texts import predict as text
 from cnnexplain.ui.forward.stage import Step, num, stage_before
 from cnnexplain.ui.kit import predict
+from cnnexplain.ui.kit.numbers import plain
 from cnnexplain.ui.kit.widgets import MEMORY_KEY
 
 NEXT_SHOWN = 2  # classes named after the chosen one when the answer is revealed
@@ -29,7 +30,8 @@ def class_question(result: Trace, data: Dataset) -> bool:
     reveal = text.CLASS_REVEAL.format(name=names[choice], p=float(probs[choice]))
     if following:
         others = ", ".join(
-            text.CLASS_OTHER.format(name=names[k], p=float(probs[k])) for k in following
+            text.CLASS_OTHER.format(name=names[k], percent=plain(100 * float(probs[k]), 2))
+            for k in following
         )
         reveal = f"{reveal} {text.CLASS_NEXT.format(others=others)}"
     options = {str(k): name for k, name in enumerate(names)}
