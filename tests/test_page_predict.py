@@ -184,6 +184,12 @@ def test_forward_asks_which_number_wins_a_max_pool_window():
     ) in [m.value for m in at.markdown]
     assert at.session_state["fwd_pool_c_maxpool1"] == c  # the stage's own view is back ...
     assert any(m.value.startswith("The largest of") for m in at.markdown)  # ... on that cell
+    # Another cell of the same stage is shown at once, without the first cell's verdict.
+    at.number_input(key="fwd_pool_j_maxpool1").set_value((j + 1) % stage.shape[2]).run()
+    assert not at.exception
+    assert radio_keys(at, "fwd_pool:") == [] and not any("wins?" in q for q in asked(at))
+    assert any(m.value.startswith("The largest of") for m in at.markdown)
+    assert score(at) == (1, 1)
 
 
 def test_forward_skips_count_nothing_and_every_number_asks_nothing():

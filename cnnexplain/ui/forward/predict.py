@@ -46,7 +46,8 @@ def _picked(key: str, default: int, size: int) -> int:
 
 def pool_question(step: Step, result: Trace) -> bool:
     """At a max-pool stage: ask which number of the chosen cell's window wins, once per stage
-    and picture; True once the page may show the stage (at once for every other stage)."""
+    and picture (its verdict stays with that cell); True once the page may show the stage (at
+    once for every other stage)."""
     if step.kind != "pool":
         return True
     stage = result.stages[step.index]
@@ -69,5 +70,9 @@ def pool_question(step: Step, result: Trace) -> bool:
     winners = pool_winners(values)
     question = text.POOL_QUESTION.format(name=name, size=size, c=c, i=i, j=j)
     reveal = text.POOL_REVEAL.format(value=num(float(values.max())), name=name, i=i, j=j)
-    key = f"fwd_pool:{name}:" + predict.digest(before.torch_out)
+    # One question per stage and picture: once it is answered, another cell shows at once.
+    stage_key = f"fwd_pool:{name}:{predict.digest(before.torch_out)}:"
+    key = f"{stage_key}{c}:{i}:{j}"
+    if predict.answer_for(key) is None and predict.answered_under(stage_key):
+        return True
     return predict.ask(key, question, options, tuple(str(k) for k in winners), reveal)

@@ -49,6 +49,11 @@ def answer_for(key: str) -> Answer | None:
     return answers().get(key)
 
 
+def answered_under(prefix: str) -> bool:
+    """Whether any question whose key starts with `prefix` has been answered or skipped."""
+    return any(key.startswith(prefix) for key in answers())
+
+
 def score() -> tuple[int, int]:
     """(right, answered): questions answered right, out of those answered (skips left out)."""
     judged = [a.right for a in answers().values() if a.right is not None]
