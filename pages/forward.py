@@ -30,7 +30,7 @@ with picker:
     chosen = input_picker(data)
 with picture:
     show_input(chosen, data)
-    nearest_training(entry, chosen.x, data)
+    neighbours = st.container()  # filled once the network's answer may be shown
 
 try:
     result = trace(entry.model, chosen.x, label=chosen.label)
@@ -39,6 +39,8 @@ except ValueError as err:
     st.stop()
 if class_question(result, data):
     views.summary(result, data)
+    with neighbours:
+        nearest_training(entry, chosen.x, data)
 
 st.subheader(text.OVERVIEW_HEADER)
 scale = views.scale_picker()

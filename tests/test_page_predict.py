@@ -17,6 +17,7 @@ from cnnexplain.io.datasets import load_dataset
 from cnnexplain.model.trace import trace
 from cnnexplain.texts import compare as cmp_text
 from cnnexplain.texts import conv_lab as lab_text
+from cnnexplain.texts import digits as digits_text
 from cnnexplain.texts import predict as text
 from cnnexplain.training.store import DEFAULT_SPEC
 from cnnexplain.training.train import TrainConfig
@@ -135,11 +136,16 @@ def summary_shown(at) -> bool:
     return any(m.value.startswith("The network says") for m in at.markdown)
 
 
+def neighbours_shown(at) -> bool:
+    """The closest training pictures, whose words also name the network's answer."""
+    return any(m.value == digits_text.NEAREST_HEADER.format(k=5) for m in at.markdown)
+
+
 def test_forward_asks_the_network_s_choice_before_saying_it():
     at = app().switch_page(FORWARD).run()
     assert not at.exception
     assert f"**{text.HEADER}** {text.CLASS_QUESTION}" in asked(at)
-    assert not summary_shown(at)
+    assert not summary_shown(at) and not neighbours_shown(at)
     (key,) = radio_keys(at, "fwd_class:")
     live = live_trace(at)
     names = resources.dataset("digits").class_names
@@ -149,7 +155,7 @@ def test_forward_asks_the_network_s_choice_before_saying_it():
     assert any(w.value.startswith(text.WRONG) for w in at.warning)
     reveal = text.CLASS_REVEAL.format(name=names[live.predicted], p=float(live.probs.max()))
     assert any(m.value.startswith(reveal) for m in at.markdown)
-    assert summary_shown(at)
+    assert summary_shown(at) and neighbours_shown(at)
 
     # Another picture is a new question; the right answer is the live network's choice.
     at.session_state["input_sample_index"] = 1
