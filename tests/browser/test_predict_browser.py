@@ -109,6 +109,10 @@ def test_answer_every_question_on_every_page(server_url, page):
     live = trace(entry.model, np.asarray(digits.x_test[0]), label=int(digits.y_test[0]))
     chosen = digits.class_names[live.predicted]
     main(page).get_by_text(text.CLASS_QUESTION).wait_for(timeout=60_000)
+    wait_idle(page)
+    words = main(page).inner_text()
+    assert "The network says" not in words and "closest training pictures" not in words
+    shoot(page, main(page).get_by_text(text.CLASS_QUESTION), "forward_class_asked")
     pick(page, text.CLASS_QUESTION, chosen)
     check(page, text.CLASS_QUESTION)
     main(page).get_by_text(re.compile(r"^The network says")).wait_for(timeout=60_000)
