@@ -6,6 +6,7 @@ import streamlit as st
 from cnnexplain.io.datasets import DATASETS
 from cnnexplain.texts import backprop as text
 from cnnexplain.ui.backprop import backward, start, timeline, views, weights
+from cnnexplain.ui.backprop.predict import before_step
 from cnnexplain.ui.kit import path, resources, session, tasks
 from cnnexplain.ui.kit.detail import every_number
 from cnnexplain.ui.kit.sidebar import architecture_sidebar
@@ -31,6 +32,7 @@ st.subheader(text.OPTIMIZER_HEADER)
 settings = views.optimizer_picker(state.history)
 
 st.subheader(text.STEP_HEADER)
+before_step(state, settings)
 views.step_controls(state, batch, settings)
 views.show_notices(state)
 views.show_status(state.history)

@@ -7,6 +7,7 @@ from cnnexplain.experiment.design import ANN
 from cnnexplain.experiment.findings import first_shift_below
 from cnnexplain.texts import compare as text
 from cnnexplain.ui.compare import data, model_file, networks, results, settings, training, why
+from cnnexplain.ui.compare.predict import ask_before_training, reveal_at_results
 from cnnexplain.ui.compare.state import measurements
 from cnnexplain.ui.kit import path, tasks
 from cnnexplain.ui.kit.sidebar import architecture_sidebar
@@ -26,6 +27,7 @@ pair = networks.choose(choice) if choice is not None else None
 st.subheader(text.TRAINING_HEADER)
 config = settings.shared_training(choice)
 planned = settings.planned_experiment(choice, pair, config)
+ask_before_training()
 comparison = training.buttons(planned, choice)
 
 # Training runs inside this script run and can take minutes, so every other section is drawn
@@ -39,6 +41,7 @@ training.live(comparison, live_slot)
 measured = measurements(comparison)
 if measured is not None:
     with results_slot.container():
+        reveal_at_results(*measured)
         results.show(comparison, *measured)
     with why_slot.container():
         why.show(comparison, *measured)

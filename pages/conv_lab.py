@@ -10,6 +10,7 @@ from cnnexplain.core.kernels import (
 )
 from cnnexplain.texts import conv_lab as text
 from cnnexplain.ui.conv_lab import views
+from cnnexplain.ui.conv_lab.predict import size_question
 from cnnexplain.ui.kit import path, tasks
 from cnnexplain.ui.kit.detail import every_number
 from cnnexplain.ui.kit.sidebar import architecture_sidebar
@@ -55,7 +56,8 @@ except ValueError as err:
     st.stop()
 
 Ho, Wo = result.output.shape
-st.markdown(text.OUTPUT_SHAPE.format(Ho=Ho, Wo=Wo, n=Ho * Wo))
+if size_question(*picture.shape, kernel.shape[0], stride, padding, dilation):
+    st.markdown(text.OUTPUT_SHAPE.format(Ho=Ho, Wo=Wo, n=Ho * Wo))
 
 st.subheader(text.MAPS_HEADER)
 i, j = views.choose_position(Ho, Wo)

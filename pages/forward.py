@@ -8,6 +8,7 @@ from cnnexplain.ui.forward import class_pictures as class_pictures_view
 from cnnexplain.ui.forward import receptive as receptive_view
 from cnnexplain.ui.forward import views
 from cnnexplain.ui.forward.neighbours import nearest_training
+from cnnexplain.ui.forward.predict import class_question, pool_question
 from cnnexplain.ui.kit import path, resources, session, tasks
 from cnnexplain.ui.kit.inputs import input_picker, show_input
 from cnnexplain.ui.kit.sidebar import architecture_sidebar
@@ -30,14 +31,17 @@ with picker:
     chosen = input_picker(data)
 with picture:
     show_input(chosen, data)
-    nearest_training(entry, chosen.x, data)
+    neighbours = st.container()  # filled once the network's answer may be shown
 
 try:
     result = trace(entry.model, chosen.x, label=chosen.label)
 except ValueError as err:
     problem(text.INPUT_REFUSED, str(err))
     st.stop()
-views.summary(result, data)
+if class_question(result, data):
+    views.summary(result, data)
+    with neighbours:
+        nearest_training(entry, chosen.x, data)
 
 st.subheader(text.OVERVIEW_HEADER)
 scale = views.scale_picker()
@@ -45,7 +49,8 @@ views.overview(result, scale)
 
 st.subheader(text.STEP_HEADER)
 step = views.stage_stepper(result)
-views.stage_detail(step, result, data, scale, spec)
+if pool_question(step, result):
+    views.stage_detail(step, result, data, scale, spec)
 
 st.subheader(text.LOOKED_HEADER)
 views.looked_at(entry, chosen.x, data)

@@ -109,7 +109,6 @@ def load(
     return TrainedModel(model, spec, dataset_key, True, history, test_loss, test_acc)
 
 
-
 def main() -> int:
     """Train the default network on the default data set and write its weights."""
     torch.set_num_threads(1)  # as the app trains: the same weights it would get without the file

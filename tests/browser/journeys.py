@@ -21,6 +21,7 @@ from browserkit import APP_IDLE, EXCEPTION
 
 from cnnexplain.texts import compare as compare_text
 from cnnexplain.texts import forward as forward_text
+from cnnexplain.texts import predict as predict_text
 from tools.server import CHROMIUM_ARGS, chromium_path
 
 TIMEOUT_MS = 300_000  # one action on a machine this busy; a comparison is the slowest
@@ -31,6 +32,7 @@ FORWARD_LINK = "Forward pass, step by step"
 FORWARD_TITLE = "Forward pass, step by step"
 BACKPROP_LINK = "Backpropagation, step by step"
 COMPARE_LINK = "CNN against a plain network"
+POOL_ASKED = re.compile(r"keeps one number of each \d+×\d+ window")  # predict_text.POOL_QUESTION
 FORWARD_STAGES = ("input", "conv1", "relu1", "maxpool1", "conv2", "relu2", "maxpool2")
 
 
@@ -115,14 +117,32 @@ async def forward_journey(page, learner: Learner, picture: Path) -> None:
     )
     await page.get_by_text("Your picture", exact=True).wait_for(timeout=TIMEOUT_MS)
     await _idle(page)
+    await _skip_predictions(page)  # Simple asks for the network's answer before it says it
     await page.locator('[data-testid="stSelectbox"]').filter(has_text="True label").click()
     await page.get_by_role("option", name=str(learner.label), exact=True).click()
     await page.get_by_text(f"The true label is {learner.label}").wait_for(timeout=TIMEOUT_MS)
     await _idle(page)
     for n in range(2, learner.forward_steps + 2):
         await page.get_by_role("button", name=forward_text.NEXT).click()
-        await _stage_heading(page, n).wait_for(timeout=TIMEOUT_MS)
+        # A max-pool stage first asks which number of a window wins: skip it to see the stage.
+        asked = page.get_by_text(POOL_ASKED)
+        await _stage_heading(page, n).or_(asked).first.wait_for(timeout=TIMEOUT_MS)
         await _idle(page)
+        await _skip_predictions(page)
+        await _stage_heading(page, n).wait_for(timeout=TIMEOUT_MS)
+
+
+async def _skip_predictions(page) -> None:
+    """Skip every open "predict, then see" question (Simple asks before it shows)."""
+    from playwright.async_api import expect
+
+    skips = page.locator('[data-testid="stMain"]').get_by_role(
+        "button", name=predict_text.SKIP, exact=True
+    )
+    for left in range(await skips.count() - 1, -1, -1):
+        await skips.first.click()
+        await expect(skips).to_have_count(left, timeout=TIMEOUT_MS)
+    await _idle(page)
 
 
 def _stage_heading(page, n: int):
@@ -130,17 +150,13 @@ def _stage_heading(page, n: int):
     return page.locator("h3").filter(has_text=re.compile(rf"^{n}\. \w+:"))
 
 
-async def backprop_journey(
-    page, learner: Learner, rng: random.Random, think_s: float
-) -> None:
+async def backprop_journey(page, learner: Learner, rng: random.Random, think_s: float) -> None:
     """Take `backprop_steps` steps on the page's own picture, reading a little between them."""
     await _open(page, BACKPROP_LINK, "Backpropagation, one step at a time")
     for number in range(1, learner.backprop_steps + 1):
         await _think(rng, think_s)
         await page.get_by_role("button", name="Step", exact=True).click()
-        await page.get_by_text(f"Loss after step {number}", exact=True).wait_for(
-            timeout=TIMEOUT_MS
-        )
+        await page.get_by_text(f"Loss after step {number}", exact=True).wait_for(timeout=TIMEOUT_MS)
         await _idle(page)
 
 

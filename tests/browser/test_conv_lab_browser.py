@@ -2,7 +2,14 @@
 
 import numpy as np
 import pytest
-from browserkit import every_number, no_exceptions, screenshot, wait_idle, whole_page
+from browserkit import (
+    every_number,
+    no_exceptions,
+    screenshot,
+    skip_predictions,
+    wait_idle,
+    whole_page,
+)
 from PIL import Image
 
 from cnnexplain.core.kernels import size_formula
@@ -110,6 +117,9 @@ def _upload_picture(page, tmp_path) -> None:
     page.locator(MAIN).locator('[data-testid="stFileUploader"] input[type="file"]').set_input_files(
         str(path)
     )
+    page.get_by_text("shrunk to 16×16 gray pixels").wait_for(timeout=30_000)
+    wait_idle(page)
+    skip_predictions(page)  # a new picture size is a new question about the output's size
     page.get_by_text("The output is 16×16").wait_for(timeout=30_000)
     wait_idle(page)
 

@@ -3,7 +3,7 @@
 import re
 
 import pytest
-from browserkit import no_exceptions, screenshot, wait_idle
+from browserkit import no_exceptions, screenshot, skip_predictions, wait_idle
 from test_forward_browser import open_forward_page, scroll_to_top
 
 from cnnexplain.texts import digits as text
@@ -49,6 +49,7 @@ def test_a_digit_drawn_with_the_mouse_is_read_right(server_url, page, digit):
     draw(page, DRAWINGS[digit])
     page.get_by_text("Your picture", exact=True).wait_for(timeout=60_000)
     settle(page)
+    skip_predictions(page)  # Simple asks for the network's answer before it says it
     # A click that must first scroll the page lands while it still moves and opens nothing.
     label_box = page.locator('[data-testid="stSelectbox"]').filter(has_text="True label")
     label_box.scroll_into_view_if_needed()

@@ -7,7 +7,7 @@ browser does, so this is checked here, where the learner meets it.
 from __future__ import annotations
 
 import pytest
-from browserkit import ARTIFACTS, choose, no_exceptions, screenshot, wait_idle
+from browserkit import ARTIFACTS, choose, no_exceptions, screenshot, skip_predictions, wait_idle
 from PIL import Image, ImageDraw
 
 from cnnexplain.texts import inputs as inputs_text
@@ -44,6 +44,9 @@ def test_a_seven_uploaded_on_the_backprop_page_is_the_forward_pages_picture(serv
     no_exceptions(page)
 
     page.locator(SIDEBAR_NAV).get_by_role("link", name="Forward pass, step by step").click()
+    page.locator("h1").filter(has_text="Forward pass, step by step").wait_for(timeout=60_000)
+    wait_idle(page)
+    skip_predictions(page)  # Simple asks for the network's answer before it says it
     page.get_by_text("The true label is 7").wait_for(timeout=60_000)
     wait_idle(page)
     no_exceptions(page)

@@ -20,7 +20,7 @@ from cnnexplain.model.spec import (
 )
 from cnnexplain.texts import sidebar as text
 from cnnexplain.training.store import DEFAULT_DATASET, DEFAULT_SPEC
-from cnnexplain.ui.kit import resources, session
+from cnnexplain.ui.kit import predict, resources, session
 from cnnexplain.ui.kit.detail import detail_switch
 from cnnexplain.ui.kit.entry import require_app_entry
 from cnnexplain.ui.kit.glossary import term_help
@@ -132,6 +132,7 @@ def architecture_sidebar() -> None:
     spec = session.current_spec()
     with st.sidebar:
         detail_switch()
+        predict.score_line()
         st.header(text.HEADER)
         keys = list(DATASETS)
         current_key = session.current_dataset_key()
