@@ -13,6 +13,7 @@ ARTIFACTS = ROOT / "test-artifacts"
 SCREENSHOTS = ROOT / "docs" / "screenshots"
 APP_IDLE = '[data-testid="stApp"][data-test-script-state="notRunning"]'
 EXCEPTION = '[data-testid="stException"]'  # a traceback shown on the page
+STALE = '[data-stale="true"]'  # what the last run drew and this one has not (yet) replaced
 
 
 def wait_idle(page, timeout: int = 300_000) -> None:
@@ -45,6 +46,9 @@ def choose(page, box_label: str, option: str, tries: int = 5) -> None:
     wanted = page.get_by_role("option", name=option, exact=True)
     for _ in range(tries):
         wait_idle(page)
+        page.wait_for_selector(STALE, state="detached", timeout=60_000)
+        box.scroll_into_view_if_needed()
+        page.wait_for_timeout(300)  # a click while the page still scrolls opens nothing
         box.click()
         try:
             wanted.wait_for(timeout=5_000)

@@ -3,7 +3,7 @@
 import re
 
 import pytest
-from browserkit import no_exceptions, screenshot, skip_predictions, wait_idle
+from browserkit import STALE, choose, no_exceptions, screenshot, skip_predictions, wait_idle
 from test_forward_browser import open_forward_page, scroll_to_top
 
 from cnnexplain.texts import digits as text
@@ -17,7 +17,6 @@ DRAWINGS = {
     2: [[(80, 100), (100, 60), (140, 45), (185, 60), (200, 95), (185, 135), (90, 235), (210, 235)]],
 }
 NEIGHBOUR = re.compile(r"^(\d) · (\d\.\d\d)$")
-STALE = '[data-stale="true"]'  # what the last run drew and this one has not (yet) replaced
 
 
 def settle(page) -> None:
@@ -50,12 +49,7 @@ def test_a_digit_drawn_with_the_mouse_is_read_right(server_url, page, digit):
     page.get_by_text("Your picture", exact=True).wait_for(timeout=60_000)
     settle(page)
     skip_predictions(page)  # Simple asks for the network's answer before it says it
-    # A click that must first scroll the page lands while it still moves and opens nothing.
-    label_box = page.locator('[data-testid="stSelectbox"]').filter(has_text="True label")
-    label_box.scroll_into_view_if_needed()
-    page.wait_for_timeout(300)
-    label_box.click()
-    page.get_by_role("option", name=str(digit), exact=True).click()
+    choose(page, "True label", str(digit))
     page.get_by_text(f"The true label is {digit}").wait_for(timeout=60_000)
     settle(page)
     no_exceptions(page)
