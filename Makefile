@@ -7,7 +7,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 PORT ?= 8501
 
-.PHONY: run dev test stress lint bench browser clean
+.PHONY: run dev test stress lint bench browser nginx clean
 
 $(VENV)/.runtime: requirements.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -31,10 +31,14 @@ dev: $(VENV)/.runtime
 browser:
 	scripts/install-browser
 
+# The replica test puts nginx in front of two app servers.
+nginx:
+	scripts/install-nginx
+
 lint: $(VENV)/.dev
 	$(PY) -m ruff check .
 
-test: $(VENV)/.dev browser lint
+test: $(VENV)/.dev browser nginx lint
 	$(PY) -m pytest
 
 # The fuzz and load tests at full size: 10,000 pictures, 2,000 zips, 24 learners at once.
