@@ -6,8 +6,9 @@ PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
 PORT ?= 8501
+N ?= 2
 
-.PHONY: run dev test stress lint bench browser nginx clean
+.PHONY: run class dev test stress lint bench browser nginx clean
 
 $(VENV)/.runtime: requirements.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -21,6 +22,11 @@ $(VENV)/.dev: $(VENV)/.runtime requirements-dev.txt
 
 run: $(VENV)/.runtime
 	$(VENV)/bin/streamlit run app.py --server.port $(PORT)
+
+# For a class larger than one server holds: N app servers (one per core) on the ports after
+# PORT, nginx on PORT in front of them keeping each learner on one; Ctrl-C stops them all.
+class: $(VENV)/.runtime nginx
+	$(PY) -m tools.balancer --replicas $(N) --port $(PORT)
 
 # For working on the app: reload a page when its source changes. Polls the project's own files
 # (a few dozen, five times a second) rather than watching folders, which would take in .venv.
