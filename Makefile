@@ -6,8 +6,9 @@ PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
 PORT ?= 8501
+N ?= 2
 
-.PHONY: run dev test stress lint bench browser clean
+.PHONY: run class dev test stress lint bench browser nginx clean
 
 $(VENV)/.runtime: requirements.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -22,6 +23,11 @@ $(VENV)/.dev: $(VENV)/.runtime requirements-dev.txt
 run: $(VENV)/.runtime
 	$(VENV)/bin/streamlit run app.py --server.port $(PORT)
 
+# For a class larger than one server holds: N app servers (one per core) on the ports after
+# PORT, nginx on PORT in front of them keeping each learner on one; Ctrl-C stops them all.
+class: $(VENV)/.runtime nginx
+	$(PY) -m tools.balancer --replicas $(N) --port $(PORT)
+
 # For working on the app: reload a page when its source changes. Polls the project's own files
 # (a few dozen, five times a second) rather than watching folders, which would take in .venv.
 dev: $(VENV)/.runtime
@@ -31,10 +37,14 @@ dev: $(VENV)/.runtime
 browser:
 	scripts/install-browser
 
+# The replica test puts nginx in front of two app servers.
+nginx:
+	scripts/install-nginx
+
 lint: $(VENV)/.dev
 	$(PY) -m ruff check .
 
-test: $(VENV)/.dev browser lint
+test: $(VENV)/.dev browser nginx lint
 	$(PY) -m pytest
 
 # The fuzz and load tests at full size: 10,000 pictures, 2,000 zips, 24 learners at once.

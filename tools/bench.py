@@ -134,6 +134,12 @@ def bench_load() -> Iterator[Figure]:
     yield from figures()
 
 
+def bench_replicas() -> Iterator[Figure]:
+    from tools.bench_replicas import figures
+
+    yield from figures()
+
+
 def bench_fuzz() -> Iterator[Figure]:
     from tools.bench_fuzz import figures
 
@@ -150,6 +156,7 @@ BENCHES: dict[str, Callable[[], Iterator[Figure]]] = {
     "pages": bench_pages,
     "server": bench_server,
     "load": bench_load,
+    "replicas": bench_replicas,
     "fuzz": bench_fuzz,
 }
 

@@ -22,6 +22,7 @@ import asyncio
 import math
 import random
 import time
+import urllib.request
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -46,6 +47,13 @@ class RunResult:
     texts: list[str] = field(default_factory=list)  # markdown bodies, for checks
 
 
+def page_cookie(url: str) -> str | None:
+    """The cookies loading the page at `url` sets, as a Cookie header says them; None if none."""
+    with urllib.request.urlopen(url, timeout=RECEIVE_TIMEOUT_S) as response:
+        found = response.headers.get_all("Set-Cookie") or []
+    return "; ".join(cookie.split(";", 1)[0] for cookie in found) or None
+
+
 class WireLearner:
     """One learner's session, spoken over Streamlit's WebSocket without a browser.
 
@@ -58,14 +66,23 @@ class WireLearner:
         self.pages: dict[str, str] = {}
         self.page: str | None = None  # script hash of the page this learner is on
         self.buttons: dict[str, str] = {}
+        self.cookie: str | None = None  # what a balancer in front set, to keep us on a replica
         self._ws = None
 
     async def open(self) -> RunResult:
-        """Connect and load the home page, as a browser opening the app does."""
+        """Load the page, then connect and run the home page, as a browser opening the app does.
+
+        Behind a balancer the page's response sets the cookie that picks this learner's
+        replica, and the WebSocket carries it there.
+        """
         from websockets.asyncio.client import connect
 
+        self.cookie = await asyncio.to_thread(page_cookie, self.url)
+        headers = {"Cookie": self.cookie} if self.cookie else None
         stream = self.url.replace("http://", "ws://", 1) + "/_stcore/stream"
-        self._ws = await connect(stream, subprotocols=["streamlit"], max_size=None)
+        self._ws = await connect(
+            stream, subprotocols=["streamlit"], max_size=None, additional_headers=headers
+        )
         return await self.rerun()
 
     async def go(self, path: str) -> RunResult:

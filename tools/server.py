@@ -57,12 +57,15 @@ def server_command(port: int) -> list[str]:
 
 
 @contextlib.contextmanager
-def serving(log: IO | None = None) -> Iterator[tuple[str, subprocess.Popen]]:
-    """Launch the app on a free local port; yields (url, process) and stops it on exit.
+def serving(
+    log: IO | None = None, port: int | None = None
+) -> Iterator[tuple[str, subprocess.Popen]]:
+    """Launch the app on `port` (a free local one by default); yields (url, process) and stops
+    it on exit.
 
     The server may not be answering yet: callers time the start or call `wait_healthy`.
     """
-    port = free_port()
+    port = free_port() if port is None else port
     out = subprocess.DEVNULL if log is None else log
     proc = subprocess.Popen(server_command(port), cwd=ROOT, stdout=out, stderr=subprocess.STDOUT)
     try:
