@@ -71,9 +71,12 @@ def bench_trace() -> Iterator[Figure]:
 
 
 def bench_default_training() -> Iterator[Figure]:
+    import torch
+
     from cnnexplain.io.datasets import load_digits28
     from cnnexplain.training.store import DEFAULT_SPEC, fit
 
+    torch.set_num_threads(1)  # as the app trains
     data = load_digits28()
     start = time.perf_counter()
     entry = fit(DEFAULT_SPEC, data, "digits")

@@ -3,8 +3,8 @@
 `bench_train_loop_vs_bare_torch` compares the project's training loop, records and held-out
 evaluation included, with the plainest torch loop on the same model, data and batches, in the
 same run, alternating the two so that a noisy shared machine slows both alike.
-`bench_compare_default` times the comparison the page runs by default. Timing never appears in
-the tests.
+`bench_compare_default` times the comparison the page runs by default. Both run on one torch
+thread, as the app trains (app.py). Timing never appears in the tests.
 """
 
 from __future__ import annotations
@@ -27,9 +27,11 @@ def bench_train_loop_vs_bare_torch(epochs: int = 3, repeats: int = 5) -> dict[st
     """Samples per second of `train.train` over those of a bare torch loop (target >= 0.85).
 
     Both train the default CNN from the same initial weights on the built-in digits, batch 32,
-    Adam, with the same shuffled order. Each figure is the median of `repeats` runs of
-    `epochs` epochs, after one warm-up run of each.
+    Adam, with the same shuffled order. The bare loop is the plain one: torch's default memory
+    layout and optimizer, one indexed batch after another. Each figure is the median of
+    `repeats` runs of `epochs` epochs, after one warm-up run of each.
     """
+    torch.set_num_threads(1)
     data = load_digits28()
     config = TrainConfig(epochs=epochs)
     n = len(data.x_train)
@@ -80,6 +82,7 @@ def bench_compare_default() -> dict[str, float]:
     Both networks, COMPARE_TRAINING's epochs, records every DEFAULT_REPORT_EVERY steps, then
     `finish`. Loading the data is not counted: the page has it cached.
     """
+    torch.set_num_threads(1)
     data = load_digits28()
     experiment = Experiment("digits", config=COMPARE_TRAINING)
     start = time.perf_counter()
