@@ -469,6 +469,28 @@ def test_optimizer_step_matches_torch_optimizer_on_a_model(kind, options):
                 )
 
 
+
+@pytest.mark.parametrize(
+    ("kind", "options"),
+    [("sgd", {"weight_decay": 0.01}), ("momentum", {"momentum": 0.5}), ("adam", {})],
+)
+def test_fused_torch_optimizer_follows_the_same_formula(kind, options):
+    # float32 throughout, as training runs; only the last bits may differ.
+    params = named_params(np.float32)
+    runs = {}
+    for fused in (False, True):
+        tensors = {name: torch.nn.Parameter(torch.tensor(value)) for name, value in params.items()}
+        optimizer = torch_optimizer(kind, tensors, lr=0.05, fused=fused, **options)
+        assert optimizer.param_groups[0]["fused"] is (True if fused else None)
+        rng = np.random.default_rng(7)
+        for _ in range(20):
+            for tensor in tensors.values():
+                tensor.grad = torch.tensor(quadratic_grad(rng, tensor.detach().numpy()))
+            optimizer.step()
+        runs[fused] = {name: tensor.detach().numpy() for name, tensor in tensors.items()}
+    for name in params:
+        np.testing.assert_allclose(runs[True][name], runs[False][name], rtol=1e-5, atol=1e-6)
+
 def test_momentum_kind_defaults_to_0_9_and_sgd_kind_has_none():
     params = named_params()
     tensors = [torch.nn.Parameter(torch.tensor(value)) for value in params.values()]

@@ -254,6 +254,7 @@ def torch_optimizer(
     params: Iterable[torch.Tensor] | Mapping[str, torch.Tensor],
     *,
     lr: float,
+    fused: bool = False,
     **kw: Any,
 ) -> torch.optim.Optimizer:
     """The torch optimizer that `optimizer_step(kind, ..., lr=lr, **kw)` reproduces.
@@ -261,6 +262,10 @@ def torch_optimizer(
     params is what torch optimizers accept (for example `model.parameters()`), or a mapping of
     names to tensors. The single-tensor code path is forced (foreach=False): it is the one the
     numpy steps copy, and the one torch picks on the CPU anyway.
+
+    With `fused`, torch's fused step is used instead: the same formula in one kernel for each
+    parameter rather than one per term (an Adam step of the default network takes about a third
+    of the time). Its float32 results may differ from the single-tensor path's in the last bits.
     """
     # Imported here so the numpy steps can be used without loading torch.
     import torch
@@ -269,6 +274,7 @@ def torch_optimizer(
     _check_option_names(kind, kw)
     if isinstance(params, Mapping):
         params = params.values()
+    path = {"fused": True} if fused else {"foreach": False}
     if kind == "adam":
         lr, beta1, beta2, eps, weight_decay = _adam_options(
             lr, kw.get("betas", (0.9, 0.999)), kw.get("eps", 1e-8), kw.get("weight_decay", 0.0)
@@ -279,13 +285,11 @@ def torch_optimizer(
             betas=(beta1, beta2),
             eps=eps,
             weight_decay=weight_decay,
-            foreach=False,
+            **path,
         )
     momentum = kw.get("momentum", 0.9) if kind == "momentum" else 0.0
     lr, momentum, weight_decay = _sgd_options(lr, momentum, kw.get("weight_decay", 0.0))
-    return torch.optim.SGD(
-        params, lr=lr, momentum=momentum, weight_decay=weight_decay, foreach=False
-    )
+    return torch.optim.SGD(params, lr=lr, momentum=momentum, weight_decay=weight_decay, **path)
 
 
 def _sgd(

@@ -104,9 +104,28 @@ class TrainRecord:
 def make_optimizer(
     model: torch.nn.Module, kind: str, *, lr: float, momentum: float = 0.9
 ) -> torch.optim.Optimizer:
-    """The torch optimizer named by `kind` ("sgd", "momentum" or "adam")."""
+    """The torch optimizer named by `kind` ("sgd", "momentum" or "adam"), in its fused form.
+
+    Training only needs the optimizer's formula, not the exact float32 path that the numpy steps
+    copy, so it takes the fastest one (see `torch_optimizer`).
+    """
     options = {"momentum": momentum} if kind == "momentum" else {}
-    return torch_optimizer(kind, model.parameters(), lr=lr, **options)
+    return torch_optimizer(kind, model.parameters(), lr=lr, fused=True, **options)
+
+
+def has_convolutions(model: torch.nn.Module) -> bool:
+    """True when `model` has at least one convolution layer."""
+    return any(isinstance(m, torch.nn.Conv2d) for m in model.modules())
+
+
+def channels_last(x: torch.Tensor) -> torch.Tensor:
+    """A copy of the batch x (N, C, H, W) laid out channels-last: (N, H, W, C) in memory.
+
+    The same values at the same indices; only the order in memory changes. Built with
+    `empty_like` because `x.contiguous(memory_format=...)` leaves a one-channel batch as it is
+    (its layout counts as both), and the convolution would then not see the layout.
+    """
+    return torch.empty_like(x, memory_format=torch.channels_last).copy_(x)
 
 
 def loss_and_correct(
@@ -256,16 +275,27 @@ def train(
     generator = torch.Generator().manual_seed(config.seed)
     head = HEADS[model.spec.head]
     augment = make_augment(config.augment, config.seed, x_train.shape[1:])
+    # On the CPU, convolutions and pooling run faster (one thread, default network: about 1.5
+    # times at batch 32) on activations laid out channels-last. A convolution lays its output out
+    # as its input is, so only the batches are rearranged: the weights keep torch's ordinary
+    # layout throughout, and whatever reads them (numpy replay, snapshots, model files) sees
+    # what it always did. A network without convolutions gains nothing from it.
+    layout = channels_last if has_convolutions(model) else None
     run = _Progress(total_steps=-(-n // config.batch_size) * config.epochs)
     model.train()
     for _ in range(config.epochs):
         run.start_epoch()
         order = torch.randperm(n, generator=generator)
+        # One gather per epoch; each batch is then a slice of it, the same samples in the same
+        # order as indexing the data with its share of `order`.
+        x_epoch, y_epoch = xt[order], yt[order]
         for first in range(0, n, config.batch_size):
-            idx = order[first : first + config.batch_size]
-            xb, yb = xt[idx], yt[idx]
+            xb = x_epoch[first : first + config.batch_size]
+            yb = y_epoch[first : first + config.batch_size]
             if augment is not None:
                 xb = augment(xb, yb)
+            if layout is not None:
+                xb = layout(xb)
             if config.lr_schedule == "cosine":
                 for group in optimizer.param_groups:
                     group["lr"] = cosine_lr(config.lr, run.step, run.total_steps)
@@ -273,7 +303,7 @@ def train(
             loss, correct = loss_and_correct(model(xb), yb, head)
             loss.backward()
             optimizer.step()
-            run.add_batch(len(idx), loss.item(), int(correct))
+            run.add_batch(len(yb), loss.item(), int(correct))
             if report_every is not None and run.step % report_every == 0 and run.epoch_seen < n:
                 yield run.record("step")
         test_loss, test_acc = evaluate(model, x_test, y_test)
