@@ -29,7 +29,9 @@ start.start_unsure(entry, data)
 batch = views.batch_picker(data)
 
 st.subheader(text.OPTIMIZER_HEADER)
-settings = views.optimizer_picker(state.history)
+settings = views.optimizer_picker()
+views.step_if_clicked(state, batch, settings)
+views.show_switch(state.history, settings)
 
 st.subheader(text.STEP_HEADER)
 before_step(state, settings)

@@ -8,7 +8,7 @@ from cnnexplain.ui.forward import class_pictures as class_pictures_view
 from cnnexplain.ui.forward import receptive as receptive_view
 from cnnexplain.ui.forward import views
 from cnnexplain.ui.forward.neighbours import nearest_training
-from cnnexplain.ui.forward.predict import class_question, pool_question
+from cnnexplain.ui.forward.predict import class_question
 from cnnexplain.ui.kit import path, resources, session, tasks
 from cnnexplain.ui.kit.inputs import input_picker, show_input
 from cnnexplain.ui.kit.sidebar import architecture_sidebar
@@ -48,9 +48,7 @@ scale = views.scale_picker()
 views.overview(result, scale)
 
 st.subheader(text.STEP_HEADER)
-step = views.stage_stepper(result)
-if pool_question(step, result):
-    views.stage_detail(step, result, data, scale, spec)
+views.stage_section(result, data, scale, spec)
 
 st.subheader(text.LOOKED_HEADER)
 views.looked_at(entry, chosen.x, data)
@@ -59,8 +57,6 @@ st.subheader(text.RECEPTIVE_HEADER)
 receptive_view.show(result, spec, scale)
 class_pictures_view.show(entry, data)
 
-if step.kind == "flatten":
-    tasks.done("forward", "flatten")
 if result.label is not None and result.label != result.predicted:
     tasks.done("forward", "wrong_label")
 path.next_step("forward")

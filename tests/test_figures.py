@@ -69,19 +69,21 @@ def test_symmetric_range_of_zeros_is_not_empty():
     assert figures.symmetric_range(np.array([-3.0, 2.0])) == (-3.0, 3.0)
 
 
-def test_hover_positions_travel_as_int16_when_they_fit():
+def test_hover_positions_travel_in_the_smallest_integer_type_that_holds_them():
     from cnnexplain.figures.backprop import compact, kernel_grid, map_grid
 
     where = np.array([[[-1, 0, 5], [3, 27, 27]]], dtype=np.int32)
     small = compact(where)
-    assert small.dtype == np.int16 and np.array_equal(small, where)
+    assert small.dtype == np.int8 and np.array_equal(small, where)
+    wide = np.array([[[-1, 0, 5], [3, 27, 300]]], dtype=np.int32)
+    assert compact(wide).dtype == np.int16 and np.array_equal(compact(wide), wide)
     large = np.array([[[40_000, 1, 2]]], dtype=np.int32)
     assert compact(large).dtype == np.int32
     maps = map_grid(np.arange(2 * 3 * 4, dtype=np.float32).reshape(2, 3, 4))
     custom = maps.data[0].customdata
-    assert custom.dtype == np.int16 and custom[0, 1].tolist() == [0, 0, 1]
+    assert custom.dtype == np.int8 and custom[0, 1].tolist() == [0, 0, 1]
     kernels = kernel_grid(np.zeros((2, 3, 3, 3), dtype=np.float32))
-    assert kernels.data[0].customdata.dtype == np.int16
+    assert kernels.data[0].customdata.dtype == np.int8
 
 
 # --------------------------------------------------------------------------------------------

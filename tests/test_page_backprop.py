@@ -75,6 +75,12 @@ def chart(at, key: str) -> dict:
     return json.loads(element.proto.spec)
 
 
+def visit_stage(at, name: str) -> None:
+    """Show the box of stage `name` of the backward pass (the page shows one at a time)."""
+    at.selectbox(key="bp_stage").set_value(name).run()
+    assert not at.exception
+
+
 def wrong_label_picture(at, digits, index: int = 0) -> tuple[np.ndarray, np.ndarray]:
     """Pick test picture `index` with a label the network will not give it, to learn from."""
     label = (int(digits.y_test[index]) + 3) % 10
@@ -193,6 +199,7 @@ def test_a_batch_from_the_training_set_steps_like_torch(digits):
     at.number_input(key="bp_example").set_value(6).run()
     assert f"true label **{digits.class_names[y[6]]}**" in markdown_text(at)
     relu1 = record.stage("relu1")
+    visit_stage(at, "relu1")
     shown = decode(chart(at, "bp_relu1_dx")["data"][0]["z"])
     # Maps travel to the browser as float32, more digits than the hover's six.
     np.testing.assert_array_equal(shown[:28, :28], relu1.dx[6, 0].astype(np.float32))
@@ -439,7 +446,10 @@ def test_other_networks_and_data_sets_step_and_draw_every_stage(dataset, setting
     record = at.session_state["bp_state"].last.record
     words = markdown_text(at)
     for stage in record.stage_grads:
-        assert f"#### {stage.name}:" in words, stage.name
+        visit_stage(at, stage.name)
+        words += markdown_text(at)
+        assert f"#### {stage.name}:" in markdown_text(at), stage.name
+    visit_stage(at, "loss")  # the first box, from the loss to the logits
     conv_layers = [s.name for s in record.stage_grads if s.kind == "conv"]
     assert at.selectbox(key="bp_w_layer").options == conv_layers
     if settings.get("arch_head") == "sigmoid":
@@ -600,9 +610,7 @@ def test_a_step_from_a_sure_network_is_described_by_what_it_did(digits):
     assert "already sure" not in all_text(at)
     if kind == "rose":
         assert any(
-            w.value.startswith(
-                f"The loss went up, from {before:.6g} to {after:.6g}. The gradient"
-            )
+            w.value.startswith(f"The loss went up, from {before:.6g} to {after:.6g}. The gradient")
             for w in at.warning
         )
         click(at, "bp_step")  # the next step blows it up
@@ -728,14 +736,19 @@ def test_the_gradient_passed_back_to_a_convolution_s_input_is_torch_s(digits):
     click(at, "bp_step")
     torch_grads = torch_input_gradients(x, y, ("conv1", "conv2"))
     model = shared_model()
-    sums = [
-        re.search(r"All (\d+) terms add up to (\S+): the gradient the backward pass gives", c.value)
-        for c in at.caption
-    ]
-    sums = [found for found in sums if found]
-    tables = [t.value for t in at.dataframe if bp_text.CONV_DX_COLUMNS["f"] in t.value.columns]
     # The page goes backwards: conv2's box comes before conv1's.
-    for name, found, table in zip(("conv2", "conv1"), sums, tables, strict=True):
+    for name in ("conv2", "conv1"):
+        visit_stage(at, name)
+        sums = [
+            re.search(
+                r"All (\d+) terms add up to (\S+): the gradient the backward pass gives", c.value
+            )
+            for c in at.caption
+        ]
+        (found,) = [found for found in sums if found]
+        (table,) = [
+            t.value for t in at.dataframe if bp_text.CONV_DX_COLUMNS["f"] in t.value.columns
+        ]
         dx, dout = torch_grads[name]
         cell = tuple(at.number_input(key=f"bp_dx_{name}_{p}").value for p in "crs")
         # It starts at the input number with the largest gradient.
@@ -786,6 +799,7 @@ def test_the_input_cell_follows_the_learner_and_a_cell_no_kernel_read_is_said_so
     assert at.session_state["arch_spec"].conv_blocks[0].stride == 2
     wrong_label_picture(at, digits)
     click(at, "bp_step")
+    visit_stage(at, "conv1")
     # A 1×1 kernel at stride 2 reads only the even rows and columns: row 1 is never read.
     at.number_input(key="bp_dx_conv1_r").set_value(1).run()
     assert not at.exception
@@ -839,7 +853,10 @@ def test_stages_name_their_activation_and_pooling_in_words(digits):
     at = backprop_page()
     wrong_label_picture(at, digits)
     click(at, "bp_step")
-    headers = [m.value for m in at.markdown if m.value.startswith("#### ")]
+    headers = []
+    for name in ("relu2", "maxpool1", "relu1"):
+        visit_stage(at, name)
+        headers += [m.value for m in at.markdown if m.value.startswith("#### ")]
     assert "#### relu2: the activation (ReLU)" in headers
     assert "#### maxpool1: max pooling, 2×2" in headers
     assert "Local slope of ReLU" in json.dumps(chart(at, "bp_relu1_local")["layout"])

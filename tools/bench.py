@@ -130,6 +130,12 @@ def bench_pages() -> Iterator[Figure]:
     yield from figures()
 
 
+def bench_clicks() -> Iterator[Figure]:
+    from tools.bench_clicks import figures
+
+    yield from figures()
+
+
 def bench_server() -> Iterator[Figure]:
     from tools.server import figures
 
@@ -162,6 +168,7 @@ BENCHES: dict[str, Callable[[], Iterator[Figure]]] = {
     "compare": bench_compare,
     "real_digits": bench_real_digits,
     "pages": bench_pages,
+    "clicks": bench_clicks,
     "server": bench_server,
     "load": bench_load,
     "replicas": bench_replicas,

@@ -47,10 +47,10 @@ def wait_healthy(url: str, proc: subprocess.Popen, seconds: float = 60) -> None:
     raise RuntimeError("the server did not start")
 
 
-def server_command(port: int) -> list[str]:
-    """The command that serves the app headless on `port`."""
+def server_command(port: int, script: str = "app.py") -> list[str]:
+    """The command that serves `script` (the app, by default) headless on `port`."""
     return [
-        sys.executable, "-m", "streamlit", "run", "app.py", "--server.port", str(port),
+        sys.executable, "-m", "streamlit", "run", script, "--server.port", str(port),
         "--server.headless", "true", "--server.fileWatcherType", "none",
         "--browser.gatherUsageStats", "false",
     ]  # fmt: skip
@@ -58,16 +58,17 @@ def server_command(port: int) -> list[str]:
 
 @contextlib.contextmanager
 def serving(
-    log: IO | None = None, port: int | None = None
+    log: IO | None = None, port: int | None = None, script: str = "app.py"
 ) -> Iterator[tuple[str, subprocess.Popen]]:
-    """Launch the app on `port` (a free local one by default); yields (url, process) and stops
-    it on exit.
+    """Launch `script` (the app, by default) on `port` (a free local one by default); yields
+    (url, process) and stops it on exit.
 
     The server may not be answering yet: callers time the start or call `wait_healthy`.
     """
     port = free_port() if port is None else port
     out = subprocess.DEVNULL if log is None else log
-    proc = subprocess.Popen(server_command(port), cwd=ROOT, stdout=out, stderr=subprocess.STDOUT)
+    command = server_command(port, script)
+    proc = subprocess.Popen(command, cwd=ROOT, stdout=out, stderr=subprocess.STDOUT)
     try:
         yield f"http://127.0.0.1:{port}", proc
     finally:

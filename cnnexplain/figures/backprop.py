@@ -58,11 +58,13 @@ def tile(blocks: np.ndarray, columns: int) -> tuple[np.ndarray, np.ndarray]:
 
 def compact(where: np.ndarray) -> np.ndarray:
     """Hover positions in the smallest integer type that holds them: a figure of maps carries
-    three numbers a cell, and int16 sends half the bytes of int32 on every rerun."""
-    small = np.iinfo(np.int16)
-    if where.size and (where.min() < small.min or where.max() > small.max):
-        return where
-    return where.astype(np.int16)
+    three numbers a cell, sent again on every rerun, and maps, kernels and channels are small
+    enough for int8 (a quarter of the bytes of int32) nearly always."""
+    for small in (np.int8, np.int16):
+        limits = np.iinfo(small)
+        if not where.size or (where.min() >= limits.min and where.max() <= limits.max):
+            return where.astype(small)
+    return where
 
 
 def _figure(

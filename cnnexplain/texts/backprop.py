@@ -219,6 +219,13 @@ CHECKED = (
 )
 
 LOSS_STAGE = "The loss → the logits"
+STAGE_PICK = "Stage of the backward pass"
+STAGE_PICK_HELP = (
+    "One stage at a time, in the order the gradient travels: from the loss back to the first "
+    "convolution. The stage you look at stays chosen while you step."
+)
+STAGE_PREV = "◀ Previous"
+STAGE_NEXT = "Next ▶"
 SOFTMAX_GRADIENT = (
     "With softmax and cross-entropy the gradient at each logit is simply the probability minus "
     "the true answer (1 for the true class, 0 for the others), divided by N, the number of "

@@ -5,6 +5,9 @@ the gradient arriving at the stage, what the stage does to it (its local slopes,
 routing, a reshape), the gradient it passes back, and for dense and convolution stages the
 gradients of their weights and biases. The stages come from the record, so any architecture the
 sidebar builds is drawn.
+
+The learner walks the stages with a stepper, one box at a time: every box at once sent about
+two megabytes of charts to the browser after each Step, most of them scrolled out of sight.
 """
 
 from __future__ import annotations
@@ -27,7 +30,10 @@ from cnnexplain.texts.stages import ACTIVATION_NAMES, POOL_NAMES
 from cnnexplain.ui.backprop.formulas import input_gradient_tex, sigmoid_tex, softmax_true_tex
 from cnnexplain.ui.backprop.views import clamped, number
 from cnnexplain.ui.kit.detail import at_level, every_number
+from cnnexplain.ui.kit.widgets import recall, remember
 
+STAGE_KEY = "bp_stage"  # the box shown: LOSS_BOX or a stage's name
+LOSS_BOX = "loss"  # the first box, from the loss to the logits (no stage is called that)
 HALF_PX = 460  # half of the page's width, for a map grid drawn in one of two columns
 DX_TERMS = 8  # terms of one input number's gradient listed in its table
 DX_SUM_TERMS = 3  # terms written into its sum
@@ -359,8 +365,39 @@ def _agreeing_digits(relative_error: float) -> int:
     return max(0, min(16, math.floor(-math.log10(relative_error))))
 
 
+def _move(delta: int, names: list[str]) -> None:
+    at = names.index(st.session_state[STAGE_KEY]) if st.session_state[STAGE_KEY] in names else 0
+    st.session_state[STAGE_KEY] = names[min(max(at + delta, 0), len(names) - 1)]
+
+
+def stage_picker(record: StepRecord) -> str:
+    """Previous / the list of boxes, from the loss back to the first convolution / Next;
+    returns the box chosen (LOSS_BOX or a stage's name), kept across steps and pages."""
+    stages = list(reversed(record.stage_grads))
+    names = [LOSS_BOX] + [s.name for s in stages]
+    titles = {LOSS_BOX: text.LOSS_STAGE, **{s.name: _stage_title(s) for s in stages}}
+    if recall(STAGE_KEY, LOSS_BOX) not in names:  # the network changed under it
+        st.session_state[STAGE_KEY] = LOSS_BOX
+    at = names.index(st.session_state[STAGE_KEY])
+    with st.container(horizontal=True, vertical_alignment="bottom", wrap=False):
+        st.button(
+            text.STAGE_PREV, key="bp_stage_prev", on_click=_move, args=(-1, names), disabled=at == 0
+        )
+        chosen = st.selectbox(
+            text.STAGE_PICK, names, format_func=titles.get, key=STAGE_KEY, help=text.STAGE_PICK_HELP
+        )
+        st.button(
+            text.STAGE_NEXT,
+            key="bp_stage_next",
+            on_click=_move,
+            args=(1, names),
+            disabled=at == len(names) - 1,
+        )
+    return remember(STAGE_KEY, chosen)
+
+
 def show_backward(record: StepRecord, n: int, class_names: tuple[str, ...], head: str) -> None:
-    """From the loss back to the first convolution, one bordered box per stage."""
+    """From the loss back to the first convolution: the stepper, then the box it is on."""
     st.write(text.BACKWARD_INTRO)
     if every_number():
         st.caption(
@@ -372,18 +409,21 @@ def show_backward(record: StepRecord, n: int, class_names: tuple[str, ...], head
         st.caption(text.WHY_FLOAT64)
     else:
         st.caption(text.SIMPLE_BACKWARD)
-    _loss_to_logits(record, n, class_names, head)
+    chosen = stage_picker(record)
+    if chosen == LOSS_BOX:
+        _loss_to_logits(record, n, class_names, head)
+        return
     first_conv = next(s.name for s in record.stage_grads if s.kind == "conv")
-    for stage in reversed(record.stage_grads):
-        with st.container(border=True):
-            st.markdown(f"#### {_stage_title(stage)}")
-            if stage.kind in ("dense", "logits"):
-                _dense_stage(stage, n)
-            elif stage.kind == "activation":
-                _activation_stage(stage, n)
-            elif stage.kind == "pool":
-                _pool_stage(stage, n)
-            elif stage.kind == "flatten":
-                _flatten_stage(stage, n)
-            elif stage.kind == "conv":
-                _conv_stage(stage, n, first=stage.name == first_conv)
+    stage = record.stage(chosen)
+    with st.container(border=True):
+        st.markdown(f"#### {_stage_title(stage)}")
+        if stage.kind in ("dense", "logits"):
+            _dense_stage(stage, n)
+        elif stage.kind == "activation":
+            _activation_stage(stage, n)
+        elif stage.kind == "pool":
+            _pool_stage(stage, n)
+        elif stage.kind == "flatten":
+            _flatten_stage(stage, n)
+        elif stage.kind == "conv":
+            _conv_stage(stage, n, first=stage.name == first_conv)

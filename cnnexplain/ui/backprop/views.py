@@ -47,6 +47,7 @@ from cnnexplain.ui.kit.numbers import plain
 from cnnexplain.ui.kit.widgets import kept, problem
 
 STATE_KEY = "bp_state"
+STEP_BUTTON_KEY = "bp_step"
 MAX_BATCH = 32  # a step on 32 pictures keeps a record of about 10 MB for the default network
 MAX_RUN = 100
 LR_CHOICES = tuple(
@@ -169,7 +170,7 @@ def batch_picker(data: Dataset) -> Batch:
 # --- the optimizer
 
 
-def optimizer_picker(history: StepHistory) -> OptimizerSettings:
+def optimizer_picker() -> OptimizerSettings:
     """The optimizer and its learning rate (a log scale up to MAX_LR)."""
     left, right = st.columns([1, 2])
     with left:
@@ -202,14 +203,19 @@ def optimizer_picker(history: StepHistory) -> OptimizerSettings:
         text.OPTIMIZER_HELP[kind].format(momentum=settings.momentum, beta1=beta1, beta2=beta2)
     )
     st.caption(text.OPTIMIZER_STALL)
+    return settings
+
+
+def show_switch(history: StepHistory, settings: OptimizerSettings) -> None:
+    """Say so when the next step uses another optimizer than the last one."""
     previous = history.current.opt_kind
-    if previous is not None and previous != kind:
+    if previous is not None and previous != settings.kind:
         st.caption(
             text.SWITCHED.format(
-                previous=text.OPTIMIZER_NAMES[previous], current=text.OPTIMIZER_NAMES[kind]
+                previous=text.OPTIMIZER_NAMES[previous],
+                current=text.OPTIMIZER_NAMES[settings.kind],
             )
         )
-    return settings
 
 
 # --- stepping
@@ -301,14 +307,26 @@ def undo_step(state: Stepper) -> None:
         state.notices.append(("info", text.UNDONE.format(number=undone)))
 
 
+def step_if_clicked(state: Stepper, batch: Batch, settings: OptimizerSettings) -> None:
+    """Take the step a click on Step asked for, in the run the click started.
+
+    It is taken as soon as the pictures and the settings are known, before the sections that
+    show it are drawn, so that one run shows it. (Taken where the button is drawn, it needed
+    a second run to redraw the sections above.) `step_controls` draws the button.
+    """
+    if st.session_state.get(STEP_BUTTON_KEY):
+        take_steps(state, batch, settings, 1)
+
+
 def step_controls(state: Stepper, batch: Batch, settings: OptimizerSettings) -> None:
-    """Step, Run N steps, Undo and Reset; an action changes the state, then the page reruns."""
+    """Step, Run N steps, Undo and Reset. A Step was taken before (`step_if_clicked`); the other
+    actions change the state here, then the page reruns to draw it."""
     history = state.history
     step_col, undo_col, reset_col, n_col, run_col = st.columns(
         [1, 1, 1, 1.3, 1.3], vertical_alignment="bottom"
     )
     with step_col:
-        step = st.button(text.STEP, key="bp_step", type="primary", help=text.STEP_HELP)
+        st.button(text.STEP, key=STEP_BUTTON_KEY, type="primary", help=text.STEP_HELP)
     with undo_col:
         undo = st.button(
             text.UNDO, key="bp_undo", disabled=not history.can_undo, help=text.UNDO_HELP
@@ -321,9 +339,7 @@ def step_controls(state: Stepper, batch: Batch, settings: OptimizerSettings) -> 
         count = kept("bp_n", 10, st.number_input, text.RUN_N, 1, MAX_RUN)
     with run_col:
         run = st.button(text.RUN, key="bp_run", help=text.RUN_HELP)
-    if step:
-        take_steps(state, batch, settings, 1)
-    elif run:
+    if run:
         total = int(count)
         bar = st.progress(0.0, text=text.RUNNING.format(done=0, total=total))
         take_steps(
@@ -342,7 +358,7 @@ def step_controls(state: Stepper, batch: Batch, settings: OptimizerSettings) -> 
         load_params(state.model, history.current.params_copy())
         state.last = None
         state.notices.append(("info", text.RESET_DONE))
-    if step or run or undo or reset:
+    if run or undo or reset:
         st.rerun()
 
 

@@ -28,6 +28,7 @@ from cnnexplain.ui.forward import conv as conv_view
 from cnnexplain.ui.forward import dense as dense_view
 from cnnexplain.ui.forward import output as output_view
 from cnnexplain.ui.forward import pool as pool_view
+from cnnexplain.ui.forward.predict import pool_question
 from cnnexplain.ui.forward.stage import (
     SCALES,
     Step,
@@ -41,6 +42,7 @@ from cnnexplain.ui.forward.stage import (
     steps_of,
     value_range,
 )
+from cnnexplain.ui.kit import predict, tasks
 from cnnexplain.ui.kit.detail import every_number
 from cnnexplain.ui.kit.widgets import format_shape
 
@@ -236,6 +238,21 @@ def stage_stepper(result: Trace) -> Step:
             type="primary",
         )
     return steps[index]
+
+
+@st.fragment
+def stage_section(result: Trace, data: Dataset, scale: str, spec: CNNSpec) -> None:
+    """The stepper and the stage it is on.
+
+    A fragment: Previous, Next and the controls of a stage rerun this section alone, not the
+    overview and the charts around it, which a full run sent and the browser drew again.
+    """
+    step = stage_stepper(result)
+    if pool_question(step, result):
+        stage_detail(step, result, data, scale, spec)
+    predict.redraw_score()  # the pool question may have been answered in this run
+    if step.kind == "flatten" and tasks.tick("forward", "flatten"):
+        st.rerun()  # the checklist above the section shows the tick after a full run
 
 
 def stage_detail(step: Step, result: Trace, data: Dataset, scale: str, spec: CNNSpec) -> None:

@@ -75,6 +75,14 @@ def score_line() -> None:
     _draw_score(slot)
 
 
+def redraw_score() -> None:
+    """Draw the score again where the last full run put it, for a fragment's run (which does
+    not draw the sidebar) in which a question was answered."""
+    slot = st.session_state.get(SLOT_KEY)
+    if slot is not None:
+        _draw_score(slot)
+
+
 def record(
     key: str, guess: str | None, correct: Collection[str] | None, redraw: bool = True
 ) -> None:

@@ -44,17 +44,28 @@ def show(page: str) -> None:
     _draw(page, slot)
 
 
+def tick(page: str, task: str) -> bool:
+    """Tick `task` of `page` without drawing the checklist again; True if it was not ticked.
+
+    A fragment's run, which may not draw outside itself, ticks with this, then reruns the
+    page to show the tick.
+    """
+    if task not in text.TASKS[page]:
+        raise KeyError(f"No task {task!r} on page {page!r}; tasks: {', '.join(text.TASKS[page])}.")
+    if task in ticked(page):
+        return False
+    ticked(page).append(task)
+    return True
+
+
 def done(page: str, task: str) -> None:
     """The learner did `task` of `page`: tick it for the rest of the session.
 
     Call it from the page's script run, not from a widget callback (a callback runs before the
     page is drawn, so it has no checklist to tick).
     """
-    if task not in text.TASKS[page]:
-        raise KeyError(f"No task {task!r} on page {page!r}; tasks: {', '.join(text.TASKS[page])}.")
-    if task in ticked(page):
+    if not tick(page, task):
         return
-    ticked(page).append(task)
     shown = st.session_state.get(SLOT_KEY)
     if shown is not None and shown[0] == page:
         _draw(page, shown[1])
