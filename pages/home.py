@@ -7,7 +7,7 @@ from cnnexplain.io.datasets import DATASETS
 from cnnexplain.model.spec import stage_shapes
 from cnnexplain.model.trace import trace
 from cnnexplain.texts import home as text
-from cnnexplain.texts.stages import STAGE_KIND
+from cnnexplain.texts import stages
 from cnnexplain.ui.kit import path, resources, session
 from cnnexplain.ui.kit.detail import every_number
 from cnnexplain.ui.kit.numbers import plain
@@ -71,7 +71,7 @@ for stage in result.stages:
                 name=stage.name, shape=format_shape(info.shape), params=info.params
             )
         )
-        st.caption(STAGE_KIND[kind])
+        st.caption(stages.STAGE_KIND[kind])
     with chart:
         out = stage.torch_out
         if stage.kind == "input":
@@ -103,6 +103,6 @@ for stage in result.stages:
             st.plotly_chart(figures.vector(out, height=160), key=f"home_{stage.name}")
 
 st.markdown(text.FINAL_LOSS.format(loss=plain(result.loss)))
-st.caption(STAGE_KIND["loss"])
+st.caption(stages.STAGE_KIND["loss"])
 st.write(text.TOTAL_PARAMS.format(total=sum(info.params for info in infos.values())))
 path.next_step("home")

@@ -19,7 +19,7 @@ from cnnexplain.io.datasets import Dataset
 from cnnexplain.model.spec import CNNSpec
 from cnnexplain.model.trace import Trace, TraceStage
 from cnnexplain.texts import forward as text
-from cnnexplain.texts.stages import ACTIVATION_NAMES
+from cnnexplain.texts import stages
 from cnnexplain.ui.forward.stage import (
     MAX_MAPS,
     chart,
@@ -376,7 +376,7 @@ def _sum_words(
     if after.kind == "activation":
         st.markdown(
             text.DENSE_ACTIVATED.format(
-                kind=ACTIVATION_NAMES[after.hparams["activation"]],
+                kind=stages.ACTIVATION_NAMES[after.hparams["activation"]],
                 result=num(terms.result),
                 value=num(float(after.numpy_out[m])),
                 name=after.name,

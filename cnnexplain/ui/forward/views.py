@@ -22,7 +22,7 @@ from cnnexplain.model.saliency import grad_cam, saliency_map
 from cnnexplain.model.spec import CNNSpec, stage_shapes
 from cnnexplain.model.trace import Trace, TraceStage
 from cnnexplain.texts import forward as text
-from cnnexplain.texts.stages import ACTIVATION_NAMES, STAGE_KIND
+from cnnexplain.texts import stages
 from cnnexplain.training.store import TrainedModel
 from cnnexplain.ui.forward import conv as conv_view
 from cnnexplain.ui.forward import dense as dense_view
@@ -245,7 +245,7 @@ def stage_detail(step: Step, result: Trace, data: Dataset, scale: str, spec: CNN
     if kind == "probs":
         kind = "probs_sigmoid" if spec.head == "sigmoid" else "probs_softmax"
     st.markdown(f"### {_step_title(step)}")
-    st.info(STAGE_KIND[kind])
+    st.info(stages.STAGE_KIND[kind])
     if step.kind != "loss":
         params = {info.name: info.params for info in stage_shapes(spec)}.get(step.name, 0)
         st.caption(text.SHAPE_LINE.format(shape=format_shape(step.shape), params=params))
@@ -320,7 +320,7 @@ def _show_activation(
         st.markdown(text.SQUEEZE[kind])
     st.markdown(
         text.ACT_EXAMPLES.format(
-            kind=ACTIVATION_NAMES[kind],
+            kind=stages.ACTIVATION_NAMES[kind],
             low=num(float(x[low])),
             low_after=num(float(y[low])),
             low_at=where(low),

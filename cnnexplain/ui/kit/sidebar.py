@@ -24,13 +24,19 @@ from cnnexplain.ui.kit import predict, resources, session
 from cnnexplain.ui.kit.detail import detail_switch
 from cnnexplain.ui.kit.entry import require_app_entry
 from cnnexplain.ui.kit.glossary import term_help
+from cnnexplain.ui.kit.language import language_picker
 
 UI_MAX_BLOCKS = min(4, MAX_CONV_BLOCKS)  # more does not fit a 28-pixel picture anyway
 POOL_CHOICES = ("max", "avg", None)
 TWO_CLASS_DATASET = "digits-0-1"  # the built-in data set a sigmoid output can learn
 NETWORK = "Network"  # errors with no control of their own show beside the build button
-# The controls of the errors that are not a conv block's, as the sidebar labels them.
-PLACES = {"Data set": text.DATASET, "Dense layers": text.DENSE, "Output": text.HEAD}
+
+
+def _place(layer: str) -> str:
+    """The control an error that is not a conv block's belongs to, as the sidebar labels it."""
+    return {"Data set": text.DATASET, "Dense layers": text.DENSE, "Output": text.HEAD}.get(
+        layer, layer
+    )
 
 
 def _show_error(layer: str) -> None:
@@ -131,6 +137,7 @@ def architecture_sidebar() -> None:
     require_app_entry()
     spec = session.current_spec()
     with st.sidebar:
+        language_picker()
         detail_switch()
         predict.score_line()
         st.header(text.HEADER)
@@ -208,7 +215,7 @@ def _refused_notice() -> None:
     if refused is None:
         return
     layer, message = refused
-    place = PLACES.get(layer, layer)
+    place = _place(layer)
     reason = message if layer == NETWORK else f"{place}: {message}"
     st.warning(text.NOT_BUILT.format(reason=reason))
 
