@@ -36,6 +36,7 @@ REPLAY_AGREES = (
     "כדי {diff:.1e} בכל שלב."
 )
 TOTAL_PARAMS = "{total:,} פרמטרים בסך הכול."
+LOADING_DATA = "טוענים את מאגר הנתונים..."
 TRAINING_PROGRESS = "מאמנים את הרשת על {dataset}: אפוק {epoch} מתוך {epochs}"
 FINAL_LOSS = "**הפסד** = {loss}"
 SIMPLE_HIDES = (

@@ -17,6 +17,7 @@ from cnnexplain.io.datasets import Dataset
 from cnnexplain.io.modelfile import export_model
 from cnnexplain.texts import compare as text
 from cnnexplain.ui.compare import findings
+from cnnexplain.ui.kit import datasets as named
 from cnnexplain.ui.kit.detail import every_number
 
 MAX_EXAMPLES = 12  # pictures shown of those only one network gets wrong
@@ -117,7 +118,7 @@ def _confusion(result: ComparisonResult, name: str):
     matrix = result.models[name].confusion
     return cmpfig.confusion(
         matrix,
-        result.class_names,
+        named.names_for(result.dataset, result.class_names),
         title=text.CONFUSION_TITLE.format(
             model=name, right=int(matrix.trace()), total=int(matrix.sum())
         ),
@@ -141,7 +142,7 @@ def _wrong_examples(result: ComparisonResult, data: Dataset, name: str) -> None:
         return
     st.caption(text.WRONG_CAPTION.format(model=name, other=other, n=len(wrong)))
     shown = wrong[:MAX_EXAMPLES]
-    names = result.class_names
+    names = named.names_for(result.dataset, result.class_names)
     titles, hovers = [], []
     for i in shown:
         said = names[int(result.models[name].predictions[i])]

@@ -16,7 +16,7 @@ from cnnexplain.core import ops
 from cnnexplain.figures import forward as fwdfig
 from cnnexplain.figures import overview as ovfig
 from cnnexplain.figures import theme
-from cnnexplain.io.datasets import DATASETS, Dataset
+from cnnexplain.io.datasets import Dataset
 from cnnexplain.io.images import to_gray
 from cnnexplain.model.saliency import grad_cam, saliency_map
 from cnnexplain.model.spec import CNNSpec, stage_shapes
@@ -41,6 +41,7 @@ from cnnexplain.ui.forward.stage import (
     steps_of,
     value_range,
 )
+from cnnexplain.ui.kit import datasets as named
 from cnnexplain.ui.kit.detail import every_number
 from cnnexplain.ui.kit.widgets import format_shape
 
@@ -61,7 +62,7 @@ def model_status(entry: TrainedModel, data: Dataset) -> None:
     if entry.trained:
         st.success(
             text.MODEL_TRAINED.format(
-                dataset=DATASETS[entry.dataset].title, acc=entry.test_acc, n_test=len(data.x_test)
+                dataset=named.title(entry.dataset), acc=entry.test_acc, n_test=len(data.x_test)
             )
         )
     else:
@@ -74,7 +75,7 @@ def summary(result: Trace, data: Dataset) -> None:
     Without a label (the learner's own picture, before they say what it shows) there is no
     right or wrong and no loss yet: the answer, and a request for the label.
     """
-    names = data.class_names
+    names = named.class_names(data)
     predicted, p = names[result.predicted], float(result.probs[result.predicted])
     if result.label is None:
         st.markdown(text.PREDICTION.format(predicted=predicted, p=p))
@@ -375,7 +376,7 @@ def looked_at(entry: TrainedModel, x: np.ndarray, data: Dataset) -> None:
     fig, target, diff, layer = _looked_at(
         entry.model, model_key, np.asarray(x, dtype=np.float32), text.LOOKED_TITLES
     )
-    st.markdown(text.LOOKED_INTRO.format(label=data.class_names[target]))
+    st.markdown(text.LOOKED_INTRO.format(label=named.class_names(data)[target]))
     st.plotly_chart(fig, key="fwd_looked_at")
     left, right = st.columns(2)
     left.caption(text.SALIENCY_EXPLAIN)

@@ -20,6 +20,7 @@ from cnnexplain.model.spec import (
 )
 from cnnexplain.texts import sidebar as text
 from cnnexplain.training.store import DEFAULT_DATASET, DEFAULT_SPEC
+from cnnexplain.ui.kit import datasets as named
 from cnnexplain.ui.kit import predict, resources, session
 from cnnexplain.ui.kit.detail import detail_switch
 from cnnexplain.ui.kit.entry import require_app_entry
@@ -147,7 +148,7 @@ def architecture_sidebar() -> None:
             text.DATASET,
             keys,
             index=keys.index(current_key),
-            format_func=lambda k: DATASETS[k].title,
+            format_func=named.title,
             key="arch_dataset_choice",
             help=term_help("data set", more=text.DATASET_HELP),
         )
@@ -245,7 +246,7 @@ def _apply(
     try:
         data = resources.dataset(dataset_key)
     except DatasetUnavailable as err:
-        previous = DATASETS[session.current_dataset_key()].title
+        previous = named.title(session.current_dataset_key())
         session.set_error(
             "Data set", text.DATASET_UNAVAILABLE.format(message=err, previous=previous)
         )
@@ -269,9 +270,9 @@ def _apply(
             layer, message = NETWORK, str(err)
         if layer == "Output" and head == "sigmoid" and data.num_classes != 2:
             message = text.SIGMOID_NEEDS_TWO.format(
-                dataset=DATASETS[dataset_key].title,
+                dataset=named.title(dataset_key),
                 classes=data.num_classes,
-                two_class=DATASETS[TWO_CLASS_DATASET].title,
+                two_class=named.title(TWO_CLASS_DATASET),
             )
         session.set_error(layer, message)
         st.rerun()
