@@ -8,6 +8,7 @@ import streamlit as st
 import torch
 
 from cnnexplain.ui.kit.entry import mark_app_entry
+from cnnexplain.ui.kit.language import keep_in_address, page_direction, take_from_address
 from cnnexplain.ui.kit.path import navigation_pages
 
 # Many learners share one server and its few cores: one thread per torch operation lets their
@@ -16,6 +17,9 @@ torch.set_num_threads(1)
 
 st.set_page_config(page_title="cnnexplain", page_icon=":material/grid_on:", layout="wide")
 mark_app_entry()
+take_from_address()  # ?lang=he: a link that opens in Hebrew
+keep_in_address()
+page_direction()
 
 # The pages in teaching order, gentlest first (cnnexplain.texts.path.ORDER).
 st.navigation(navigation_pages()).run()

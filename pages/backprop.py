@@ -3,10 +3,10 @@ sees the gradient at every stage, one kernel weight's arithmetic, and every kern
 
 import streamlit as st
 
-from cnnexplain.io.datasets import DATASETS
 from cnnexplain.texts import backprop as text
 from cnnexplain.ui.backprop import backward, start, timeline, views, weights
 from cnnexplain.ui.backprop.predict import before_step
+from cnnexplain.ui.kit import datasets as named
 from cnnexplain.ui.kit import path, resources, session, tasks
 from cnnexplain.ui.kit.detail import every_number
 from cnnexplain.ui.kit.sidebar import architecture_sidebar
@@ -22,7 +22,7 @@ dataset_key = session.current_dataset_key()
 data = resources.dataset(dataset_key)
 entry = resources.trained_model(spec, dataset_key, trained=session.current_trained())
 state = views.stepper(entry, dataset_key)
-views.show_model_line(entry, DATASETS[dataset_key].title)
+views.show_model_line(entry, named.title(dataset_key))
 
 st.subheader(text.DATA_HEADER)
 start.start_unsure(entry, data)
@@ -45,8 +45,8 @@ views.show_loss(state)
 if state.last is not None:
     record = state.last.record
     st.subheader(text.BACKWARD_HEADER)
-    n = backward.example_picker(record, data.class_names)
-    backward.show_backward(record, n, data.class_names, spec.head)
+    n = backward.example_picker(record, named.class_names(data))
+    backward.show_backward(record, n, named.class_names(data), spec.head)
 
     st.subheader(text.WEIGHT_HEADER)
     if every_number():

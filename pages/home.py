@@ -3,11 +3,11 @@
 import streamlit as st
 
 from cnnexplain.figures import maps as figures
-from cnnexplain.io.datasets import DATASETS
 from cnnexplain.model.spec import stage_shapes
 from cnnexplain.model.trace import trace
 from cnnexplain.texts import home as text
-from cnnexplain.texts.stages import STAGE_KIND
+from cnnexplain.texts import stages
+from cnnexplain.ui.kit import datasets as named
 from cnnexplain.ui.kit import path, resources, session
 from cnnexplain.ui.kit.detail import every_number
 from cnnexplain.ui.kit.numbers import plain
@@ -32,7 +32,7 @@ st.subheader(text.MODEL_HEADER)
 if entry.trained:
     st.write(
         text.MODEL_TRAINED.format(
-            dataset=DATASETS[dataset_key].title, acc=entry.test_acc, n_test=len(data.x_test)
+            dataset=named.title(dataset_key), acc=entry.test_acc, n_test=len(data.x_test)
         )
     )
 else:
@@ -44,10 +44,10 @@ with left:
     x, label = test_sample_picker(data, key="home_sample")
 with right:
     result = trace(entry.model, x, label=label)
-    st.write(text.TRUE_LABEL.format(label=data.class_names[label]))
+    st.write(text.TRUE_LABEL.format(label=named.class_names(data)[label]))
     st.write(
         text.PREDICTED.format(
-            label=data.class_names[result.predicted], p=float(result.probs[result.predicted])
+            label=named.class_names(data)[result.predicted], p=float(result.probs[result.predicted])
         )
     )
     st.write(text.LOSS.format(loss=plain(result.loss)))
@@ -71,7 +71,7 @@ for stage in result.stages:
                 name=stage.name, shape=format_shape(info.shape), params=info.params
             )
         )
-        st.caption(STAGE_KIND[kind])
+        st.caption(stages.STAGE_KIND[kind])
     with chart:
         out = stage.torch_out
         if stage.kind == "input":
@@ -92,10 +92,10 @@ for stage in result.stages:
                 first_maps = False
             if shown < len(out):
                 st.caption(text.SHOWING_MAPS.format(shown=shown, total=len(out)))
-        elif stage.kind in ("logits", "probs") and len(out) == len(data.class_names):
+        elif stage.kind in ("logits", "probs") and len(out) == len(named.class_names(data)):
             st.plotly_chart(
                 figures.vector(
-                    out, labels=data.class_names, highlight=result.predicted, height=180
+                    out, labels=named.class_names(data), highlight=result.predicted, height=180
                 ),
                 key=f"home_{stage.name}",
             )
@@ -103,6 +103,6 @@ for stage in result.stages:
             st.plotly_chart(figures.vector(out, height=160), key=f"home_{stage.name}")
 
 st.markdown(text.FINAL_LOSS.format(loss=plain(result.loss)))
-st.caption(STAGE_KIND["loss"])
+st.caption(stages.STAGE_KIND["loss"])
 st.write(text.TOTAL_PARAMS.format(total=sum(info.params for info in infos.values())))
 path.next_step("home")

@@ -24,7 +24,7 @@ from cnnexplain.training.store import DEFAULT_SPEC
 from cnnexplain.training.train import TrainConfig
 from cnnexplain.ui.compare.state import STATE_KEY as COMPARE_KEY
 from cnnexplain.ui.forward.stage import num
-from cnnexplain.ui.kit import resources
+from cnnexplain.ui.kit import language, resources
 from cnnexplain.ui.kit.detail import EVERY, LEVEL_KEY, SIMPLE, WIDGET_KEY
 from cnnexplain.ui.kit.numbers import plain
 
@@ -107,7 +107,8 @@ def test_simple_is_the_default_and_the_control_is_in_the_sidebar():
     at = app()
     assert not at.exception
     assert at.radio(key=WIDGET_KEY).value == SIMPLE
-    assert [r.key for r in at.sidebar.radio][0] == WIDGET_KEY  # the first control there
+    # At the top of the sidebar, right after the language.
+    assert [r.key for r in at.sidebar.radio][:2] == [language.WIDGET_KEY, WIDGET_KEY]
     assert at.radio(key=WIDGET_KEY).options == ["Simple", "Every number"]
 
 

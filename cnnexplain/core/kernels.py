@@ -34,6 +34,7 @@ PRESETS: dict[str, np.ndarray] = {
     "emboss": _kernel([[-2, -1, 0], [-1, 1, 1], [0, 1, 2]]),
 }
 
+# What each kernel does, for scripts; the app shows texts.conv_lab's, in the learner's language.
 PRESET_DESCRIPTIONS: dict[str, str] = {
     "identity": "Copies the centre pixel: the output is the input (minus the border it cannot "
     "reach without padding).",

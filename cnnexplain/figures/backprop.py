@@ -20,6 +20,7 @@ import plotly.graph_objects as go
 
 from cnnexplain.figures.maps import array_with_ndim, category_labels, symmetric_range
 from cnnexplain.figures.theme import COLOURS, FONT, FORMATS, SCALES, SERIES, SIZES, figure
+from cnnexplain.texts import figures as text
 
 VALUE_FORMAT = FORMATS["gradient"]
 GAP = SIZES["mosaic_gap"]
@@ -131,7 +132,7 @@ def map_grid(
     colorscale: str | None = None,
     title: str | None = None,
     columns: int = 4,
-    labels: tuple[str | None, str, str, str] = ("channel", "row", "col", "value"),
+    labels: tuple[str | None, str, str, str] | None = None,
     width: int = PANEL_PX,
 ) -> go.Figure:
     """Maps (C, H, W) as one heatmap of tiles, with one colour scale for all of them.
@@ -140,11 +141,12 @@ def map_grid(
     with SCALES["signed"]. Pointing at a cell shows its channel, row, column and exact value;
     `labels` names those four in the hover text (for a translation; a channel label of None
     leaves the channel out, for a single map). `width` is the width in pixels the page gives
-    the figure, for a height that keeps the cells square.
+    the figure, for a height that keeps the cells square. Without `labels`, the hover speaks
+    the learner's language.
     """
     maps = array_with_ndim(maps, 3, "map_grid needs maps of shape (C, H, W), got {shape}.")
     z, where = tile(maps, columns)
-    channel, row, col, value = labels
+    channel, row, col, value = labels or (text.CHANNEL, text.ROW, text.COL, text.VALUE)
     prefix = "" if channel is None else f"{channel} %{{customdata[0]}}, "
     hover = (
         f"{prefix}{row} %{{customdata[1]}}, {col} %{{customdata[2]}}<br>"
@@ -170,8 +172,15 @@ def _kernel_mosaic(kernels: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return z, np.stack([f, c, where[..., 1], where[..., 2]], -1).astype(np.int32)
 
 
-def _kernel_hover(labels: tuple[str, str, str, str, str]) -> str:
-    f_name, c_name, r_name, col_name, value = labels
+def _kernel_hover(labels: tuple[str, str, str, str, str] | None) -> str:
+    """Hover text of a kernel's weight; without `labels`, in the learner's language."""
+    f_name, c_name, r_name, col_name, value = labels or (
+        text.FILTER,
+        text.CHANNEL,
+        text.ROW,
+        text.COL,
+        text.VALUE,
+    )
     return (
         f"{f_name} %{{customdata[0]}}, {c_name} %{{customdata[1]}}<br>{r_name} "
         f"%{{customdata[2]}}, {col_name} %{{customdata[3]}}<br>{value} %{{z:{VALUE_FORMAT}}}"
@@ -189,7 +198,7 @@ def kernel_grid(
     kernels: np.ndarray,
     *,
     title: str | None = None,
-    labels: tuple[str, str, str, str, str] = ("filter", "channel", "row", "col", "value"),
+    labels: tuple[str, str, str, str, str] | None = None,
     width: int = 3 * PANEL_PX,
     zrange: tuple[float, float] | None = None,
 ) -> go.Figure:
@@ -211,8 +220,8 @@ def kernel_change(
     before: np.ndarray,
     after: np.ndarray,
     *,
-    titles: tuple[str, str, str] = ("before", "after", "change"),
-    labels: tuple[str, str, str, str, str] = ("filter", "channel", "row", "col", "value"),
+    titles: tuple[str, str, str] | None = None,
+    labels: tuple[str, str, str, str, str] | None = None,
     width: int = 3 * PANEL_PX,
 ) -> go.Figure:
     """Every kernel of a conv layer (F, C, KH, KW) before and after a step, and the change.
@@ -221,6 +230,7 @@ def kernel_change(
     signed colour scale; the change, usually far smaller, has its own, also centred on zero.
     `width` is the figure's width in pixels, for square cells.
     """
+    titles = titles or (text.BEFORE, text.AFTER, text.CHANGE)
     before, after = _check_kernels(before), _check_kernels(after)
     if before.shape != after.shape:
         raise ValueError(
@@ -292,7 +302,7 @@ def matrix(
     arr: np.ndarray,
     *,
     title: str | None = None,
-    labels: tuple[str, str, str] = ("row", "col", "value"),
+    labels: tuple[str, str, str] | None = None,
     height: int = 260,
 ) -> go.Figure:
     """A (M, D) matrix, such as a dense layer's weight gradient, on a signed scale.
@@ -300,7 +310,7 @@ def matrix(
     Cells are not kept square: a 64 × 784 matrix would otherwise be a thin strip.
     """
     arr = array_with_ndim(arr, 2, "matrix needs a 2-D array, got shape {shape}.", np.float32)
-    row, col, value = labels
+    row, col, value = labels or (text.ROW, text.COL, text.VALUE)
     hover = f"{row} %{{y}}, {col} %{{x}}<br>{value} %{{z:{VALUE_FORMAT}}}<extra></extra>"
     trace = _heatmap(arr, hover, zrange=symmetric_range(arr))
     return _figure(
@@ -317,10 +327,11 @@ def bars(
     *,
     labels: Sequence[str] | None = None,
     title: str | None = None,
-    value_name: str = "value",
+    value_name: str | None = None,
     height: int = 220,
 ) -> go.Figure:
     """A 1-D array of signed numbers as bars: blue above zero, red below (as SCALES["signed"])."""
+    value_name = text.VALUE if value_name is None else value_name
     values = np.asarray(values, dtype=np.float64).reshape(-1)
     signed = np.where(values >= 0, COLOURS["positive"], COLOURS["negative"])
     trace = {
@@ -376,12 +387,16 @@ def loss_curve(
     before: Sequence[float],
     after: Sequence[float],
     *,
-    names: tuple[str, str] = ("before the step", "after the step"),
-    x_title: str = "step",
-    y_title: str = "loss",
+    names: tuple[str, str] | None = None,
+    x_title: str | None = None,
+    y_title: str | None = None,
     height: int = 300,
 ) -> go.Figure:
-    """The loss before and after each step; a log scale once the values span 1000×."""
+    """The loss before and after each step; a log scale once the values span 1000×. Names and
+    axis titles left out are the learner's words for "before/after the step", "step", "loss"."""
+    names = names or (text.BEFORE_STEP, text.AFTER_STEP)
+    x_title = text.STEP if x_title is None else x_title
+    y_title = text.LOSS if y_title is None else y_title
     traces = [
         {
             "type": "scatter",

@@ -18,6 +18,7 @@ import plotly.graph_objects as go
 from cnnexplain.figures.maps import category_labels, plotly_literal, symmetric_range
 from cnnexplain.figures.theme import COLOURS, FONT, FORMATS, SCALES, STILL, TILES, figure
 from cnnexplain.figures.tiles import Label, Tile, TileLayout, tiles_figure
+from cnnexplain.texts import figures as text
 
 
 @dataclass(frozen=True, eq=False)
@@ -37,13 +38,14 @@ def conv_arithmetic(
     *,
     window_colorscale: str,
     words: tuple[str, str, str],
-    sum_label: str = "sum {total}",
+    sum_label: str | None = None,
     width_px: float = TILES["width_px"],
 ) -> go.Figure:
     """For each input channel: its window, the kernel and their products, with values written in.
 
     `words` names the three grids (input under the kernel, kernel, products) and `sum_label`
-    formats each channel's sum of products (`{total}`). Signed grids share one colour scale
+    formats each channel's sum of products (`{total}`; default "sum {total}" in the learner's
+    words). Signed grids share one colour scale
     centred on zero. As many channels share a row as leave each cell wide enough to read.
     """
     k_h, k_w = rows[0].kernel.shape
@@ -87,7 +89,7 @@ def conv_arithmetic(
         out.labels.append(Label(f"<b>{row.name}</b>", x + block_w / 2, y - 0.2))
         out.labels.append(
             Label(
-                sum_label.format(total=f"{row.total:.4f}".replace("-", "−")),
+                (sum_label or text.SUM).format(total=f"{row.total:.4f}".replace("-", "−")),
                 x + 2 * (k_w + sign_w) + k_w / 2,
                 y + k_h + 0.1,
                 FONT["label"],
@@ -128,13 +130,15 @@ def vector_strip(
     name: str,
     labels: Sequence[str] | None = None,
     height: int = 240,
-    value_name: str = "value",
+    value_name: str | None = None,
     band: tuple[int, int] | None = None,
 ) -> go.Figure:
     """A long vector as bars; the highlighted entry in the highlight colour.
 
-    `band` (first, last) shades a run of entries, such as the part one feature map became.
+    `band` (first, last) shades a run of entries, such as the part one feature map became;
+    `value_name` names the values in hover text (default: "value" in the learner's words).
     """
+    value_name = text.VALUE if value_name is None else value_name
     values = np.asarray(values, dtype=np.float32).reshape(-1)
     colors = np.full(len(values), COLOURS["main"], dtype=object)
     if highlight is not None and 0 <= highlight < len(values):
@@ -225,7 +229,7 @@ def contributions(
         y=list(names),
         orientation="h",
         marker={"color": colors},
-        hovertemplate=f"%{{y}}<br>input × weight = %{{x:{fmt}}}<extra></extra>",
+        hovertemplate=f"%{{y}}<br>{text.INPUT_TIMES_WEIGHT} = %{{x:{fmt}}}<extra></extra>",
     )
     return figure(
         [bar], height=height, **STILL, yaxis={"type": "category", "autorange": "reversed"}
@@ -244,7 +248,7 @@ def activation_curve(
         y=after,
         mode="markers",
         marker={"size": 4, "color": COLOURS["main"], "opacity": 0.5},
-        hovertemplate=f"before %{{x:{fmt}}}<br>after %{{y:{fmt}}}<extra></extra>",
+        hovertemplate=f"{text.BEFORE} %{{x:{fmt}}}<br>{text.AFTER} %{{y:{fmt}}}<extra></extra>",
     )
     return figure(
         [points],

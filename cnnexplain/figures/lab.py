@@ -18,10 +18,17 @@ import plotly.graph_objects as go
 
 from cnnexplain.figures.maps import array_with_ndim, cell_rect
 from cnnexplain.figures.theme import COLOURS, LAB, SCALES, SIZES, base_layout
+from cnnexplain.texts import figures as text
 
-# Hover text of a cell: its value, or that it is padding (pages pass translated ones).
-HOVER_VALUE = "row %{y}, col %{x}<br>value %{z:.4f}<extra></extra>"
-HOVER_PADDING = "row %{y}, col %{x}<br>padding 0<extra></extra>"
+
+def value_hover(value: str = "%{z:.4f}") -> str:
+    """Hover text of a cell: its place and `value` (a plotly field), in the learner's words."""
+    return f"{text.ROW} %{{y}}, {text.COL} %{{x}}<br>{text.VALUE} {value}<extra></extra>"
+
+
+def padding_hover() -> str:
+    """Hover text of a padding cell: its place, and that it holds a zero."""
+    return f"{text.ROW} %{{y}}, {text.COL} %{{x}}<br>{text.PADDING} 0<extra></extra>"
 
 
 def cell_text(values: np.ndarray, decimals: int = LAB["decimals"]) -> np.ndarray:
@@ -109,7 +116,7 @@ def _padded_grid(
     first: int,
     zrange: tuple[float, float],
     colorscale: str,
-    hovers: tuple[str, str],
+    hovers: tuple[str | None, str | None],
     size_px: tuple[float, float],
     title: str | None,
 ) -> go.Figure:
@@ -117,9 +124,9 @@ def _padded_grid(
     `is_pad` is True drawn as padding zeros in their own colour.
 
     Two heatmaps on one grid: trace 0 the real values (NaN on padding), trace 1 the padding
-    zeros (NaN elsewhere); `hovers` are their (value, padding) hover templates. The values are
-    written in the cells when every one of them fits in a figure drawn `size_px` = (width,
-    height) pixels.
+    zeros (NaN elsewhere); `hovers` are their (value, padding) hover templates, None for the
+    plain ones in the learner's words. The values are written in the cells when every one of
+    them fits in a figure drawn `size_px` = (width, height) pixels.
     """
     width_px, height = size_px
     rows, cols = (np.arange(n) + first for n in values.shape)
@@ -127,6 +134,7 @@ def _padded_grid(
     texts = np.where(is_pad, "0", cell_text(values))
     size = value_font(texts, cell)
     hover_value, hover_padding = hovers
+    hover_value, hover_padding = hover_value or value_hover(), hover_padding or padding_hover()
     fig = go.Figure(
         [
             go.Heatmap(
@@ -162,8 +170,8 @@ def padded_input(
     *,
     taps: tuple[np.ndarray, np.ndarray] | None = None,
     title: str | None = None,
-    hover_pixel: str = HOVER_VALUE,
-    hover_padding: str = HOVER_PADDING,
+    hover_pixel: str | None = None,
+    hover_padding: str | None = None,
     height: int = 380,
     width_px: float = 270,
 ) -> go.Figure:
@@ -209,7 +217,7 @@ def output_map(
     filled: int | None = None,
     zrange: tuple[float, float] | None = None,
     title: str | None = None,
-    hover: str = "row %{y}, col %{x}<br>value %{customdata:.4f}<extra></extra>",
+    hover: str | None = None,
     height: int = 380,
     width_px: float = 270,
 ) -> go.Figure:
@@ -248,7 +256,7 @@ def output_map(
         marker={"symbol": "square", "size": 14, "opacity": 0.0},
         unselected={"marker": {"opacity": 0.0}},
         selected={"marker": {"opacity": 0.0}},
-        hovertemplate=hover,
+        hovertemplate=hover or value_hover("%{customdata:.4f}"),
         showlegend=False,
     )
     fig = go.Figure([heat, markers])
@@ -268,8 +276,8 @@ def small_grid(
     colorscale: str,
     on_padding: np.ndarray | None = None,
     title: str | None = None,
-    hover_value: str = HOVER_VALUE,
-    hover_padding: str = HOVER_PADDING,
+    hover_value: str | None = None,
+    hover_padding: str | None = None,
     height: int = 240,
     width_px: float = 170,
 ) -> go.Figure:

@@ -17,6 +17,7 @@ from plotly.subplots import make_subplots
 
 from cnnexplain.figures.theme import COLOURS, FONT, FORMATS, SCALES, SIZES, base_layout
 from cnnexplain.io.images import to_display
+from cnnexplain.texts import figures as text
 
 
 def plotly_literal(text: object) -> str:
@@ -73,7 +74,8 @@ def _heatmap_trace(
         colorscale=colorscale,
         showscale=showscale,
         name=name,
-        hovertemplate=f"{name} row %{{y}}, col %{{x}}<br>value %{{z:{fmt}}}<extra></extra>",
+        hovertemplate=f"{name} {text.ROW} %{{y}}, {text.COL} %{{x}}<br>{text.VALUE} "
+        f"%{{z:{fmt}}}<extra></extra>",
     )
 
 
@@ -119,7 +121,9 @@ def image(arr: np.ndarray, *, title: str | None = None, height: int = 260) -> go
     if arr.ndim == 3 and arr.shape[0] == 3:
         fig = go.Figure(
             go.Image(
-                z=to_display(arr), hovertemplate="row %{y}, col %{x}<br>RGB %{z}<extra></extra>"
+                z=to_display(arr),
+                hovertemplate=f"{text.ROW} %{{y}}, {text.COL} %{{x}}<br>{text.RGB} %{{z}}"
+                "<extra></extra>",
             )
         )
         return fig.update_layout(base_layout(height, title=title))
@@ -146,7 +150,9 @@ def feature_maps(
     """
     maps = array_with_ndim(maps, 3, "feature_maps needs an array (C, H, W), got shape {shape}.")
     count = min(len(maps), max_maps)
-    names = list(names) if names is not None else [f"channel {c}" for c in range(count)]
+    names = (
+        list(names) if names is not None else [text.CHANNEL_NAME.format(c=c) for c in range(count)]
+    )
     cols = min(columns, count)
     rows = -(-count // cols)
     fig = make_subplots(
@@ -192,9 +198,11 @@ def vector(
     highlight: int | None = None,
     title: str | None = None,
     height: int = 220,
-    value_name: str = "value",
+    value_name: str | None = None,
 ) -> go.Figure:
-    """A 1-D array as bars; `highlight` colours one bar (the predicted class, a chosen neuron)."""
+    """A 1-D array as bars; `highlight` colours one bar (the predicted class, a chosen neuron).
+    `value_name` names the values in hover text (default: "value" in the learner's language)."""
+    value_name = text.VALUE if value_name is None else value_name
     values = np.asarray(values, dtype=np.float64).reshape(-1)
     x = category_labels(labels, len(values))
     colors = [COLOURS["main"]] * len(values)
@@ -216,11 +224,13 @@ def vector(
 def training_curves(
     series: dict[str, Sequence[float]],
     *,
-    x_title: str = "epoch",
+    x_title: str | None = None,
     y_title: str = "",
     height: int = 280,
 ) -> go.Figure:
-    """Several named curves over the same steps (loss or accuracy of one or more models)."""
+    """Several named curves over the same steps (loss or accuracy of one or more models); the
+    x-axis counts epochs unless `x_title` says otherwise."""
+    x_title = text.EPOCH if x_title is None else x_title
     fig = go.Figure()
     for name, ys in series.items():
         fig.add_trace(

@@ -16,6 +16,7 @@ import plotly.graph_objects as go
 
 from cnnexplain.figures.theme import FONT, FORMATS, SCALES, STILL, TILES, figure
 from cnnexplain.figures.tiles import HIDDEN_AXIS, fit_unit_px
+from cnnexplain.texts import figures as text
 
 
 @dataclass(frozen=True, eq=False)
@@ -100,8 +101,9 @@ def _stack_trace(col: OverviewColumn, values: np.ndarray, x: float) -> go.Heatma
         showscale=False,
         hoverongaps=False,
         hovertemplate=(
-            f"{_first_line(col.label)} · channel %{{customdata[0]}}<br>row %{{customdata[1]}}, "
-            f"col %{{customdata[2]}}<br>value %{{customdata[3]:{FORMATS['value']}}}"
+            f"{_first_line(col.label)} · {text.CHANNEL} %{{customdata[0]}}<br>{text.ROW} "
+            f"%{{customdata[1]}}, {text.COL} %{{customdata[2]}}<br>{text.VALUE} "
+            f"%{{customdata[3]:{FORMATS['value']}}}"
             "<extra></extra>"
         ),
     )

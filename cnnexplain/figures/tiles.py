@@ -28,6 +28,7 @@ from cnnexplain.figures.theme import (
     TILES,
     figure,
 )
+from cnnexplain.texts import figures as text
 
 Box = tuple[int, int, int, int]  # (row0, col0, row1, col1), inclusive, in cells of one map
 HIDDEN_AXIS = {"visible": False, "showgrid": False, "zeroline": False}  # tiles carry no scale
@@ -114,10 +115,10 @@ def _heatmap(tile: Tile) -> go.Heatmap:
     h, w = z.shape
     if tile.hover_index:
         custom = (np.arange(h) + tile.first_index).astype(np.int32).reshape(h, 1)
-        where = "number %{customdata}"
+        where = f"{text.NUMBER} %{{customdata}}"
     else:
         custom = _cell_indices(h, w) + np.int16(tile.first_index)
-        where = "row %{customdata[0]}, col %{customdata[1]}"
+        where = f"{text.ROW} %{{customdata[0]}}, {text.COL} %{{customdata[1]}}"
     heat = go.Heatmap(
         z=z,
         x0=tile.x + tile.dx / 2,
@@ -131,7 +132,7 @@ def _heatmap(tile: Tile) -> go.Heatmap:
         opacity=tile.opacity,
         customdata=custom,
         hovertemplate=(
-            f"{_hover_name(tile)}{where}<br>value %{{z:{FORMATS['value']}}}<extra></extra>"
+            f"{_hover_name(tile)}{where}<br>{text.VALUE} %{{z:{FORMATS['value']}}}<extra></extra>"
         ),
         hoverinfo="skip" if tile.clickable else None,
         xgap=0,
@@ -163,8 +164,8 @@ def _click_targets(index: int, tile: Tile, unit_px: float) -> go.Scatter:
         # as a list (a typed array's row would arrive as an object).
         customdata=custom_points.tolist(),
         hovertemplate=(
-            f"{_hover_name(tile)}row %{{customdata[1]}}, col %{{customdata[2]}}"
-            f"<br>value %{{customdata[3]:{FORMATS['value']}}}<extra></extra>"
+            f"{_hover_name(tile)}{text.ROW} %{{customdata[1]}}, {text.COL} %{{customdata[2]}}"
+            f"<br>{text.VALUE} %{{customdata[3]:{FORMATS['value']}}}<extra></extra>"
         ),
         showlegend=False,
     )

@@ -14,6 +14,7 @@ import numpy as np
 import plotly.graph_objects as go
 
 from cnnexplain.figures.theme import COLOURS, FORMATS, figure
+from cnnexplain.texts import figures as text
 
 DOMAINS = ((0.0, 0.45), (0.55, 1.0))  # the loss panel on the left, the accuracy on the right
 MARK_SIZE = 13  # the chosen step's dot, pixels
@@ -73,12 +74,15 @@ def curves_at(
     accuracies: Sequence[float],
     at: int,
     *,
-    titles: tuple[str, str] = ("loss on the step's batch", "test accuracy"),
-    x_title: str = "step",
+    titles: tuple[str, str] | None = None,
+    x_title: str | None = None,
     height: int = 280,
 ) -> go.Figure:
     """The loss (left) and the accuracy from 0 to 1 (right) at each kept step, with a line and a
-    dot at step `at`. A step without a loss (the start, NaN) has no point on the loss curve."""
+    dot at step `at`. A step without a loss (the start, NaN) has no point on the loss curve.
+    `titles` name the two curves and `x_title` the steps; by default in the learner's words."""
+    titles = titles or (text.BATCH_LOSS, text.TEST_ACCURACY)
+    x_title = text.STEP if x_title is None else x_title
     traces = _panel(
         numbers,
         losses,

@@ -50,6 +50,36 @@ KERNEL_SIZE_HELP = (
     "The kernel has this many rows and this many columns of weights: from {low} to {high}, so "
     "that the table below can show every weight. A larger number is not taken."
 )
+# The named kernels of core.kernels.PRESETS, by their key there: a name and what each does.
+PRESET_NAMES = {
+    "identity": "identity",
+    "edge (Laplacian)": "edge (Laplacian)",
+    "blur (box)": "blur (box)",
+    "gaussian blur": "gaussian blur",
+    "sharpen": "sharpen",
+    "Sobel x": "Sobel x",
+    "Sobel y": "Sobel y",
+    "emboss": "emboss",
+}
+PRESET_DESCRIPTIONS = {
+    "identity": "Copies the centre pixel: the output is the input (minus the border it cannot "
+    "reach without padding).",
+    "edge (Laplacian)": "Four times the centre minus its four neighbours: 0 on flat areas, "
+    "large where a pixel differs from its surroundings, so outlines light up.",
+    "blur (box)": "The plain average of the 3×3 neighbourhood: every weight is 1/9, so flat "
+    "areas keep their value and sharp changes are smeared.",
+    "gaussian blur": "A weighted average that trusts the centre most (4/16), then the four "
+    "sides (2/16), then the corners (1/16): a softer blur than the box.",
+    "sharpen": "The pixel plus its difference from its four neighbours: flat areas stay the "
+    "same, edges get stronger.",
+    "Sobel x": "Right column minus left column, the middle row counted twice: positive where "
+    "the image gets brighter to the right, negative where it gets darker, 0 on flat areas. It "
+    "finds vertical edges.",
+    "Sobel y": "Bottom row minus top row, the middle column counted twice: it finds horizontal "
+    "edges, positive where the image gets brighter downwards.",
+    "emboss": "Bottom-right minus top-left, plus the pixel itself: edges facing one diagonal "
+    "turn bright, the opposite ones dark, as if lit from the side.",
+}
 PRESET = "Start from"
 PRESET_HELP = "A few well-known 3×3 kernels. Change any weight in the table below."
 PRESET_ONLY_3 = (

@@ -38,6 +38,7 @@ REPLAY_AGREES = (
     "{diff:.1e} at every stage."
 )
 TOTAL_PARAMS = "{total:,} parameters in all."
+LOADING_DATA = "Loading the data set..."
 TRAINING_PROGRESS = "Training the network on {dataset}: epoch {epoch} of {epochs}"
 FINAL_LOSS = "**Loss** = {loss}"
 SIMPLE_HIDES = (

@@ -61,12 +61,12 @@ def choose(page, box_label: str, option: str, tries: int = 5) -> None:
     raise AssertionError(f"{box_label!r} never offered {option!r}")
 
 
-def skip_predictions(page) -> None:
+def skip_predictions(page, skip: str = SKIP) -> None:
     """Skip every open "predict, then see" question on the page: on Simple a page asks them
     before it shows what they hide (the output's size, the network's answer, a pooled window)."""
     from playwright.sync_api import expect
 
-    skips = page.locator('[data-testid="stMain"]').get_by_role("button", name=SKIP, exact=True)
+    skips = page.locator('[data-testid="stMain"]').get_by_role("button", name=skip, exact=True)
     for left in range(skips.count() - 1, -1, -1):
         skips.first.click()
         expect(skips).to_have_count(left, timeout=60_000)  # the run the click started is drawn

@@ -26,7 +26,7 @@ from cnnexplain.figures.maps import symmetric_range
 from cnnexplain.model.backprop import StepRecord, local_gradient
 from cnnexplain.model.engine import StageGrad
 from cnnexplain.texts import backprop as text
-from cnnexplain.texts.stages import ACTIVATION_NAMES, POOL_NAMES
+from cnnexplain.texts import stages
 from cnnexplain.ui.backprop.formulas import input_gradient_tex, sigmoid_tex, softmax_true_tex
 from cnnexplain.ui.backprop.views import clamped, number
 from cnnexplain.ui.kit.detail import at_level, every_number
@@ -140,8 +140,8 @@ def _titled(title: str, symbol: str) -> str:
 
 def _stage_title(stage: StageGrad) -> str:
     what = text.STAGE_WHAT[stage.kind].format(
-        activation=ACTIVATION_NAMES.get(stage.hparams.get("activation"), ""),
-        pool=POOL_NAMES.get(stage.hparams.get("pool"), ""),
+        activation=stages.ACTIVATION_NAMES.get(stage.hparams.get("activation"), ""),
+        pool=stages.POOL_NAMES.get(stage.hparams.get("pool"), ""),
         size=stage.hparams.get("size", ""),
     )
     return text.STAGE_TITLE.format(name=stage.name, what=what)
@@ -196,7 +196,7 @@ def _through_stage(stage: StageGrad, n: int, local_title: str) -> None:
 def _activation_stage(stage: StageGrad, n: int) -> None:
     activation = stage.hparams["activation"]
     st.write(text.ACTIVATION_EXPLAIN[activation])
-    title = text.LOCAL_ACTIVATION_TITLE.format(activation=ACTIVATION_NAMES[activation])
+    title = text.LOCAL_ACTIVATION_TITLE.format(activation=stages.ACTIVATION_NAMES[activation])
     _through_stage(stage, n, title)
 
 

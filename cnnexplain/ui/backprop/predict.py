@@ -24,7 +24,12 @@ PENDING_KEY = "predict_bp_pending"  # {"count": steps taken when asked, "p": gue
 SCORED_KEY = "predict_bp_scored"  # {"last": weakref to the step scored, "keys": its questions}
 SERIAL_KEY = "predict_bp_serial"  # steps scored so far: each one's questions get new keys
 SKIP = "skip"
-QUESTIONS = {"p": text.P_OPTIONS, "loss": text.LOSS_OPTIONS}
+QUESTIONS = ("p", "loss")
+
+
+def _options(question: str) -> dict[str, str]:
+    """The answers to `question`, in the learner's language."""
+    return {"p": text.P_OPTIONS, "loss": text.LOSS_OPTIONS}[question]
 
 
 def _right_answers(last: LastStep) -> dict[str, str | None]:
@@ -74,7 +79,7 @@ def _show_verdicts(state: Stepper) -> None:
         for question, key in scored["keys"].items():
             answer = predict.answer_for(key)
             if answer is not None and answer.guess is not None:
-                predict.verdict(answer, QUESTIONS[question])
+                predict.verdict(answer, _options(question))
                 st.markdown(results[question])
 
 
@@ -93,7 +98,7 @@ def before_step(state: Stepper, settings: OptimizerSettings) -> None:
             ("p", text.P_QUESTION),
             ("loss", text.LOSS_QUESTION.format(lr=plain(settings.lr))),
         ):
-            options = {SKIP: text.SKIP_OPTION, **QUESTIONS[question]}
+            options = {SKIP: text.SKIP_OPTION, **_options(question)}
             key = predict.widget_key(f"bp_{question}")
             st.session_state.setdefault(key, SKIP)
             guesses[question] = st.radio(

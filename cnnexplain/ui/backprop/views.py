@@ -39,6 +39,7 @@ from cnnexplain.model.timeline import Probe, Timeline
 from cnnexplain.texts import backprop as text
 from cnnexplain.texts import path as path_text
 from cnnexplain.training.store import TrainedModel
+from cnnexplain.ui.kit import datasets as named
 from cnnexplain.ui.kit import resources
 from cnnexplain.ui.kit.detail import at_level, every_number
 from cnnexplain.ui.kit.glossary import term_help
@@ -161,7 +162,7 @@ def batch_picker(data: Dataset) -> Batch:
     shown = min(len(y), THUMBNAILS)
     st.image(
         [to_display(picture) for picture in x[:shown]],
-        caption=[data.class_names[k] for k in y[:shown]],
+        caption=[named.class_names(data)[k] for k in y[:shown]],
         width=56,
     )
     return Batch(x=np.array(x, dtype=np.float32), y=np.array(y, dtype=np.int64))

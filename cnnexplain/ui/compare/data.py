@@ -12,7 +12,7 @@ import pandas as pd
 import streamlit as st
 
 from cnnexplain.experiment.design import fitted_cnn
-from cnnexplain.io.datasets import DATASETS, Dataset
+from cnnexplain.io.datasets import Dataset
 from cnnexplain.io.userdata import (
     MAX_ARCHIVE_BYTES,
     UserDataError,
@@ -22,6 +22,7 @@ from cnnexplain.io.userdata import (
 )
 from cnnexplain.model.spec import CNNSpec
 from cnnexplain.texts import compare as text
+from cnnexplain.ui.kit import datasets as named
 from cnnexplain.ui.kit import resources, session
 from cnnexplain.ui.kit.widgets import problem, remembered
 
@@ -55,7 +56,7 @@ def choose_pictures() -> DataChoice | None:
     """Choose the sidebar's data set or upload a zip; None while there is nothing to learn."""
     spec = session.current_spec()
     key = session.current_dataset_key()
-    title = DATASETS[key].title
+    title = named.title(key)
     source = remembered(
         st.radio,
         "cmp_source",
@@ -68,7 +69,7 @@ def choose_pictures() -> DataChoice | None:
         data = resources.dataset(key)
         st.caption(
             text.SIDEBAR_DATA.format(
-                description=data.description,
+                description=named.description(data),
                 n_train=len(data.x_train),
                 n_test=len(data.x_test),
             )

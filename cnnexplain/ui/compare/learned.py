@@ -13,6 +13,7 @@ from cnnexplain.model.class_pictures import ClassPictures
 from cnnexplain.texts import compare as text
 from cnnexplain.ui.compare.state import holding
 from cnnexplain.ui.kit import class_pictures as pictures
+from cnnexplain.ui.kit import datasets as named
 from cnnexplain.ui.kit.widgets import recall, remember
 
 MAX_ANN_UNITS = 24  # ANN first-layer neurons drawn
@@ -68,7 +69,7 @@ def class_pictures(current: Comparison) -> None:
     if not on:
         return
     drawn = _drawn(current)
-    names = current.data.class_names
+    names = named.class_names(current.data)
     # The ANN on the left, as in the first layers above.
     for column, name in zip(st.columns(2), (ANN, CNN), strict=True):
         result = drawn[name]

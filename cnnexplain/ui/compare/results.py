@@ -17,22 +17,24 @@ from cnnexplain.io.datasets import Dataset
 from cnnexplain.io.modelfile import export_model
 from cnnexplain.texts import compare as text
 from cnnexplain.ui.compare import findings
+from cnnexplain.ui.kit import datasets as named
 from cnnexplain.ui.kit.detail import every_number
 
 MAX_EXAMPLES = 12  # pictures shown of those only one network gets wrong
 TITLE_CHARS = 10  # class names longer than this are cut short above a small picture
 
-SUMMARY_FORMAT = {
-    text.COL_PARAMS: st.column_config.NumberColumn(format="localized"),
-    # No format: whole epochs show as whole numbers, part of one with its tenth (epochs_done).
-    text.COL_EPOCHS: st.column_config.NumberColumn(),
-    text.COL_SECONDS: st.column_config.NumberColumn(format="%.1f"),
-    text.COL_RATE: st.column_config.NumberColumn(format="localized"),
-    text.COL_ACC: st.column_config.NumberColumn(format="percent"),
-    text.COL_LOSS: st.column_config.NumberColumn(format="%.4f"),
-}
-# The columns Simple keeps: what each network is, its size, and how well it does.
-SIMPLE_COLUMNS = (text.COL_MODEL, text.COL_PARAMS, text.COL_ACC, text.COL_LOSS)
+
+def _summary_format() -> dict:
+    """How each column of the summary is written (the columns carry the learner's words)."""
+    return {
+        text.COL_PARAMS: st.column_config.NumberColumn(format="localized"),
+        # No format: whole epochs show as whole numbers, part of one with its tenth (epochs_done).
+        text.COL_EPOCHS: st.column_config.NumberColumn(),
+        text.COL_SECONDS: st.column_config.NumberColumn(format="%.1f"),
+        text.COL_RATE: st.column_config.NumberColumn(format="localized"),
+        text.COL_ACC: st.column_config.NumberColumn(format="percent"),
+        text.COL_LOSS: st.column_config.NumberColumn(format="%.4f"),
+    }
 
 
 def summary_table(result: ComparisonResult, epochs_done: dict[str, int | float]) -> pd.DataFrame:
@@ -72,11 +74,16 @@ def show(
     st.markdown(f"**{text.SUMMARY_HEADER}**")
     table = summary_table(result, epochs_done)
     if every_number():
-        st.dataframe(table, hide_index=True, column_config=SUMMARY_FORMAT)
+        st.dataframe(table, hide_index=True, column_config=_summary_format())
         st.caption(text.SPEED_NOTE)
         _layers(result)
     else:
-        st.dataframe(table[list(SIMPLE_COLUMNS)], hide_index=True, column_config=SUMMARY_FORMAT)
+        # Simple keeps what each network is, its size, and how well it does.
+        st.dataframe(
+            table[[text.COL_MODEL, text.COL_PARAMS, text.COL_ACC, text.COL_LOSS]],
+            hide_index=True,
+            column_config=_summary_format(),
+        )
         st.caption(text.SIMPLE_RESULTS)
 
     st.markdown(f"**{text.CONFUSION_HEADER}**")
@@ -102,7 +109,7 @@ def _layers(result: ComparisonResult) -> None:
         column.dataframe(
             pd.DataFrame(layers, columns=[f"{name}: {text.COL_LAYER}", text.COL_PARAMS]),
             hide_index=True,
-            column_config={text.COL_PARAMS: SUMMARY_FORMAT[text.COL_PARAMS]},
+            column_config={text.COL_PARAMS: _summary_format()[text.COL_PARAMS]},
         )
 
 
@@ -111,7 +118,7 @@ def _confusion(result: ComparisonResult, name: str):
     matrix = result.models[name].confusion
     return cmpfig.confusion(
         matrix,
-        result.class_names,
+        named.names_for(result.dataset, result.class_names),
         title=text.CONFUSION_TITLE.format(
             model=name, right=int(matrix.trace()), total=int(matrix.sum())
         ),
@@ -135,7 +142,7 @@ def _wrong_examples(result: ComparisonResult, data: Dataset, name: str) -> None:
         return
     st.caption(text.WRONG_CAPTION.format(model=name, other=other, n=len(wrong)))
     shown = wrong[:MAX_EXAMPLES]
-    names = result.class_names
+    names = named.names_for(result.dataset, result.class_names)
     titles, hovers = [], []
     for i in shown:
         said = names[int(result.models[name].predictions[i])]

@@ -17,7 +17,6 @@ from streamlit.delta_generator import DeltaGenerator
 
 from cnnexplain.core.kernels import (
     MIN_TOY_SIZE,
-    PRESET_DESCRIPTIONS,
     PRESETS,
     LabResult,
     SizeFormula,
@@ -167,13 +166,14 @@ def choose_kernel() -> np.ndarray:
         text.PRESET,
         names,
         index=names.index(DEFAULT_PRESET),
+        format_func=text.PRESET_NAMES.get,
         key="lab_preset",
         disabled=K != 3,
         help=text.PRESET_HELP,
     )
     if K == 3:
         start, start_name = PRESETS[preset], preset
-        st.caption(PRESET_DESCRIPTIONS[preset])
+        st.caption(text.PRESET_DESCRIPTIONS[preset])
     else:
         start, start_name = np.full((K, K), 1.0 / (K * K)), "average"
         st.caption(text.PRESET_ONLY_3.format(K=K, n=K * K))

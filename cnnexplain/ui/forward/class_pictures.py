@@ -23,6 +23,7 @@ from cnnexplain.model.class_pictures import (
 from cnnexplain.texts import forward as text
 from cnnexplain.training.store import TrainedModel
 from cnnexplain.ui.kit import class_pictures as pictures
+from cnnexplain.ui.kit import datasets as named
 from cnnexplain.ui.kit.detail import every_number
 from cnnexplain.ui.kit.widgets import recall, remember
 
@@ -81,7 +82,7 @@ def show(entry: TrainedModel, data: Dataset) -> None:
     detailed = every_number()
     titles = pictures.title_words(
         result,
-        data.class_names,
+        named.class_names(data),
         text.CLASS_PICTURE_TITLE,
         text.CLASS_PICTURE_TITLE_SCORE,
         scores=detailed,

@@ -25,7 +25,7 @@ from cnnexplain.figures import forward as fwdfig
 from cnnexplain.figures import theme, tiles
 from cnnexplain.model.trace import TraceStage
 from cnnexplain.texts import forward as text
-from cnnexplain.texts.stages import ACTIVATION_NAMES
+from cnnexplain.texts import stages
 from cnnexplain.ui.forward.stage import (
     build_map_figure,
     figure_cache,
@@ -271,7 +271,7 @@ def _arithmetic(
     if after is not None and after.kind == "activation":
         st.markdown(
             text.CONV_ACTIVATED.format(
-                kind=ACTIVATION_NAMES[after.hparams["activation"]],
+                kind=stages.ACTIVATION_NAMES[after.hparams["activation"]],
                 result=num(win.result),
                 value=num(float(after.numpy_out[f, i, j])),
                 name=after.name,

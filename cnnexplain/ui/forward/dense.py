@@ -19,7 +19,7 @@ from cnnexplain.io.datasets import Dataset
 from cnnexplain.model.spec import CNNSpec
 from cnnexplain.model.trace import Trace, TraceStage
 from cnnexplain.texts import forward as text
-from cnnexplain.texts.stages import ACTIVATION_NAMES
+from cnnexplain.texts import stages
 from cnnexplain.ui.forward.stage import (
     MAX_MAPS,
     chart,
@@ -33,6 +33,7 @@ from cnnexplain.ui.forward.stage import (
     position_input,
     shown_maps,
 )
+from cnnexplain.ui.kit import datasets as named
 from cnnexplain.ui.kit.detail import every_number
 from cnnexplain.ui.kit.widgets import kept
 
@@ -89,12 +90,12 @@ def vector_with_label(
         return event
     with narrow:
         st.plotly_chart(
-            _onehot_figure(result.label, tuple(data.class_names), text.ONEHOT_TITLE),
+            _onehot_figure(result.label, named.class_names(data), text.ONEHOT_TITLE),
             key=f"{key}_label",
         )
     st.caption(
         text.LABEL_TRAVELS.format(
-            label=data.class_names[result.label],
+            label=named.class_names(data)[result.label],
             code=", ".join("1" if k == result.label else "0" for k in range(data.num_classes)),
         )
     )
@@ -309,9 +310,9 @@ def _neuron_names(stage: TraceStage, data: Dataset) -> tuple[tuple[str, ...] | N
     """(the outputs' labels, the chooser's label, what one output is called) for a stage:
     class scores, a sigmoid head's one score, or the neurons of a hidden layer."""
     if stage.kind == "logits" and stage.shape[0] == data.num_classes:
-        return tuple(data.class_names), text.CLASS_SCORE, text.WHAT_CLASS
+        return named.class_names(data), text.CLASS_SCORE, text.WHAT_CLASS
     if stage.kind == "logits":
-        labels = (text.SIGMOID_LOGIT_NAME.format(second=data.class_names[1]),)
+        labels = (text.SIGMOID_LOGIT_NAME.format(second=named.class_names(data)[1]),)
         return labels, text.NEURON, text.WHAT_SIGMOID
     return None, text.NEURON, text.WHAT_NEURON
 
@@ -376,7 +377,7 @@ def _sum_words(
     if after.kind == "activation":
         st.markdown(
             text.DENSE_ACTIVATED.format(
-                kind=ACTIVATION_NAMES[after.hparams["activation"]],
+                kind=stages.ACTIVATION_NAMES[after.hparams["activation"]],
                 result=num(terms.result),
                 value=num(float(after.numpy_out[m])),
                 name=after.name,

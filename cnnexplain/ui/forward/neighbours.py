@@ -16,6 +16,7 @@ from cnnexplain.training.neighbours import (
     probabilities,
 )
 from cnnexplain.training.store import TrainedModel, training_for
+from cnnexplain.ui.kit import datasets as named
 
 THUMB_SCALE = 3  # training pictures are shown enlarged this many times, pixels kept sharp
 
@@ -33,7 +34,7 @@ def nearest_training(entry: TrainedModel, x: np.ndarray, data: Dataset) -> None:
     probs = probabilities(entry.model, x)
     judged = doubt(index, probs, float(near.distances[0]))
     first, second = np.argsort(probs, kind="stable")[::-1][:2]
-    names = data.class_names
+    names = named.class_names(data)
 
     st.markdown(text.NEAREST_HEADER.format(k=len(near.indices)))
     for column, i, label, distance in zip(

@@ -14,6 +14,7 @@ from cnnexplain.model.trace import Trace
 from cnnexplain.texts import forward as text
 from cnnexplain.ui.forward.dense import vector_with_label
 from cnnexplain.ui.forward.stage import num
+from cnnexplain.ui.kit import datasets as named
 from cnnexplain.ui.kit.detail import every_number
 
 
@@ -30,14 +31,14 @@ def _probs_vector(result: Trace, data: Dataset, key: str, highlight: int) -> Non
         name="probs",
         key=key,
         highlight=highlight,
-        labels=tuple(data.class_names),
+        labels=named.class_names(data),
     )
 
 
 def show_probs(result: Trace, data: Dataset, spec: CNNSpec) -> None:
     """The answer and its probabilities; with every number, softmax written out with its
     exponentials, or the sigmoid of the one score."""
-    names = data.class_names
+    names = named.class_names(data)
     if spec.head == "sigmoid":
         if every_number():
             _sigmoid_arithmetic(result, names)
@@ -116,7 +117,7 @@ def show_loss(result: Trace, data: Dataset) -> None:
 
     Without a label there is nothing to measure yet: say so, and show the answer it will meet.
     """
-    names = data.class_names
+    names = named.class_names(data)
     label = result.label
     if label is None:
         st.info(

@@ -12,6 +12,7 @@ from cnnexplain.model.questions import chosen_class, pool_window_values, pool_wi
 from cnnexplain.model.trace import Trace
 from cnnexplain.texts import predict as text
 from cnnexplain.ui.forward.stage import Step, num, stage_before
+from cnnexplain.ui.kit import datasets as named
 from cnnexplain.ui.kit import predict
 from cnnexplain.ui.kit.numbers import plain
 from cnnexplain.ui.kit.widgets import MEMORY_KEY
@@ -22,7 +23,7 @@ NEXT_SHOWN = 2  # classes named after the chosen one when the answer is revealed
 def class_question(result: Trace, data: Dataset) -> bool:
     """Ask which class the network will choose for this picture (a new picture or network asks
     again); True once the page may show its answer."""
-    names = data.class_names
+    names = named.class_names(data)
     probs = result.probs
     choice = chosen_class(probs)
     key = "fwd_class:" + predict.digest(result.stages[0].torch_out, probs)

@@ -7,6 +7,8 @@ functions at the top take a `Trace` and return plain values; the rest draws widg
 
 from __future__ import annotations
 
+import functools
+import inspect
 from collections.abc import Callable, Sequence
 from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass
@@ -20,6 +22,7 @@ from cnnexplain.core import ops
 from cnnexplain.figures import theme, tiles
 from cnnexplain.model.trace import Trace, TraceStage
 from cnnexplain.texts import forward as text
+from cnnexplain.texts import language
 from cnnexplain.ui.kit.widgets import recall, remember
 
 PENDING_KEY = "fwd_pending"  # widget values to set at the start of the next run (from a click)
@@ -105,8 +108,26 @@ def figure_cache(func: F) -> F:
     Figures are rebuilt from the same arrays on many reruns (a learner stepping back and
     forth), and building one costs far more than sending it. They are kept as objects, not
     copies (st.cache_resource): nothing changes a figure after it is built.
+
+    The learner's language is part of the key: a figure's titles and hover words are theirs.
     """
-    return st.cache_resource(max_entries=96, show_spinner=False)(func)  # type: ignore[return-value]
+
+    def in_language(language_name: str, **arguments: Any) -> Any:
+        return func(**arguments)
+
+    # Each figure gets its own cache: the cache tells functions apart by these names. Not
+    # functools.wraps: its __wrapped__ would make the cache read func's own parameters.
+    in_language.__module__, in_language.__qualname__ = func.__module__, func.__qualname__
+    cached = st.cache_resource(max_entries=96, show_spinner=False)(in_language)
+    signature = inspect.signature(func)
+
+    @functools.wraps(func)
+    def drawn(*args: Any, **kwargs: Any) -> Any:
+        # By name, so that the cache still skips the arguments whose names start with "_".
+        arguments = signature.bind(*args, **kwargs).arguments
+        return cached(language.current(), **arguments)
+
+    return drawn  # type: ignore[return-value]
 
 
 def apply_pending() -> None:

@@ -16,13 +16,13 @@ from cnnexplain.core import ops
 from cnnexplain.figures import forward as fwdfig
 from cnnexplain.figures import overview as ovfig
 from cnnexplain.figures import theme
-from cnnexplain.io.datasets import DATASETS, Dataset
+from cnnexplain.io.datasets import Dataset
 from cnnexplain.io.images import to_gray
 from cnnexplain.model.saliency import grad_cam, saliency_map
 from cnnexplain.model.spec import CNNSpec, stage_shapes
 from cnnexplain.model.trace import Trace, TraceStage
 from cnnexplain.texts import forward as text
-from cnnexplain.texts.stages import ACTIVATION_NAMES, STAGE_KIND
+from cnnexplain.texts import stages
 from cnnexplain.training.store import TrainedModel
 from cnnexplain.ui.forward import conv as conv_view
 from cnnexplain.ui.forward import dense as dense_view
@@ -42,6 +42,7 @@ from cnnexplain.ui.forward.stage import (
     steps_of,
     value_range,
 )
+from cnnexplain.ui.kit import datasets as named
 from cnnexplain.ui.kit import predict, tasks
 from cnnexplain.ui.kit.detail import every_number
 from cnnexplain.ui.kit.widgets import format_shape
@@ -63,7 +64,7 @@ def model_status(entry: TrainedModel, data: Dataset) -> None:
     if entry.trained:
         st.success(
             text.MODEL_TRAINED.format(
-                dataset=DATASETS[entry.dataset].title, acc=entry.test_acc, n_test=len(data.x_test)
+                dataset=named.title(entry.dataset), acc=entry.test_acc, n_test=len(data.x_test)
             )
         )
     else:
@@ -76,7 +77,7 @@ def summary(result: Trace, data: Dataset) -> None:
     Without a label (the learner's own picture, before they say what it shows) there is no
     right or wrong and no loss yet: the answer, and a request for the label.
     """
-    names = data.class_names
+    names = named.class_names(data)
     predicted, p = names[result.predicted], float(result.probs[result.predicted])
     if result.label is None:
         st.markdown(text.PREDICTION.format(predicted=predicted, p=p))
@@ -262,7 +263,7 @@ def stage_detail(step: Step, result: Trace, data: Dataset, scale: str, spec: CNN
     if kind == "probs":
         kind = "probs_sigmoid" if spec.head == "sigmoid" else "probs_softmax"
     st.markdown(f"### {_step_title(step)}")
-    st.info(STAGE_KIND[kind])
+    st.info(stages.STAGE_KIND[kind])
     if step.kind != "loss":
         params = {info.name: info.params for info in stage_shapes(spec)}.get(step.name, 0)
         st.caption(text.SHAPE_LINE.format(shape=format_shape(step.shape), params=params))
@@ -337,7 +338,7 @@ def _show_activation(
         st.markdown(text.SQUEEZE[kind])
     st.markdown(
         text.ACT_EXAMPLES.format(
-            kind=ACTIVATION_NAMES[kind],
+            kind=stages.ACTIVATION_NAMES[kind],
             low=num(float(x[low])),
             low_after=num(float(y[low])),
             low_at=where(low),
@@ -392,7 +393,7 @@ def looked_at(entry: TrainedModel, x: np.ndarray, data: Dataset) -> None:
     fig, target, diff, layer = _looked_at(
         entry.model, model_key, np.asarray(x, dtype=np.float32), text.LOOKED_TITLES
     )
-    st.markdown(text.LOOKED_INTRO.format(label=data.class_names[target]))
+    st.markdown(text.LOOKED_INTRO.format(label=named.class_names(data)[target]))
     st.plotly_chart(fig, key="fwd_looked_at")
     left, right = st.columns(2)
     left.caption(text.SALIENCY_EXPLAIN)

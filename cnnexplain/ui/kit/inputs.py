@@ -24,6 +24,7 @@ from cnnexplain.io.datasets import Dataset
 from cnnexplain.io.digit_prep import PREPARED_LIKE_SCANS, prepare_upload
 from cnnexplain.io.images import MAX_UPLOAD_MB, ImageError, load_image, to_display
 from cnnexplain.texts import inputs as text
+from cnnexplain.ui.kit import datasets as named
 from cnnexplain.ui.kit.widgets import MEMORY_KEY, kept, recall, remember
 
 KEY_PREFIX = "input_"  # every widget of the picker has a key that starts so
@@ -185,7 +186,7 @@ def _label_picker(data: Dataset, key: str, known: int | None) -> int | None:
         text.LABEL,
         range(data.num_classes),
         index=None,
-        format_func=lambda k: data.class_names[k],
+        format_func=lambda k: named.class_names(data)[k],
         key=key,
         placeholder=text.LABEL_PLACEHOLDER,
         required=True,  # a label can be changed, never taken back

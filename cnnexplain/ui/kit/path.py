@@ -8,7 +8,6 @@ import streamlit as st
 from cnnexplain.texts import path as text
 from cnnexplain.ui.kit import tasks
 
-FILES = {page: f"pages/{page}.py" for page in text.ORDER}
 ICONS = {
     "home": ":material/home:",
     "conv_lab": ":material/blur_on:",
@@ -16,6 +15,7 @@ ICONS = {
     "backprop": ":material/arrow_back:",
     "compare": ":material/compare_arrows:",
 }
+FILES = {page: f"pages/{page}.py" for page in ICONS}  # in teaching order, as texts.path.ORDER
 
 
 def navigation_pages() -> list:

@@ -9,12 +9,21 @@ from cnnexplain.model.spec import CNNSpec, MLPSpec
 from cnnexplain.texts import home as text
 from cnnexplain.training import pretrained
 from cnnexplain.training.store import ModelStore, TrainedModel, training_for
+from cnnexplain.ui.kit import datasets as named
 
 
-@st.cache_resource(show_spinner="Loading the data set...")
-def dataset(key: str) -> Dataset:
-    """A data set by registry key; its arrays are read-only."""
+@st.cache_resource(show_spinner=False)
+def _dataset(key: str) -> Dataset:
     return load_dataset(key)
+
+
+def dataset(key: str) -> Dataset:
+    """A data set by registry key; its arrays are read-only.
+
+    The spinner is the page's, not the cache's: a cache fixes its spinner's words when it is
+    made, in one language for every learner. Streamlit shows it only for a slow first load."""
+    with st.spinner(text.LOADING_DATA):
+        return _dataset(key)
 
 
 @st.cache_resource
@@ -37,16 +46,15 @@ def trained_model(
         return entry
     data = dataset(dataset_key)
     epochs = training_for(dataset_key).epochs
+    title = named.title(dataset_key)
     bar = st.progress(
-        0.0, text=text.TRAINING_PROGRESS.format(dataset=dataset_key, epoch=0, epochs=epochs)
+        0.0, text=text.TRAINING_PROGRESS.format(dataset=title, epoch=0, epochs=epochs)
     )
 
     def report(record) -> None:
         bar.progress(
             record.progress,
-            text=text.TRAINING_PROGRESS.format(
-                dataset=dataset_key, epoch=record.epoch, epochs=epochs
-            ),
+            text=text.TRAINING_PROGRESS.format(dataset=title, epoch=record.epoch, epochs=epochs),
         )
 
     entry = store.get(spec, data, dataset_key, trained=trained, on_progress=report)

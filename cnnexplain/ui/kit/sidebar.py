@@ -20,17 +20,24 @@ from cnnexplain.model.spec import (
 )
 from cnnexplain.texts import sidebar as text
 from cnnexplain.training.store import DEFAULT_DATASET, DEFAULT_SPEC
+from cnnexplain.ui.kit import datasets as named
 from cnnexplain.ui.kit import predict, resources, session
 from cnnexplain.ui.kit.detail import detail_switch
 from cnnexplain.ui.kit.entry import require_app_entry
 from cnnexplain.ui.kit.glossary import term_help
+from cnnexplain.ui.kit.language import language_picker
 
 UI_MAX_BLOCKS = min(4, MAX_CONV_BLOCKS)  # more does not fit a 28-pixel picture anyway
 POOL_CHOICES = ("max", "avg", None)
 TWO_CLASS_DATASET = "digits-0-1"  # the built-in data set a sigmoid output can learn
 NETWORK = "Network"  # errors with no control of their own show beside the build button
-# The controls of the errors that are not a conv block's, as the sidebar labels them.
-PLACES = {"Data set": text.DATASET, "Dense layers": text.DENSE, "Output": text.HEAD}
+
+
+def _place(layer: str) -> str:
+    """The control an error that is not a conv block's belongs to, as the sidebar labels it."""
+    return {"Data set": text.DATASET, "Dense layers": text.DENSE, "Output": text.HEAD}.get(
+        layer, layer
+    )
 
 
 def _show_error(layer: str) -> None:
@@ -131,6 +138,7 @@ def architecture_sidebar() -> None:
     require_app_entry()
     spec = session.current_spec()
     with st.sidebar:
+        language_picker()
         detail_switch()
         predict.score_line()
         st.header(text.HEADER)
@@ -140,7 +148,7 @@ def architecture_sidebar() -> None:
             text.DATASET,
             keys,
             index=keys.index(current_key),
-            format_func=lambda k: DATASETS[k].title,
+            format_func=named.title,
             key="arch_dataset_choice",
             help=term_help("data set", more=text.DATASET_HELP),
         )
@@ -208,7 +216,7 @@ def _refused_notice() -> None:
     if refused is None:
         return
     layer, message = refused
-    place = PLACES.get(layer, layer)
+    place = _place(layer)
     reason = message if layer == NETWORK else f"{place}: {message}"
     st.warning(text.NOT_BUILT.format(reason=reason))
 
@@ -238,7 +246,7 @@ def _apply(
     try:
         data = resources.dataset(dataset_key)
     except DatasetUnavailable as err:
-        previous = DATASETS[session.current_dataset_key()].title
+        previous = named.title(session.current_dataset_key())
         session.set_error(
             "Data set", text.DATASET_UNAVAILABLE.format(message=err, previous=previous)
         )
@@ -262,9 +270,9 @@ def _apply(
             layer, message = NETWORK, str(err)
         if layer == "Output" and head == "sigmoid" and data.num_classes != 2:
             message = text.SIGMOID_NEEDS_TWO.format(
-                dataset=DATASETS[dataset_key].title,
+                dataset=named.title(dataset_key),
                 classes=data.num_classes,
-                two_class=DATASETS[TWO_CLASS_DATASET].title,
+                two_class=named.title(TWO_CLASS_DATASET),
             )
         session.set_error(layer, message)
         st.rerun()

@@ -1,0 +1,26 @@
+"""Hebrew twin of cnnexplain.texts.figures: the same names, in Hebrew."""
+
+ROW = "שורה"
+COL = "עמודה"
+VALUE = "ערך"
+CHANNEL = "ערוץ"
+FILTER = "מסנן"
+NUMBER = "מספר"
+PADDING = "ריפוד"
+RGB = "RGB"
+
+CHANNEL_NAME = "ערוץ {c}"
+SUM = "סכום {total}"
+INPUT_TIMES_WEIGHT = "קלט × משקל"
+
+BEFORE = "לפני"
+AFTER = "אחרי"
+CHANGE = "שינוי"
+BEFORE_STEP = "לפני הצעד"
+AFTER_STEP = "אחרי הצעד"
+
+STEP = "צעד"
+EPOCH = "אפוק"
+LOSS = "הפסד"
+BATCH_LOSS = "הפסד על אצוות הצעד"
+TEST_ACCURACY = "דיוק בבדיקה"
