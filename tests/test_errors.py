@@ -21,6 +21,7 @@ from cnnexplain.model.backprop import OptimizerSettings
 from cnnexplain.model.spec import ArchitectureError, CNNSpec, ConvBlock, MLPSpec
 from cnnexplain.texts import language
 from cnnexplain.training.train import TrainConfig
+from cnnexplain.ui.kit import language as ui_language
 from cnnexplain.ui.kit.errors import problem, say
 from cnnexplain.ui.kit.language import LANGUAGE_KEY
 
@@ -59,11 +60,12 @@ def test_every_code_the_library_raises_has_a_sentence_in_each_language_with_its_
 
 
 def hebrew(err: BaseException) -> str:
+    previous = language._resolver  # the UI's own, once a page test has imported it
     language.use(lambda: "he")
     try:
         return say(err)
     finally:
-        language.use(lambda: "en")
+        language.use(previous)
 
 
 def raised(kind: type[Exception], make) -> Exception:
@@ -216,9 +218,11 @@ def hebrew_app():
     return at.run()
 
 
-def test_an_impossible_architecture_is_refused_in_hebrew_beside_its_block():
+def test_an_impossible_architecture_is_refused_in_hebrew_beside_its_block(monkeypatch):
     from cnnexplain.texts.he import sidebar as he
 
+    # The learner's session chooses the language (another test may have left English fixed).
+    monkeypatch.setattr(language, "_resolver", ui_language._remembered)
     at = hebrew_app()
     at.number_input(key="arch_n_blocks").set_value(3).run()
     at.number_input(key="arch_b3_kernel").set_value(11)

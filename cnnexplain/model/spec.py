@@ -350,7 +350,7 @@ def _refusal(first: str, i: int, picture: int, resizes: list[_Resize], fixes: li
 
 def _kernel_too_large(
     i: int, block: ConvBlock, picture: int, H: int, resizes: list[_Resize]
-) -> str:
+) -> ArchitectureError:
     """Why block i's kernel does not fit the H×H map that reaches it."""
     kernel = f"{_side(block.kernel_size)} kernel"
     if block.dilation > 1:
@@ -361,10 +361,19 @@ def _kernel_too_large(
     where = "The picture is" if i == 1 else f"After block {i - 1} the map is"
     first = f"{where} {_side(H)}{padded}, too small for block {i}'s {kernel}."
     smaller = "a smaller kernel or dilation" if block.dilation > 1 else "a smaller kernel"
-    return _refusal(first, i, picture, resizes, [smaller, "more padding"])
+    return ArchitectureError(
+        f"block:{i}",
+        "arch.kernel_too_big",
+        english=_refusal(first, i, picture, resizes, [smaller, "more padding"]),
+        block=i,
+        side=_side(H + 2 * block.padding),
+        kernel=_side(block.reach),
+    )
 
 
-def _pool_too_large(i: int, block: ConvBlock, picture: int, H: int, resizes: list[_Resize]) -> str:
+def _pool_too_large(
+    i: int, block: ConvBlock, picture: int, H: int, resizes: list[_Resize]
+) -> ArchitectureError:
     """Why block i's pooling window does not fit the H×H map its convolution made."""
     first = (
         f"After block {i}'s convolution the map is {_side(H)}, too small for its "
@@ -374,7 +383,14 @@ def _pool_too_large(i: int, block: ConvBlock, picture: int, H: int, resizes: lis
     own = [f for r in resizes if r.block == i for f in r.fixes]
     if own:
         fixes.append(f"{_one_of(own)} in its convolution")
-    return _refusal(first, i, picture, resizes, fixes)
+    return ArchitectureError(
+        f"block:{i}",
+        "arch.pool_too_big",
+        english=_refusal(first, i, picture, resizes, fixes),
+        block=i,
+        side=_side(H),
+        pool=_side(block.pool_size),
+    )
 
 
 def _dense_stages(
@@ -462,14 +478,7 @@ def _walk(spec: Spec) -> list[StageInfo]:
     for i, block in enumerate(spec.conv_blocks, start=1):
         k, pad = block.kernel_size, block.padding
         if block.reach > H + 2 * pad:
-            raise ArchitectureError(
-                f"block:{i}",
-                "arch.kernel_too_big",
-                english=_kernel_too_large(i, block, S, H, resizes),
-                block=i,
-                side=_side(H + 2 * pad),
-                kernel=_side(block.reach),
-            )
+            raise _kernel_too_large(i, block, S, H, resizes)
         params = block.filters * C * k * k + block.filters
         detail = f", dilation {block.dilation}" if block.dilation > 1 else ""
         description = (
@@ -494,14 +503,7 @@ def _walk(spec: Spec) -> list[StageInfo]:
         if block.pool is not None:
             size, step = block.pool_size, block.pool_step
             if size > H:
-                raise ArchitectureError(
-                    f"block:{i}",
-                    "arch.pool_too_big",
-                    english=_pool_too_large(i, block, S, H, resizes),
-                    block=i,
-                    side=_side(H),
-                    pool=_side(size),
-                )
+                raise _pool_too_large(i, block, S, H, resizes)
             # Pooling slides a window like a convolution without padding or dilation.
             H_pool = ops.conv2d_output_size(H, size, step, 0, 1)
             if H_pool != H:
