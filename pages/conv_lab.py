@@ -11,7 +11,7 @@ from cnnexplain.core.kernels import (
 from cnnexplain.texts import conv_lab as text
 from cnnexplain.ui.conv_lab import views
 from cnnexplain.ui.conv_lab.predict import size_question
-from cnnexplain.ui.kit import path, tasks
+from cnnexplain.ui.kit import errors, path, tasks
 from cnnexplain.ui.kit.detail import every_number
 from cnnexplain.ui.kit.sidebar import architecture_sidebar
 from cnnexplain.ui.kit.widgets import problem
@@ -38,7 +38,7 @@ try:
     rows = size_formula(picture.shape[0], kernel.shape[0], stride, padding, dilation)
     cols = size_formula(picture.shape[1], kernel.shape[1], stride, padding, dilation)
 except ValueError as err:
-    problem(text.SETTINGS_REFUSED, str(err))
+    problem(text.SETTINGS_REFUSED, errors.say(err))
     st.stop()
 if every_number():
     views.show_formula(rows, cols)

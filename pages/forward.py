@@ -9,7 +9,7 @@ from cnnexplain.ui.forward import receptive as receptive_view
 from cnnexplain.ui.forward import views
 from cnnexplain.ui.forward.neighbours import nearest_training
 from cnnexplain.ui.forward.predict import class_question
-from cnnexplain.ui.kit import path, resources, session, tasks
+from cnnexplain.ui.kit import errors, path, resources, session, tasks
 from cnnexplain.ui.kit.inputs import input_picker, show_input
 from cnnexplain.ui.kit.sidebar import architecture_sidebar
 from cnnexplain.ui.kit.widgets import problem
@@ -36,7 +36,7 @@ with picture:
 try:
     result = trace(entry.model, chosen.x, label=chosen.label)
 except ValueError as err:
-    problem(text.INPUT_REFUSED, str(err))
+    problem(text.INPUT_REFUSED, errors.say(err))
     st.stop()
 if class_question(result, data):
     views.summary(result, data)

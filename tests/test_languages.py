@@ -86,13 +86,10 @@ def test_the_frozen_words_check_finds_a_constant_built_from_words(tmp_path):
 def test_words_follow_the_current_language_and_default_to_english():
     backprop = importlib.import_module("cnnexplain.texts.backprop")
     english = backprop.TITLE
-    try:
-        language.use(lambda: language.HEBREW)
+    with language.speaking(language.HEBREW):
         hebrew = backprop.TITLE
-        language.use(lambda: "xx")  # an unknown language reads English
+    with language.speaking("xx"):  # an unknown language reads English
         assert english == backprop.TITLE
-    finally:
-        language.use(lambda: language.ENGLISH)
     assert hebrew != english and any("\u0590" <= c <= "\u05ff" for c in hebrew)
     assert english == backprop.TITLE
 
@@ -110,11 +107,8 @@ def test_hebrew_sentences_isolate_what_fills_them_but_never_touch_formulas():
 
 def _in_hebrew(build):
     """What `build()` returns while a Hebrew reader's page draws."""
-    try:
-        language.use(lambda: language.HEBREW)
+    with language.speaking(language.HEBREW):
         return build()
-    finally:
-        language.use(lambda: language.ENGLISH)
 
 
 def _is_hebrew(words: str) -> bool:

@@ -9,6 +9,7 @@ from cnnexplain.io.datasets import DATASETS, DatasetUnavailable, load_dataset
 from cnnexplain.model.spec import ArchitectureError, ConvBlock
 from cnnexplain.texts import sidebar as text
 from cnnexplain.training.store import DEFAULT_SPEC
+from cnnexplain.ui.kit import errors
 from cnnexplain.ui.kit.sidebar import POOL_CHOICES, TWO_CLASS_DATASET
 
 BUILD = "FormSubmitter:arch_form-Build this network"
@@ -127,17 +128,17 @@ REFUSALS = {
     # name: (what the learner does, the control at fault, what is said there)
     "kernel too large": (
         lambda at: third_block(at, kernel=11),
-        "Conv block 3",
+        "block:3",
         lambda: refusal(conv_blocks=(*DEFAULT_SPEC.conv_blocks, ConvBlock(kernel_size=11))),
     ),
     "pooled away": (
         small_pools_then_third_block,
-        "Conv block 3",
+        "block:3",
         lambda: refusal(conv_blocks=FOUR),
     ),
     "sigmoid on ten classes": (
         lambda at: at.radio(key="arch_head").set_value("sigmoid"),
-        "Output",
+        "head",
         lambda: text.SIGMOID_NEEDS_TWO.format(
             dataset=DATASETS["digits"].title,
             classes=10,
@@ -146,50 +147,52 @@ REFUSALS = {
     ),
     "widths not numbers": (
         lambda at: at.text_input(key="arch_dense").set_value("32, x"),
-        "Dense layers",
+        "dense",
         lambda: text.DENSE_BAD,
     ),
     "width too large": (
         lambda at: at.text_input(key="arch_dense").set_value("64, 5000"),
-        "Dense layers",
+        "dense",
         lambda: refusal(dense=(64, 5000)),
     ),
     "too many dense layers": (
         lambda at: at.text_input(key="arch_dense").set_value(", ".join(["8"] * 9)),
-        "Dense layers",
+        "dense",
         lambda: refusal(dense=(8,) * 9),
     ),
     "dense layer too large": (
         wide_maps,
-        "Dense layers",
+        "dense",
         lambda: refusal(conv_blocks=WIDE, dense=(4096,)),
     ),
     "data set offline": (
         lambda at: at.selectbox(key="arch_dataset_choice").set_value("mnist").run(),
-        "Data set",
+        "dataset",
         lambda: unavailable("mnist"),
     ),
 }
-PLACES = {"Dense layers": text.DENSE, "Output": text.HEAD, "Data set": text.DATASET}
+PLACES = {"dense": text.DENSE, "head": text.HEAD, "dataset": text.DATASET}
 
 
 @pytest.mark.parametrize("reason", REFUSALS)
 def test_every_refusal_is_a_sentence_beside_its_control_and_a_notice_on_the_page(at, reason):
-    act, layer, said = REFUSALS[reason]
+    act, place, said = REFUSALS[reason]
     message = said()
     act(at)
     at.button(key=BUILD).click().run()
     assert not at.exception
     assert at.session_state["arch_spec"] == DEFAULT_SPEC
-    assert at.session_state["arch_error"] == (layer, message)
+    kept_place, kept_reason = at.session_state["arch_error"]
+    assert (kept_place, errors.problem(kept_reason)) == (place, message)
     (error,) = at.sidebar.error
     assert error.value == f"{message} {text.KEPT}"
     assert error.value[0].isupper()
-    if layer.startswith("Conv block"):
-        block = next(e for e in at.expander if e.label == layer)
+    label = PLACES.get(place) or text.BLOCK.format(i=place.removeprefix("block:"))
+    if place.startswith("block:"):
+        block = next(e for e in at.expander if e.label == label)
         assert [e.value for e in block.error] == [error.value]
     notices = [w.value for w in at.main.warning]
-    assert text.NOT_BUILT.format(reason=f"{PLACES.get(layer, layer)}: {message}") in notices
+    assert text.NOT_BUILT.format(reason=f"{label}: {message}") in notices
 
 
 def test_a_map_pooled_away_is_explained_by_the_sizes_of_the_blocks_before():

@@ -17,9 +17,42 @@ import numbers
 import operator
 from typing import Any
 
+from cnnexplain.core.errors import LearnerError, templates
+
 # A refused value is quoted up to this many characters: enough to recognise it, and a message
 # stays one line even when the value is a huge string or array.
 QUOTE_CHARS = 60
+
+
+_LOW = {"above": "above {low}", "at_least": "at least {low}"}
+_HIGH = {"below": "below {high}", "at_most": "at most {high}"}
+
+
+def _range_templates() -> dict[str, str]:
+    """One code per kind of range ("setting.range.above.at_most"), so that each language can
+    word its bounds."""
+    found = {}
+    for low, low_words in [*_LOW.items(), ("none", None)]:
+        for high, high_words in [*_HIGH.items(), ("none", None)]:
+            allowed = " and ".join(w for w in (low_words, high_words) if w is not None)
+            if allowed:
+                found[f"setting.range.{low}.{high}"] = f"{{name}} must be {allowed}, got {{value}}."
+    return found
+
+
+templates(
+    {
+        "setting.not_a_number": "{name} must be a number, got {value}.",
+        "setting.not_finite": "{name} must be a finite number, got {value}.",
+        "setting.whole_range": "{name} must be a whole number from {low} to {high}, got {value}.",
+        "setting.whole_min": "{name} must be a whole number of at least {low}, got {value}.",
+        **_range_templates(),
+    }
+)
+
+
+class SettingError(LearnerError, ValueError):
+    """A setting outside what it may be; `fields["name"]` is the setting's English name."""
 
 
 def quoted(value: Any) -> str:
@@ -46,23 +79,25 @@ def number(
     A bool is refused (True is not a learning rate), so are strings, NaN and infinities.
     """
     if isinstance(value, bool) or not isinstance(value, numbers.Real):
-        raise ValueError(f"{name} must be a number, got {quoted(value)}.")
+        raise SettingError("setting.not_a_number", name=name, value=quoted(value))
     value = float(value)
     if not math.isfinite(value):
-        raise ValueError(f"{name} must be a finite number, got {value!r}.")
-    low = high = None
+        raise SettingError("setting.not_finite", name=name, value=repr(value))
+    low_kind, low, low_ok = "none", None, True
     if above is not None:
-        low = (value > above, f"above {_bound(above)}")
+        low_kind, low, low_ok = "above", above, value > above
     elif at_least is not None:
-        low = (value >= at_least, f"at least {_bound(at_least)}")
+        low_kind, low, low_ok = "at_least", at_least, value >= at_least
+    high_kind, high, high_ok = "none", None, True
     if below is not None:
-        high = (value < below, f"below {_bound(below)}")
+        high_kind, high, high_ok = "below", below, value < below
     elif at_most is not None:
-        high = (value <= at_most, f"at most {_bound(at_most)}")
-    limits = [limit for limit in (low, high) if limit is not None]
-    if not all(ok for ok, _ in limits):
-        allowed = " and ".join(words for _, words in limits)
-        raise ValueError(f"{name} must be {allowed}, got {value!r}.")
+        high_kind, high, high_ok = "at_most", at_most, value <= at_most
+    if not (low_ok and high_ok):
+        bounds = {"low": _bound(low)} if low is not None else {}
+        bounds |= {"high": _bound(high)} if high is not None else {}
+        code = f"setting.range.{low_kind}.{high_kind}"
+        raise SettingError(code, name=name, value=repr(value), **bounds)
     return value
 
 
@@ -82,6 +117,9 @@ def whole(name: str, value: Any, low: int, high: int | None = None) -> int:
     except TypeError:
         count = None
     if count is None or count < low or (high is not None and count > high):
-        allowed = f"from {low} to {high}" if high is not None else f"of at least {low}"
-        raise ValueError(f"{name} must be a whole number {allowed}, got {quoted(value)}.")
+        if high is None:
+            raise SettingError("setting.whole_min", name=name, low=low, value=quoted(value))
+        raise SettingError(
+            "setting.whole_range", name=name, low=low, high=high, value=quoted(value)
+        )
     return count

@@ -27,12 +27,24 @@ import numpy as np
 from sklearn.datasets import fetch_openml, load_digits
 from sklearn.model_selection import train_test_split
 
+from cnnexplain.core.errors import LearnerError, templates
+
 OPENML_HOST = "api.openml.org"
 PROBE_TIMEOUT = 2.0  # seconds to wait for OpenML before saying there is no connection
 CACHE_ENV = "CNNEXPLAIN_CACHE"  # environment variable that overrides the cache folder
 
 
-class DatasetUnavailable(RuntimeError):
+templates(
+    {
+        "data.unavailable": "{title} could not be downloaded (no internet connection?). "
+        "The built-in data sets still work.",
+        "data.unexpected": "{title} was downloaded but is not in the expected form ({n} x "
+        "{expected} values from 0 to 255); got {shape}.",
+    }
+)
+
+
+class DatasetUnavailable(LearnerError, RuntimeError):
     """An online data set that cannot be fetched now; the message is meant for the user."""
 
 
@@ -470,14 +482,10 @@ def load_openml(
 
 def _download(source: _OpenMLSource, cache_dir: Path) -> tuple[np.ndarray, np.ndarray]:
     """Fetch from OpenML: (N, C, S, S) uint8 pixels and (N,) int64 labels."""
-    unavailable = (
-        f"{source.title} could not be downloaded (no internet connection?). "
-        "The built-in data sets still work."
-    )
     # fetch_openml has no timeout of its own and can hang for minutes on a closed network,
     # so check first that the server answers at all.
     if not _server_answers(OPENML_HOST, 443, PROBE_TIMEOUT):
-        raise DatasetUnavailable(unavailable)
+        raise DatasetUnavailable("data.unavailable", title=source.title)
     try:
         features, target = fetch_openml(
             source.openml_name,
@@ -488,15 +496,14 @@ def _download(source: _OpenMLSource, cache_dir: Path) -> tuple[np.ndarray, np.nd
             return_X_y=True,
         )
     except Exception as exc:  # network, HTTP and parsing errors all mean: not available now
-        raise DatasetUnavailable(unavailable) from exc
+        raise DatasetUnavailable("data.unavailable", title=source.title) from exc
 
     n = len(target)
     pixels = np.asarray(features, dtype=np.float64)
     expected = source.channels * source.size * source.size
     if pixels.shape != (n, expected) or pixels.min() < 0 or pixels.max() > 255:
         raise DatasetUnavailable(
-            f"{source.title} was downloaded but is not in the expected form "
-            f"({n} x {expected} values from 0 to 255); got {pixels.shape}."
+            "data.unexpected", title=source.title, n=n, expected=expected, shape=pixels.shape
         )
     # OpenML stores each picture as one row: channel, then row, then column (CIFAR-10 keeps all
     # red values first, then green, then blue). The values are whole numbers, so the cast to

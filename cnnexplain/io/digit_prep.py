@@ -27,6 +27,7 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
+from cnnexplain.core.errors import templates
 from cnnexplain.io.datasets import enlarge_scans
 from cnnexplain.io.images import ImageError, load_rgba
 
@@ -53,6 +54,7 @@ NO_INK = (
     "No digit was found in this picture: it looks empty, or the ink is too faint to tell from "
     "the paper. Write or draw the digit with more contrast."
 )
+templates({"image.no_ink": NO_INK})
 
 
 def prepare_upload(data: bytes) -> np.ndarray:
@@ -93,7 +95,7 @@ def ink_map(picture: np.ndarray) -> torch.Tensor:
     strength = (_paper(gray) - gray).clamp(min=0.0)  # how much darker than the paper around it
     stroke = float(strength.max())
     if stroke < MIN_CONTRAST:
-        raise ImageError(NO_INK)
+        raise ImageError("image.no_ink")
     return strength >= INK_LEVEL * stroke
 
 
@@ -283,7 +285,7 @@ def _ink_box(x: torch.Tensor) -> tuple[torch.Tensor, ...]:
     top, bottom = _trimmed_extent(x.sum(dim=3)[:, 0])
     left, right = _trimmed_extent(x.sum(dim=2)[:, 0])
     if bool((bottom < top).any()):
-        raise ImageError(NO_INK)
+        raise ImageError("image.no_ink")
     return top, bottom, left, right
 
 

@@ -19,6 +19,8 @@ from contextlib import contextmanager
 import numpy as np
 from PIL import Image, ImageFilter
 
+from cnnexplain.core.errors import LearnerError, templates
+
 # Files in other formats (TIFF, PSD, EPS, ...) are refused: a smaller surface for hostile
 # files, and every format accepted here is one a browser can also show. The JPEG variant many
 # phone cameras write (MPO) is opened by PIL's JPEG reader.
@@ -63,7 +65,24 @@ _DAMAGED = (
 )
 
 
-class ImageError(ValueError):
+templates(
+    {
+        "image.not_an_image": _NOT_AN_IMAGE,
+        "image.damaged": _DAMAGED,
+        "image.empty": "The file is empty. Please choose a picture ({formats}).",
+        "image.svg": "This looks like an SVG drawing. Please save it as a PNG or JPEG picture "
+        "first.",
+        "image.no_pixels": "This picture has no pixels.",
+        # Said in full by _too_large (with the picture's size and the kind of file, when known).
+        "image.too_large": "This picture is too large. The limit is {limit} megapixels; please "
+        "make it smaller first.",
+        "image.unusual": "This {kind} file is built in an unusual way (more than {most} pieces), "
+        "so it is not read. Try saving it again.",
+    }
+)
+
+
+class ImageError(LearnerError, ValueError):
     """An uploaded file that cannot be turned into a picture; the message is meant for the user."""
 
 
@@ -200,22 +219,23 @@ def _untrusted_file() -> Iterator[None]:
         except ImageError:
             raise
         except (Image.DecompressionBombError, MemoryError) as exc:
-            raise ImageError(_too_large(None, None, MAX_PIXELS)) from exc
+            raise _too_large(None, None, MAX_PIXELS) from exc
         except Image.UnidentifiedImageError as exc:
-            raise ImageError(_NOT_AN_IMAGE) from exc
+            raise ImageError("image.not_an_image") from exc
         except Exception as exc:
-            raise ImageError(_DAMAGED) from exc
+            raise ImageError("image.damaged") from exc
 
 
-def _too_large(width: int | None, height: int | None, limit: int) -> str:
+def _too_large(width: int | None, height: int | None, limit: int) -> ImageError:
     dims = f" ({width} x {height} pixels)" if width is not None else ""
     kind = ""
     if limit != MAX_PIXELS:
         kind = f" for this kind of file ({MAX_PIXELS // 1_000_000} for ordinary JPEG photos)"
-    return (
+    english = (
         f"This picture is too large{dims}. The limit is {limit // 1_000_000} megapixels{kind}; "
         "please make it smaller first."
     )
+    return ImageError("image.too_large", english=english, limit=limit // 1_000_000)
 
 
 def _check_bytes(data: object) -> None:
@@ -227,12 +247,10 @@ def _check_bytes(data: object) -> None:
 def _open(data: bytes) -> Image.Image:
     """Open the file lazily and check its declared size; no pixel data is decoded yet."""
     if len(data) == 0:
-        raise ImageError(f"The file is empty. Please choose a picture ({_FORMATS_TEXT}).")
+        raise ImageError("image.empty", formats=_FORMATS_TEXT)
     head = bytes(data[:512]).lstrip().lower()
     if head.startswith((b"<svg", b"<?xml", b"<!doctype svg")) or b"<svg" in head:
-        raise ImageError(
-            "This looks like an SVG drawing. Please save it as a PNG or JPEG picture first."
-        )
+        raise ImageError("image.svg")
     if data.startswith(b"\x89PNG"):
         _check_png_chunks(data)
     elif data.startswith(b"GIF8"):
@@ -240,11 +258,11 @@ def _open(data: bytes) -> Image.Image:
     img = Image.open(io.BytesIO(data), formats=ACCEPTED_FORMATS)
     width, height = img.size
     if width < 1 or height < 1:
-        raise ImageError("This picture has no pixels.")
+        raise ImageError("image.no_pixels")
     # PIL's own limit can be switched off by any code in the process, so check here as well.
     limit = _pixel_limit(img, data)
     if width * height > limit:
-        raise ImageError(_too_large(width, height, limit))
+        raise _too_large(width, height, limit)
     return img
 
 
@@ -294,10 +312,7 @@ def _check_png_chunks(data: bytes) -> None:
     while pos + 8 <= len(data) and data[pos + 4 : pos + 8] != b"IEND":
         chunks += 1
         if chunks > MAX_PNG_CHUNKS:
-            raise ImageError(
-                f"This PNG file is built in an unusual way (more than {MAX_PNG_CHUNKS:,} "
-                "pieces), so it is not read. Try saving it again."
-            )
+            raise ImageError("image.unusual", kind="PNG", most=f"{MAX_PNG_CHUNKS:,}")
         (length,) = struct.unpack_from(">I", data, pos)
         pos += 12 + length
 
@@ -322,10 +337,7 @@ def _gif_frames(data: bytes) -> int:
         while pos < len(data) and data[pos]:
             blocks += 1
             if blocks > MAX_GIF_SUB_BLOCKS:
-                raise ImageError(
-                    f"This GIF file is built in an unusual way (more than {MAX_GIF_SUB_BLOCKS:,} "
-                    "pieces), so it is not read. Try saving it again."
-                )
+                raise ImageError("image.unusual", kind="GIF", most=f"{MAX_GIF_SUB_BLOCKS:,}")
             pos += 1 + data[pos]
         pos += 1  # the empty sub-block that ends the block
     return max(frames, 1)

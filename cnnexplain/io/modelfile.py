@@ -22,6 +22,7 @@ from typing import Any
 import torch
 from torch import nn
 
+from cnnexplain.core.errors import LearnerError, templates
 from cnnexplain.model.spec import (
     CNNSpec,
     MLPSpec,
@@ -47,7 +48,29 @@ DAMAGED = (
 _KEYS = {"format", "version", "spec", "state_dict"}
 
 
-class ModelFileError(ValueError):
+_UNFIT = "The weights do not fit the architecture: "
+templates(
+    {
+        "model.not_a_model": NOT_A_MODEL,
+        "model.damaged": DAMAGED,
+        "model.too_big": "This file is {size} MB; a model file may be at most {most} MB.",
+        "model.version": "This model file has format version {version}, and this version of "
+        "cnnexplain reads version {reads} only.",
+        "model.too_few_numbers": _UNFIT + "it needs {needed} numbers, more than this "
+        "{size}-byte file can hold.",
+        "model.architecture": "The architecture in this file cannot be built: {problem}",
+        "model.missing": _UNFIT + "{names} missing from the file.",
+        "model.extra": _UNFIT + "the file has {names}, which the architecture does not have.",
+        "model.not_numbers": _UNFIT + "{name} is not an array of numbers.",
+        "model.shape": _UNFIT + "{name} has shape {got} but the architecture needs {need}.",
+        "model.dtype": _UNFIT + "{name} holds {got} numbers but the architecture needs {need}.",
+        "model.not_finite": "The weights in {name} include values that are not finite numbers "
+        "(NaN or infinity), so the model cannot be used.",
+    }
+)
+
+
+class ModelFileError(LearnerError, ValueError):
     """A model file that cannot be loaded; the message is meant for the user."""
 
 
@@ -75,36 +98,29 @@ def import_model(data: bytes) -> nn.Module:
     data = bytes(data)
     if len(data) > MAX_MODEL_BYTES:
         raise ModelFileError(
-            f"This file is {len(data) / 2**20:,.0f} MB; a model file may be at most "
-            f"{MAX_MODEL_BYTES // 2**20} MB."
+            "model.too_big", size=f"{len(data) / 2**20:,.0f}", most=MAX_MODEL_BYTES // 2**20
         )
     _check_container(data)
     try:
         payload = torch.load(io.BytesIO(data), map_location="cpu", weights_only=True)
     except Exception:  # any failure to unpickle (unsafe content included) means: not ours
-        raise ModelFileError(NOT_A_MODEL) from None
+        raise ModelFileError("model.not_a_model") from None
 
     if not isinstance(payload, dict) or set(payload) != _KEYS or payload["format"] != FORMAT:
-        raise ModelFileError(NOT_A_MODEL)
+        raise ModelFileError("model.not_a_model")
     version = payload["version"]
     if not isinstance(version, int) or isinstance(version, bool):
-        raise ModelFileError(NOT_A_MODEL)
+        raise ModelFileError("model.not_a_model")
     if version != FORMAT_VERSION:
-        raise ModelFileError(
-            f"This model file has format version {version}, and this version of cnnexplain "
-            f"reads version {FORMAT_VERSION} only."
-        )
+        raise ModelFileError("model.version", version=version, reads=FORMAT_VERSION)
 
     state = payload["state_dict"]
     if not isinstance(state, dict):
-        raise ModelFileError(NOT_A_MODEL)
+        raise ModelFileError("model.not_a_model")
     spec = _read_spec(payload["spec"])
     needed = count_parameters(spec)
     if needed * 4 > len(data):
-        raise ModelFileError(
-            f"The weights do not fit the architecture: it needs {needed:,} numbers, more than "
-            f"this {len(data):,}-byte file can hold."
-        )
+        raise ModelFileError("model.too_few_numbers", needed=f"{needed:,}", size=f"{len(data):,}")
     model = build_cnn(spec) if isinstance(spec, CNNSpec) else build_mlp(spec)
     _check_weights(state, model.state_dict())
     with torch.no_grad():
@@ -122,14 +138,14 @@ def _check_container(data: bytes) -> None:
         with zipfile.ZipFile(io.BytesIO(data)) as archive:
             infos = archive.infolist()
     except (zipfile.BadZipFile, zipfile.LargeZipFile, ValueError, EOFError, OSError):
-        raise ModelFileError(NOT_A_MODEL) from None
+        raise ModelFileError("model.not_a_model") from None
     if not infos or len(infos) > MAX_RECORDS:
-        raise ModelFileError(NOT_A_MODEL)
+        raise ModelFileError("model.not_a_model")
     for info in infos:
         if info.compress_type != zipfile.ZIP_STORED or info.file_size != info.compress_size:
-            raise ModelFileError(NOT_A_MODEL)
+            raise ModelFileError("model.not_a_model")
     if sum(info.file_size for info in infos) > len(data):
-        raise ModelFileError(NOT_A_MODEL)
+        raise ModelFileError("model.not_a_model")
     # torch.load does not check the records' checksums: a changed weight would load silently.
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as archive:
@@ -138,20 +154,22 @@ def _check_container(data: bytes) -> None:
                     while record.read(1 << 20):
                         pass
     except (zipfile.BadZipFile, ValueError, EOFError, OSError):
-        raise ModelFileError(DAMAGED) from None
+        raise ModelFileError("model.damaged") from None
 
 
 def _read_spec(text: Any) -> CNNSpec | MLPSpec:
     if not isinstance(text, str) or len(text) > MAX_SPEC_CHARS:
-        raise ModelFileError(NOT_A_MODEL)
+        raise ModelFileError("model.not_a_model")
     try:
         raw = json.loads(text)
     except ValueError:
-        raise ModelFileError(NOT_A_MODEL) from None
+        raise ModelFileError("model.not_a_model") from None
     try:
         return spec_from_dict(raw)
     except (ValueError, TypeError) as err:
-        raise ModelFileError(f"The architecture in this file cannot be built: {err}") from None
+        # The architecture's own message, translated on its own when it has a code.
+        problem = err if isinstance(err, LearnerError) else str(err)
+        raise ModelFileError("model.architecture", problem=problem) from None
 
 
 def _shape(t: torch.Tensor) -> str:
@@ -160,30 +178,20 @@ def _shape(t: torch.Tensor) -> str:
 
 def _check_weights(state: dict, expected: dict[str, torch.Tensor]) -> None:
     """Every tensor the architecture needs, with its shape and dtype, finite; nothing else."""
-    unfit = "The weights do not fit the architecture: "
     missing = [name for name in expected if name not in state]
     if missing:
-        raise ModelFileError(f"{unfit}{', '.join(missing)} missing from the file.")
+        raise ModelFileError("model.missing", names=", ".join(missing))
     extra = [str(name) for name in state if name not in expected]
     if extra:
-        raise ModelFileError(
-            f"{unfit}the file has {', '.join(extra[:5])}, which the architecture does not have."
-        )
+        raise ModelFileError("model.extra", names=", ".join(extra[:5]))
     for name, need in expected.items():
         got = state[name]
         if not isinstance(got, torch.Tensor) or got.layout != torch.strided:
-            raise ModelFileError(f"{unfit}{name} is not an array of numbers.")
+            raise ModelFileError("model.not_numbers", name=name)
         if got.shape != need.shape:
-            raise ModelFileError(
-                f"{unfit}{name} has shape {_shape(got)} but the architecture needs {_shape(need)}."
-            )
+            raise ModelFileError("model.shape", name=name, got=_shape(got), need=_shape(need))
         if got.dtype != need.dtype:
-            raise ModelFileError(
-                f"{unfit}{name} holds {str(got.dtype).removeprefix('torch.')} numbers but the "
-                f"architecture needs {str(need.dtype).removeprefix('torch.')}."
-            )
+            got_type, need_type = (str(t.dtype).removeprefix("torch.") for t in (got, need))
+            raise ModelFileError("model.dtype", name=name, got=got_type, need=need_type)
         if not torch.isfinite(got).all():
-            raise ModelFileError(
-                f"The weights in {name} include values that are not finite numbers (NaN or "
-                "infinity), so the model cannot be used."
-            )
+            raise ModelFileError("model.not_finite", name=name)

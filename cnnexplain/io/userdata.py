@@ -28,6 +28,7 @@ from functools import partial
 
 import numpy as np
 
+from cnnexplain.core.errors import LearnerError, templates
 from cnnexplain.io.datasets import Dataset
 from cnnexplain.io.images import ImageError, load_image
 
@@ -117,22 +118,73 @@ class ZipReport:
     n_test: int  # pictures in the test part
 
 
-class UserDataError(ValueError):
+_NOT_A_ZIP = (
+    "This file is not a zip archive we can read. Make one with your system's "
+    '"Compress" or "Send to > Compressed folder", with one folder of pictures per class.'
+)
+_REFUSED = 'The archive is refused: the entry "{entry}" '
+templates(
+    {
+        "zip.not_a_zip": _NOT_A_ZIP,
+        "zip.memory": "{count} pictures of {channels}×{size}×{size} would take {needed} of "
+        "memory, more than the {most} we allow: choose a smaller picture size or upload fewer "
+        "pictures.",
+        "zip.too_much": "The archive unpacks to more than {most}, the most we take. Upload fewer "
+        "or smaller pictures.",
+        "zip.too_many": "The archive has {count} entries; the most we take is {most} files and "
+        "folders. Upload fewer pictures.",
+        "zip.too_many_listed": "The archive lists too many entries; the most we take is {most} "
+        "files and folders. Upload fewer pictures.",
+        # Said in full with every short class's count, up to ten of them.
+        "zip.too_few": "Too few readable pictures in {classes} classes. Each class needs at "
+        "least {least}, so that some can train the network and some can test it.",
+        "zip.too_big": "The zip file is {size}; the most we take is {most}.",
+        "zip.zero_byte": _REFUSED + "has a zero byte in its name, so it points outside the "
+        "archive.",
+        "zip.absolute": _REFUSED + "has an absolute path, so it points outside the archive.",
+        "zip.climbs": _REFUSED + 'climbs out of the archive with "..", so it points outside '
+        "the archive.",
+        "zip.link": _REFUSED + "is a link to another file. Put the pictures themselves in the "
+        "archive.",
+        "zip.not_a_file": _REFUSED + "is not a file.",
+        "zip.password": "The archive is protected by a password; upload one without a password.",
+        "zip.method": 'The entry "{entry}" is compressed in a way we cannot unpack; make the zip '
+        "file again with your system's standard compression.",
+        "zip.bomb": 'The archive is refused as a possible "zip bomb": the entry "{entry}" would '
+        "unpack from {packed} to {unpacked}, {ratio} times its size (pictures never shrink "
+        "that much).",
+        "zip.no_classes": "The archive holds no class folders with pictures: put each class's "
+        "pictures in a folder named after the class, and zip the folders together.",
+        "zip.one_class_nested": 'The archive has only one class folder ("{name}"), and all its '
+        "pictures are in folders inside it. Put the class folders at the top of the archive, "
+        "or inside a single folder.",
+        "zip.one_class": 'The archive has only one class folder ("{name}"); a classifier needs '
+        "at least two. Put each class's pictures in a folder of its own and zip the folders "
+        "together.",
+        "zip.too_many_classes": "The archive has {count} class folders; the most we take is "
+        "{most}.",
+    }
+)
+
+
+class UserDataError(LearnerError, ValueError):
     """An archive that cannot become a data set; the message is meant for the learner.
 
     `report` holds what was found before the problem, when anything was (so a page can list
     the skipped files next to the message).
     """
 
-    def __init__(self, message: str, report: ZipReport | None = None) -> None:
-        super().__init__(message)
+    def __init__(
+        self,
+        code: str,
+        report: ZipReport | None = None,
+        /,
+        *,
+        english: str | None = None,
+        **fields: object,
+    ) -> None:
+        super().__init__(code, english=english, **fields)
         self.report = report
-
-
-_NOT_A_ZIP = (
-    "This file is not a zip archive we can read. Make one with your system's "
-    '"Compress" or "Send to > Compressed folder", with one folder of pictures per class.'
-)
 
 
 def load_image_folder_zip(
@@ -228,11 +280,13 @@ def _check_memory(
     array_bytes = n_files * channels * size * size * 4
     if array_bytes > limits.max_array_bytes:
         raise UserDataError(
-            f"{n_files:,} pictures of {channels}×{size}×{size} would take "
-            f"{_size_text(array_bytes)} of memory, more than the "
-            f"{_size_text(limits.max_array_bytes)} we allow: choose a smaller picture size "
-            "or upload fewer pictures.",
+            "zip.memory",
             found,
+            count=f"{n_files:,}",
+            channels=channels,
+            size=size,
+            needed=_size_text(array_bytes),
+            most=_size_text(limits.max_array_bytes),
         )
 
 
@@ -261,7 +315,9 @@ def _read_pictures(
             content, problem = _read_member(archive, info, limits, unpacked)
             unpacked += len(content)
             if unpacked > limits.max_total_bytes:
-                raise UserDataError(_too_much_text(limits), found())
+                raise UserDataError(
+                    "zip.too_much", found(), most=_size_text(limits.max_total_bytes)
+                )
             if problem is None:
                 try:
                     images.append(read(content))
@@ -285,10 +341,12 @@ def _check_counts(
     if short:
         listed_short = ", ".join(f'"{c}" has {n}' for c, n in short[:10])
         more = f" and {len(short) - 10} more" if len(short) > 10 else ""
-        raise UserDataError(
+        english = (
             f"Too few readable pictures: {listed_short}{more}. Each class needs at least "
-            f"{min_per_class}, so that some can train the network and some can test it.",
-            found,
+            f"{min_per_class}, so that some can train the network and some can test it."
+        )
+        raise UserDataError(
+            "zip.too_few", found, english=english, classes=len(short), least=min_per_class
         )
 
 
@@ -318,14 +376,13 @@ def stratified_split(
 def _open_archive(data: bytes, limits: ZipLimits) -> zipfile.ZipFile:
     if len(data) > limits.max_archive_bytes:
         raise UserDataError(
-            f"The zip file is {_size_text(len(data))}; the most we take is "
-            f"{_size_text(limits.max_archive_bytes)}."
+            "zip.too_big", size=_size_text(len(data)), most=_size_text(limits.max_archive_bytes)
         )
     directory_bytes = _central_directory_size(data)
     if directory_bytes is None:
-        raise UserDataError(_NOT_A_ZIP)
+        raise UserDataError("zip.not_a_zip")
     if directory_bytes > limits.max_entries * DIRECTORY_BYTES_PER_ENTRY:
-        raise UserDataError(_too_many_text(None, limits))
+        raise UserDataError("zip.too_many_listed", most=f"{limits.max_entries:,}")
     try:
         return zipfile.ZipFile(io.BytesIO(data))
     except (
@@ -337,7 +394,7 @@ def _open_archive(data: bytes, limits: ZipLimits) -> zipfile.ZipFile:
         struct.error,
         NotImplementedError,  # an entry needs a newer zip version than zipfile reads
     ):
-        raise UserDataError(_NOT_A_ZIP) from None
+        raise UserDataError("zip.not_a_zip") from None
 
 
 _EOCD = b"PK\x05\x06"  # end of central directory record
@@ -372,30 +429,16 @@ def _central_directory_size(data: bytes) -> int | None:
     return directory_bytes
 
 
-def _too_many_text(count: int | None, limits: ZipLimits) -> str:
-    has = f"has {count:,} entries" if count is not None else "lists too many entries"
-    return (
-        f"The archive {has}; the most we take is {limits.max_entries:,} files and folders. "
-        "Upload fewer pictures."
-    )
-
-
-def _too_much_text(limits: ZipLimits) -> str:
-    return (
-        f"The archive unpacks to more than {_size_text(limits.max_total_bytes)}, the most we "
-        "take. Upload fewer or smaller pictures."
-    )
-
-
 def _unsafe_path(name: str) -> str | None:
-    """Why an entry's name points outside the archive, or None when it stays inside."""
+    """The code saying why an entry's name points outside the archive, or None when it stays
+    inside."""
     if "\x00" in name:
-        return "has a zero byte in its name"
+        return "zip.zero_byte"
     path = name.replace("\\", "/")
     if path.startswith("/") or re.match(r"[A-Za-z]:", path):
-        return "has an absolute path"
+        return "zip.absolute"
     if ".." in path.split("/"):
-        return 'climbs out of the archive with ".."'
+        return "zip.climbs"
     return None
 
 
@@ -403,45 +446,36 @@ def _checked_entries(archive: zipfile.ZipFile, limits: ZipLimits) -> list[zipfil
     """The archive's entries, after every check the table of contents allows."""
     infos = archive.infolist()
     if len(infos) > limits.max_entries:
-        raise UserDataError(_too_many_text(len(infos), limits))
+        raise UserDataError("zip.too_many", count=f"{len(infos):,}", most=f"{limits.max_entries:,}")
     declared = 0
     for info in infos:
         shown = info.filename
         problem = _unsafe_path(info.filename)
         if problem is not None:
-            raise UserDataError(
-                f'The archive is refused: the entry "{shown}" {problem}, so it points outside '
-                "the archive."
-            )
+            raise UserDataError(problem, entry=shown)
         kind = stat.S_IFMT(info.external_attr >> 16)
         if kind == stat.S_IFLNK:
-            raise UserDataError(
-                f'The archive is refused: the entry "{shown}" is a link to another file. '
-                "Put the pictures themselves in the archive."
-            )
+            raise UserDataError("zip.link", entry=shown)
         if kind not in (0, stat.S_IFREG, stat.S_IFDIR):
-            raise UserDataError(f'The archive is refused: the entry "{shown}" is not a file.')
+            raise UserDataError("zip.not_a_file", entry=shown)
         if info.flag_bits & 0x1:
-            raise UserDataError(
-                "The archive is protected by a password; upload one without a password."
-            )
+            raise UserDataError("zip.password")
         if info.compress_type not in READABLE_METHODS:
-            raise UserDataError(
-                f'The entry "{shown}" is compressed in a way we cannot unpack; make the zip '
-                "file again with your system's standard compression."
-            )
+            raise UserDataError("zip.method", entry=shown)
         if info.file_size > limits.ratio_floor_bytes and info.file_size > limits.max_ratio * max(
             info.compress_size, 1
         ):
             ratio = info.file_size / max(info.compress_size, 1)
             raise UserDataError(
-                f'The archive is refused as a possible "zip bomb": the entry "{shown}" would '
-                f"unpack from {_size_text(info.compress_size)} to {_size_text(info.file_size)}, "
-                f"{ratio:,.0f} times its size (pictures never shrink that much)."
+                "zip.bomb",
+                entry=shown,
+                packed=_size_text(info.compress_size),
+                unpacked=_size_text(info.file_size),
+                ratio=f"{ratio:,.0f}",
             )
         declared += info.file_size
     if declared > limits.max_total_bytes:
-        raise UserDataError(_too_much_text(limits))
+        raise UserDataError("zip.too_much", most=_size_text(limits.max_total_bytes))
     return infos
 
 
@@ -520,32 +554,16 @@ def _check_classes(
 ) -> None:
     classes = sorted(by_class)
     if not classes:
-        raise UserDataError(
-            "The archive holds no class folders with pictures: put each class's pictures in a "
-            "folder named after the class, and zip the folders together.",
-            report,
-        )
+        raise UserDataError("zip.no_classes", report)
     if len(classes) == 1:
         # class/picture, or wrapper/class/picture: anything deeper is a folder inside the class
         depth = 3 if wrapper is None else 4
         if all(len(_path_parts(info.filename)) >= depth for info in by_class[classes[0]]):
-            raise UserDataError(
-                f'The archive has only one class folder ("{classes[0]}"), and all its pictures '
-                "are in folders inside it. Put the class folders at the top of the archive, or "
-                "inside a single folder.",
-                report,
-            )
-        raise UserDataError(
-            f'The archive has only one class folder ("{classes[0]}"); a classifier needs at '
-            "least two. Put each class's pictures in a folder of its own and zip the folders "
-            "together.",
-            report,
-        )
+            raise UserDataError("zip.one_class_nested", report, name=classes[0])
+        raise UserDataError("zip.one_class", report, name=classes[0])
     if len(classes) > limits.max_classes:
         raise UserDataError(
-            f"The archive has {len(classes):,} class folders; the most we take is "
-            f"{limits.max_classes}.",
-            report,
+            "zip.too_many_classes", report, count=f"{len(classes):,}", most=limits.max_classes
         )
 
 

@@ -23,6 +23,7 @@ import torch
 from torch import nn
 
 from cnnexplain.core import checks, ops
+from cnnexplain.core.errors import LearnerError, templates
 from cnnexplain.core.ops import ACTIVATIONS
 from cnnexplain.model.head import HEADS
 
@@ -52,52 +53,105 @@ MAX_DENSE_WIDTH = 4096
 MAX_LAYER_PARAMS = 10_000_000  # 40 MB of float32 weights in one layer
 
 
-class ArchitectureError(ValueError):
+templates(
+    {
+        "arch.not_available": "{what} {value} is not available: choose one of {options}.",
+        "arch.widths_not_a_list": "The {what} layers must be given as a list of widths, got "
+        "{value}.",
+        "arch.too_many_dense": "At most {most} hidden layers are allowed, not {count}: "
+        "remove some.",
+        "arch.blocks_not_a_list": "Expected a list of ConvBlock, got {value}.",
+        "arch.no_blocks": "A CNN needs from 1 to {most} conv blocks, got {count}: add one.",
+        "arch.too_many_blocks": "A CNN needs from 1 to {most} conv blocks, got {count}: "
+        "remove some.",
+        "arch.not_a_block": "Expected a ConvBlock, got {value}.",
+        "arch.sigmoid_classes": "A sigmoid head gives one probability, so it fits two classes, "
+        "not {classes}: use the softmax head, or data with two classes (num_classes=2).",
+        "arch.dense_too_big": "With {inputs} inputs, {width} neurons need {params} parameters, "
+        "more than the {most} one layer may have: use fewer neurons.",
+        "arch.dense_too_big_or_shrink": "With {inputs} inputs, {width} neurons need {params} "
+        "parameters, more than the {most} one layer may have: use fewer neurons, or shrink the "
+        "feature maps with more pooling or a larger stride.",
+        "arch.output_too_big": "With {inputs} inputs, {outputs} outputs need {params} "
+        "parameters, more than the {most} one layer may have: add a smaller hidden dense layer "
+        "before it.",
+        "arch.output_too_big_or_shrink": "With {inputs} inputs, {outputs} outputs need {params} "
+        "parameters, more than the {most} one layer may have: add a smaller hidden dense layer "
+        "before it, or shrink the feature maps with more pooling or a larger stride.",
+        # Said in full (with the map's sizes on the way and what to change) by _kernel_too_large.
+        "arch.kernel_too_big": "The map reaching block {block} is {side} with its padding, too "
+        "small for its kernel, which spans {kernel}.",
+        # Said in full by _pool_too_large.
+        "arch.pool_too_big": "After block {block}'s convolution the map is {side}, too small for "
+        "its {pool} pooling window.",
+    }
+)
+
+# The English name of each place an architecture can go wrong; "block:2" and "dense:1" name
+# one conv block or one dense layer.
+_PLACE_NAMES = {
+    "input": "Input",
+    "head": "Output",
+    "blocks": "Conv blocks",
+    "block": "Conv block",
+    "dense": "Dense layers",
+    "hidden": "Hidden layers",
+}
+_NUMBERED_NAMES = {"block": "Conv block {n}", "dense": "Dense layer {n}"}
+
+
+def place_name(place: str) -> str:
+    """The English name of a place: "block:2" -> "Conv block 2", "head" -> "Output"."""
+    kind, _, n = place.partition(":")
+    return _NUMBERED_NAMES[kind].format(n=n) if n else _PLACE_NAMES[kind]
+
+
+class ArchitectureError(LearnerError, ValueError):
     """An architecture that cannot be built, with the layer at fault and what to change.
 
-    `layer` is the layer as users see it ("Conv block 2", "Dense layer 1", "Output"), `problem`
-    the rest of the message: whole sentences, starting with a capital letter, since a page may
-    show them alone beside the control at fault.
+    `place` says where, in words no language owns ("block:2", "dense:1", "dense", "head",
+    "input"), so a page can put the message beside the control at fault; `layer` is the same
+    place as English readers see it ("Conv block 2", "Output"). `problem` is the rest of the
+    message: whole sentences, starting with a capital letter, since a page may show them alone.
     """
 
-    def __init__(self, layer: str, problem: str) -> None:
-        super().__init__(f"{layer}: {problem}")
-        self.layer = layer
-        self.problem = problem
+    def __init__(self, place: str, code: str, /, *, english: str | None = None, **fields: Any):
+        LearnerError.__init__(self, code, english=english, **fields)
+        self.place = place
+        self.layer = place_name(place)
+        self.problem = self.message
+        self.args = (f"{self.layer}: {self.problem}",)
 
 
-def _whole(value: Any, what: str, low: int, high: int | None, layer: str) -> int:
+def _whole(value: Any, what: str, low: int, high: int | None, place: str) -> int:
     """`value` as an int in [low, high] (no upper end for None), or an ArchitectureError."""
     try:
         return checks.whole(what, value, low, high)
-    except ValueError as err:
-        raise ArchitectureError(layer, str(err)) from None
+    except checks.SettingError as err:
+        raise ArchitectureError(place, err.code, **err.fields) from None
 
 
-def _choice(value: Any, what: str, options: tuple, layer: str) -> None:
+def _choice(value: Any, what: str, options: tuple, place: str) -> None:
     if value not in options:
         shown = ", ".join(repr(o) for o in options)
         raise ArchitectureError(
-            layer, f"{what} {checks.quoted(value)} is not available: choose one of {shown}."
+            place, "arch.not_available", what=what, value=checks.quoted(value), options=shown
         )
 
 
-def _widths(value: Any, what: str, layer: str) -> tuple[int, ...]:
+def _widths(value: Any, what: str, place: str) -> tuple[int, ...]:
     """A list or tuple of layer widths as a tuple of ints (hashable), checked."""
     if isinstance(value, str) or not hasattr(value, "__iter__"):
         raise ArchitectureError(
-            layer,
-            f"The {what} layers must be given as a list of widths, got {checks.quoted(value)}.",
+            place, "arch.widths_not_a_list", what=what, value=checks.quoted(value)
         )
     widths = tuple(value)
     if len(widths) > MAX_DENSE_LAYERS:
         raise ArchitectureError(
-            layer,
-            f"At most {MAX_DENSE_LAYERS} hidden layers are allowed, not {len(widths)}: "
-            "remove some.",
+            place, "arch.too_many_dense", most=MAX_DENSE_LAYERS, count=len(widths)
         )
     return tuple(
-        _whole(w, "The width", 1, MAX_DENSE_WIDTH, f"Dense layer {j}")
+        _whole(w, "The width", 1, MAX_DENSE_WIDTH, f"dense:{j}")
         for j, w in enumerate(widths, start=1)
     )
 
@@ -123,7 +177,7 @@ class ConvBlock:
 
     def __post_init__(self) -> None:
         # A block does not know its position; CNNSpec and spec_from_dict name it "Conv block i".
-        layer = "Conv block"
+        layer = "block"
         _set(self, "filters", _whole(self.filters, "The number of filters", 1, MAX_FILTERS, layer))
         _set(self, "kernel_size", _whole(self.kernel_size, "The kernel size", 1, MAX_KERNEL, layer))
         _set(self, "stride", _whole(self.stride, "The stride", 1, MAX_STRIDE, layer))
@@ -166,24 +220,19 @@ class CNNSpec:
         _check_input(self)
         blocks = self.conv_blocks
         if isinstance(blocks, ConvBlock) or not hasattr(blocks, "__iter__"):
-            raise ArchitectureError(
-                "Conv blocks", f"Expected a list of ConvBlock, got {checks.quoted(blocks)}."
-            )
+            raise ArchitectureError("blocks", "arch.blocks_not_a_list", value=checks.quoted(blocks))
         blocks = tuple(blocks)
         if not 1 <= len(blocks) <= MAX_CONV_BLOCKS:
-            raise ArchitectureError(
-                "Conv blocks",
-                f"A CNN needs from 1 to {MAX_CONV_BLOCKS} conv blocks, got {len(blocks)}: "
-                + ("add one." if not blocks else "remove some."),
-            )
+            code = "arch.no_blocks" if not blocks else "arch.too_many_blocks"
+            raise ArchitectureError("blocks", code, most=MAX_CONV_BLOCKS, count=len(blocks))
         for i, block in enumerate(blocks, start=1):
             if not isinstance(block, ConvBlock):
                 raise ArchitectureError(
-                    f"Conv block {i}", f"Expected a ConvBlock, got {checks.quoted(block)}."
+                    f"block:{i}", "arch.not_a_block", value=checks.quoted(block)
                 )
         _set(self, "conv_blocks", blocks)
-        _set(self, "dense", _widths(self.dense, "dense", "Dense layers"))
-        _choice(self.dense_activation, "Dense activation", ACTIVATIONS, "Dense layers")
+        _set(self, "dense", _widths(self.dense, "dense", "dense"))
+        _choice(self.dense_activation, "Dense activation", ACTIVATIONS, "dense")
         _walk(self)  # the shape checks
 
 
@@ -200,8 +249,8 @@ class MLPSpec:
 
     def __post_init__(self) -> None:
         _check_input(self)
-        _set(self, "hidden", _widths(self.hidden, "hidden", "Hidden layers"))
-        _choice(self.activation, "Activation", ACTIVATIONS, "Hidden layers")
+        _set(self, "hidden", _widths(self.hidden, "hidden", "hidden"))
+        _choice(self.activation, "Activation", ACTIVATIONS, "hidden")
         _walk(self)
 
 
@@ -210,20 +259,16 @@ Spec = CNNSpec | MLPSpec
 
 def _check_input(spec: Spec) -> None:
     """The checks CNNSpec and MLPSpec share: input image and output head."""
-    _set(spec, "in_channels", _whole(spec.in_channels, "Channels", 1, MAX_IN_CHANNELS, "Input"))
-    _set(spec, "input_size", _whole(spec.input_size, "The size", 1, MAX_INPUT_SIZE, "Input"))
+    _set(spec, "in_channels", _whole(spec.in_channels, "Channels", 1, MAX_IN_CHANNELS, "input"))
+    _set(spec, "input_size", _whole(spec.input_size, "The size", 1, MAX_INPUT_SIZE, "input"))
     _set(
         spec,
         "num_classes",
-        _whole(spec.num_classes, "The number of classes", 2, MAX_CLASSES, "Output"),
+        _whole(spec.num_classes, "The number of classes", 2, MAX_CLASSES, "head"),
     )
-    _choice(spec.head, "Head", tuple(HEADS), "Output")
+    _choice(spec.head, "Head", tuple(HEADS), "head")
     if spec.head == "sigmoid" and spec.num_classes != 2:
-        raise ArchitectureError(
-            "Output",
-            f"A sigmoid head gives one probability, so it fits two classes, not "
-            f"{spec.num_classes}: use the softmax head, or data with two classes (num_classes=2).",
-        )
+        raise ArchitectureError("head", "arch.sigmoid_classes", classes=spec.num_classes)
 
 
 @dataclass(frozen=True)
@@ -305,7 +350,7 @@ def _refusal(first: str, i: int, picture: int, resizes: list[_Resize], fixes: li
 
 def _kernel_too_large(
     i: int, block: ConvBlock, picture: int, H: int, resizes: list[_Resize]
-) -> str:
+) -> ArchitectureError:
     """Why block i's kernel does not fit the H×H map that reaches it."""
     kernel = f"{_side(block.kernel_size)} kernel"
     if block.dilation > 1:
@@ -316,10 +361,19 @@ def _kernel_too_large(
     where = "The picture is" if i == 1 else f"After block {i - 1} the map is"
     first = f"{where} {_side(H)}{padded}, too small for block {i}'s {kernel}."
     smaller = "a smaller kernel or dilation" if block.dilation > 1 else "a smaller kernel"
-    return _refusal(first, i, picture, resizes, [smaller, "more padding"])
+    return ArchitectureError(
+        f"block:{i}",
+        "arch.kernel_too_big",
+        english=_refusal(first, i, picture, resizes, [smaller, "more padding"]),
+        block=i,
+        side=_side(H + 2 * block.padding),
+        kernel=_side(block.reach),
+    )
 
 
-def _pool_too_large(i: int, block: ConvBlock, picture: int, H: int, resizes: list[_Resize]) -> str:
+def _pool_too_large(
+    i: int, block: ConvBlock, picture: int, H: int, resizes: list[_Resize]
+) -> ArchitectureError:
     """Why block i's pooling window does not fit the H×H map its convolution made."""
     first = (
         f"After block {i}'s convolution the map is {_side(H)}, too small for its "
@@ -329,7 +383,14 @@ def _pool_too_large(i: int, block: ConvBlock, picture: int, H: int, resizes: lis
     own = [f for r in resizes if r.block == i for f in r.fixes]
     if own:
         fixes.append(f"{_one_of(own)} in its convolution")
-    return _refusal(first, i, picture, resizes, fixes)
+    return ArchitectureError(
+        f"block:{i}",
+        "arch.pool_too_big",
+        english=_refusal(first, i, picture, resizes, fixes),
+        block=i,
+        side=_side(H),
+        pool=_side(block.pool_size),
+    )
 
 
 def _dense_stages(
@@ -339,15 +400,14 @@ def _dense_stages(
     for j, width in enumerate(widths, start=1):
         params = d_in * width + width
         if params > MAX_LAYER_PARAMS:
+            shrinks = j == 1 and isinstance(spec, CNNSpec)  # the maps before it can shrink too
             raise ArchitectureError(
-                f"Dense layer {j}",
-                f"With {d_in:,} inputs, {width} neurons need {params:,} parameters, more than the "
-                f"{MAX_LAYER_PARAMS:,} one layer may have: use fewer neurons"
-                + (
-                    ", or shrink the feature maps with more pooling or a larger stride."
-                    if j == 1 and isinstance(spec, CNNSpec)
-                    else "."
-                ),
+                f"dense:{j}",
+                "arch.dense_too_big_or_shrink" if shrinks else "arch.dense_too_big",
+                inputs=f"{d_in:,}",
+                width=width,
+                params=f"{params:,}",
+                most=f"{MAX_LAYER_PARAMS:,}",
             )
         stages.append(
             StageInfo(
@@ -373,14 +433,12 @@ def _dense_stages(
     params = d_in * outputs + outputs
     if params > MAX_LAYER_PARAMS:
         raise ArchitectureError(
-            "Output",
-            f"With {d_in:,} inputs, {outputs} outputs need {params:,} parameters, more than the "
-            f"{MAX_LAYER_PARAMS:,} one layer may have: add a smaller hidden dense layer before it"
-            + (
-                ", or shrink the feature maps with more pooling or a larger stride."
-                if isinstance(spec, CNNSpec)
-                else "."
-            ),
+            "head",
+            "arch.output_too_big_or_shrink" if isinstance(spec, CNNSpec) else "arch.output_too_big",
+            inputs=f"{d_in:,}",
+            outputs=outputs,
+            params=f"{params:,}",
+            most=f"{MAX_LAYER_PARAMS:,}",
         )
     if spec.head == "sigmoid":
         stages.append(StageInfo("logits", "logits", (1,), params, "one score (logit) for class 1"))
@@ -418,10 +476,9 @@ def _walk(spec: Spec) -> list[StageInfo]:
     H = S
     resizes: list[_Resize] = []  # every change of the map's side so far, in order
     for i, block in enumerate(spec.conv_blocks, start=1):
-        layer = f"Conv block {i}"
         k, pad = block.kernel_size, block.padding
         if block.reach > H + 2 * pad:
-            raise ArchitectureError(layer, _kernel_too_large(i, block, S, H, resizes))
+            raise _kernel_too_large(i, block, S, H, resizes)
         params = block.filters * C * k * k + block.filters
         detail = f", dilation {block.dilation}" if block.dilation > 1 else ""
         description = (
@@ -446,7 +503,7 @@ def _walk(spec: Spec) -> list[StageInfo]:
         if block.pool is not None:
             size, step = block.pool_size, block.pool_step
             if size > H:
-                raise ArchitectureError(layer, _pool_too_large(i, block, S, H, resizes))
+                raise _pool_too_large(i, block, S, H, resizes)
             # Pooling slides a window like a convolution without padding or dilation.
             H_pool = ops.conv2d_output_size(H, size, step, 0, 1)
             if H_pool != H:
@@ -585,12 +642,12 @@ def mlp_matching_budget(
     the second hidden layer is half as wide as the first. Widths are capped at
     MAX_DENSE_WIDTH, so a very large target is met as closely as that allows.
     """
-    depth = _whole(depth, "The depth", 1, MAX_DENSE_LAYERS, "Hidden layers")
+    depth = _whole(depth, "The depth", 1, MAX_DENSE_LAYERS, "hidden")
     if target_params is None:
         target = count_parameters(cnn_spec)
     else:
         # No upper end: widths are capped, so a huge budget is met as closely as they allow.
-        target = _whole(target_params, "The parameter budget", 1, None, "Hidden layers")
+        target = _whole(target_params, "The parameter budget", 1, None, "hidden")
 
     outputs = HEADS[cnn_spec.head].num_logits(cnn_spec.num_classes)
     d_in = cnn_spec.in_channels * cnn_spec.input_size**2
@@ -672,6 +729,8 @@ def spec_from_dict(data: dict[str, Any]) -> Spec:
             try:
                 blocks.append(ConvBlock(**_known_keys(block, ConvBlock, f"conv block {i}")))
             except ArchitectureError as err:
-                raise ArchitectureError(f"Conv block {i}", err.problem) from None
+                raise ArchitectureError(
+                    f"block:{i}", err.code, english=err.problem, **err.fields
+                ) from None
         kwargs["conv_blocks"] = tuple(blocks)
     return CNNSpec(**kwargs)

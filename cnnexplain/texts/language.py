@@ -12,10 +12,11 @@ constant built from words) would freeze it in English for everyone: tests forbid
 
 from __future__ import annotations
 
+import contextlib
 import importlib
 import re
 import types
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Any
 
 ENGLISH, HEBREW = "en", "he"
@@ -37,10 +38,22 @@ _FIELD = re.compile(
 _MATH = re.compile(r"\$[^$]*\$")
 
 
-def use(resolver: Callable[[], str]) -> None:
-    """Find the current learner's language with `resolver` from now on (the UI calls this)."""
+def use(resolver: Callable[[], str]) -> Callable[[], str]:
+    """Find the current learner's language with `resolver` from now on (the UI calls this);
+    returns the resolver used until now."""
     global _resolver
-    _resolver = resolver
+    previous, _resolver = _resolver, resolver
+    return previous
+
+
+@contextlib.contextmanager
+def speaking(chosen: str) -> Iterator[None]:
+    """Words in `chosen` inside the block, whoever asks (for scripts and tests); then as before."""
+    previous = use(lambda: chosen)
+    try:
+        yield
+    finally:
+        use(previous)
 
 
 def current() -> str:

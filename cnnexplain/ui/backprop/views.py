@@ -40,7 +40,7 @@ from cnnexplain.texts import backprop as text
 from cnnexplain.texts import path as path_text
 from cnnexplain.training.store import TrainedModel
 from cnnexplain.ui.kit import datasets as named
-from cnnexplain.ui.kit import resources
+from cnnexplain.ui.kit import errors, resources
 from cnnexplain.ui.kit.detail import at_level, every_number
 from cnnexplain.ui.kit.glossary import term_help
 from cnnexplain.ui.kit.inputs import input_picker, show_input, stop_until_labelled
@@ -197,7 +197,7 @@ def optimizer_picker() -> OptimizerSettings:
     try:
         settings = OptimizerSettings(kind=kind, lr=lr)
     except ValueError as err:
-        problem(text.SETTINGS_REFUSED, str(err))
+        problem(text.SETTINGS_REFUSED, errors.say(err))
         st.stop()
     beta1, beta2 = settings.betas
     st.caption(
@@ -249,7 +249,7 @@ def take_steps(
         try:
             record = inspected_step(state.model, batch.x, batch.y, settings, state_in)
         except ValueError as err:
-            state.notices.append(("refused", str(err)))
+            state.notices.append(("refused", errors.say(err)))
             break
         outcome = step_outcome(record)
         if not history.push(record).accepted:

@@ -23,7 +23,7 @@ from cnnexplain.io.userdata import (
 from cnnexplain.model.spec import CNNSpec
 from cnnexplain.texts import compare as text
 from cnnexplain.ui.kit import datasets as named
-from cnnexplain.ui.kit import resources, session
+from cnnexplain.ui.kit import errors, resources, session
 from cnnexplain.ui.kit.widgets import problem, remembered
 
 ZIP_UPLOAD_MB = MAX_ARCHIVE_BYTES // 2**20  # the upload box refuses larger files itself
@@ -49,7 +49,7 @@ class OwnData:
     shape: tuple[int, int]  # (channels, size) it was read at
     data: Dataset | None
     report: ZipReport | None
-    error: str | None
+    error: UserDataError | None  # said in the learner's language when shown
 
 
 def choose_pictures() -> DataChoice | None:
@@ -94,7 +94,7 @@ def own_data(spec: CNNSpec) -> Dataset | None:
         return None
     own = _read_zip(upload.file_id, upload.getvalue(), spec.in_channels, spec.input_size)
     if own.error is not None:
-        problem(text.ZIP_REFUSED, own.error)
+        problem(text.ZIP_REFUSED, errors.say(own.error))
     else:
         report = own.report
         st.success(
@@ -126,7 +126,7 @@ def _read_zip(file_id: str, raw: bytes, channels: int, size: int) -> OwnData:
         )
         own = OwnData(file_id, (channels, size), data, report, None)
     except UserDataError as err:
-        own = OwnData(file_id, (channels, size), None, err.report, str(err))
+        own = OwnData(file_id, (channels, size), None, err.report, err)
     bar.empty()
     st.session_state[OWN_DATA_KEY] = own
     return own

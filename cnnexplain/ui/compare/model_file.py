@@ -14,6 +14,7 @@ from cnnexplain.model.spec import count_parameters as count
 from cnnexplain.texts import compare as text
 from cnnexplain.training.train import evaluate
 from cnnexplain.ui.compare.data import DataChoice
+from cnnexplain.ui.kit import errors
 from cnnexplain.ui.kit.widgets import problem
 
 MODEL_UPLOAD_MB = MAX_MODEL_BYTES // 2**20
@@ -36,11 +37,11 @@ def load_and_test(choice: DataChoice | None) -> None:
         try:
             kept = (upload.file_id, import_model(upload.getvalue()), None)
         except ModelFileError as err:
-            kept = (upload.file_id, None, str(err))
+            kept = (upload.file_id, None, err)
         st.session_state[LOADED_MODEL_KEY] = kept
     _, model, error = kept
     if error is not None:
-        problem(text.MODEL_REFUSED, error)
+        problem(text.MODEL_REFUSED, errors.say(error))
         return
     if choice is None:
         st.info(text.NO_DATA)

@@ -12,7 +12,7 @@ from cnnexplain.model.spec import ArchitectureError, CNNSpec, MLPSpec, mlp_match
 from cnnexplain.model.spec import count_parameters as count
 from cnnexplain.texts import compare as text
 from cnnexplain.ui.compare.data import DataChoice
-from cnnexplain.ui.kit import session
+from cnnexplain.ui.kit import errors, session
 from cnnexplain.ui.kit.sidebar import parse_widths
 from cnnexplain.ui.kit.widgets import problem, remembered
 
@@ -82,5 +82,5 @@ def _typed_ann(cnn: CNNSpec) -> MLPSpec | None:
     try:
         return ann_for(cnn, widths)
     except ArchitectureError as err:
-        problem(text.BAD_SETUP, str(err))
+        problem(text.BAD_SETUP, errors.say(err))
         return None

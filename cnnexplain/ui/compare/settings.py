@@ -11,6 +11,7 @@ from cnnexplain.texts import compare as text
 from cnnexplain.training.train import MAX_BATCH_SIZE, MAX_EPOCHS, OPTIMIZER_KINDS, TrainConfig
 from cnnexplain.ui.compare.data import DataChoice
 from cnnexplain.ui.compare.networks import Networks
+from cnnexplain.ui.kit import errors
 from cnnexplain.ui.kit.glossary import term_help
 from cnnexplain.ui.kit.widgets import problem, recall, remember
 
@@ -66,7 +67,7 @@ def shared_training(choice: DataChoice | None) -> TrainConfig | None:
             seed=int(seed),
         )
     except ValueError as err:
-        problem(text.TRAINING_REFUSED, str(err))
+        problem(text.TRAINING_REFUSED, errors.say(err))
         return None
 
 
@@ -86,6 +87,6 @@ def planned_experiment(
         )
         check_data(found, choice.data)
     except ValueError as err:
-        problem(text.BAD_SETUP, str(err))
+        problem(text.BAD_SETUP, errors.say(err))
         return None
     return found

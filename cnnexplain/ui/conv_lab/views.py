@@ -29,7 +29,7 @@ from cnnexplain.figures import maps as figures
 from cnnexplain.figures import theme
 from cnnexplain.io.images import MAX_UPLOAD_MB, ImageError, load_image, to_gray
 from cnnexplain.texts import conv_lab as text
-from cnnexplain.ui.kit import resources, session
+from cnnexplain.ui.kit import errors, resources, session
 from cnnexplain.ui.kit.detail import every_number
 from cnnexplain.ui.kit.widgets import escape_markdown, test_sample_picker
 
@@ -88,7 +88,7 @@ def _upload() -> tuple[np.ndarray, str] | None:
             try:
                 x = load_image(file.getvalue(), channels=1, size=size)  # (1, size, size)
             except ImageError as err:
-                st.error(str(err))
+                st.error(errors.say(err))
                 if kept is not None:
                     st.caption(text.UPLOAD_KEPT)
             else:

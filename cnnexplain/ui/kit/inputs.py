@@ -25,6 +25,7 @@ from cnnexplain.io.digit_prep import PREPARED_LIKE_SCANS, prepare_upload
 from cnnexplain.io.images import MAX_UPLOAD_MB, ImageError, load_image, to_display
 from cnnexplain.texts import inputs as text
 from cnnexplain.ui.kit import datasets as named
+from cnnexplain.ui.kit import errors
 from cnnexplain.ui.kit.widgets import MEMORY_KEY, kept, recall, remember
 
 KEY_PREFIX = "input_"  # every widget of the picker has a key that starts so
@@ -101,7 +102,7 @@ def _upload(data: Dataset) -> _OwnPicture | None:
             try:
                 x, preview = _decode(file.getvalue(), data, digit_style)
             except ImageError as err:
-                st.error(str(err))
+                st.error(errors.say(err))
                 if last_good is not None:
                     st.caption(text.UPLOAD_KEPT)
             else:
@@ -140,7 +141,7 @@ def _draw(data: Dataset) -> _OwnPicture | None:
     try:
         x, preview = _decode(raw, data, digit_style=data.channels == 1)
     except ImageError as err:
-        st.error(str(err))
+        st.error(errors.say(err))
         return None
     if float(x.max()) - float(x.min()) < 1e-3:
         st.info(text.DRAW_EMPTY)

@@ -48,13 +48,18 @@ def set_architecture(spec: CNNSpec, dataset_key: str, trained: bool) -> None:
     st.session_state[ERROR_KEY] = None
 
 
-def set_error(layer: str, message: str) -> None:
-    """Remember why the last attempt failed, to show beside the control at fault."""
-    st.session_state[ERROR_KEY] = (layer, message)
+def set_error(place: str, reason: str | Exception) -> None:
+    """Remember why the last attempt failed, to show beside the control at fault.
+
+    `place` names the control in words no language owns ("block:2", "dense", "head",
+    "dataset", "network"); an error is kept as the error, so that it is said in the learner's
+    language whenever it is shown, even after they switch languages.
+    """
+    st.session_state[ERROR_KEY] = (place, reason)
 
 
-def error_for(layer: str) -> str | None:
-    """The message for this layer ("Conv block 2", "Dense layers", ...), if it is at fault."""
+def error_for(place: str) -> str | Exception | None:
+    """The reason kept for this place ("block:2", "dense", ...), if it is at fault."""
     init()
     err = st.session_state[ERROR_KEY]
-    return err[1] if err is not None and err[0] == layer else None
+    return err[1] if err is not None and err[0] == place else None

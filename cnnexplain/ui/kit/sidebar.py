@@ -21,7 +21,7 @@ from cnnexplain.model.spec import (
 from cnnexplain.texts import sidebar as text
 from cnnexplain.training.store import DEFAULT_DATASET, DEFAULT_SPEC
 from cnnexplain.ui.kit import datasets as named
-from cnnexplain.ui.kit import predict, resources, session
+from cnnexplain.ui.kit import errors, predict, resources, session
 from cnnexplain.ui.kit.detail import detail_switch
 from cnnexplain.ui.kit.entry import require_app_entry
 from cnnexplain.ui.kit.glossary import term_help
@@ -30,27 +30,31 @@ from cnnexplain.ui.kit.language import language_picker
 UI_MAX_BLOCKS = min(4, MAX_CONV_BLOCKS)  # more does not fit a 28-pixel picture anyway
 POOL_CHOICES = ("max", "avg", None)
 TWO_CLASS_DATASET = "digits-0-1"  # the built-in data set a sigmoid output can learn
-NETWORK = "Network"  # errors with no control of their own show beside the build button
+# Where a refusal is shown, in words no language owns (ArchitectureError.place for the blocks):
+DATASET, DENSE, HEAD = "dataset", "dense", "head"
+NETWORK = "network"  # errors with no control of their own show beside the build button
 
 
-def _place(layer: str) -> str:
-    """The control an error that is not a conv block's belongs to, as the sidebar labels it."""
-    return {"Data set": text.DATASET, "Dense layers": text.DENSE, "Output": text.HEAD}.get(
-        layer, layer
-    )
+def _place(place: str) -> str:
+    """The control a refusal belongs to, as the sidebar labels it."""
+    kind, _, n = place.partition(":")
+    if kind == "block" and n:
+        return text.BLOCK.format(i=n)
+    return {DATASET: text.DATASET, DENSE: text.DENSE, HEAD: text.HEAD}.get(place, place)
 
 
-def _show_error(layer: str) -> None:
-    message = session.error_for(layer)
-    if message is not None:
-        st.error(f"{message} {text.KEPT}")
+def _show_error(place: str) -> None:
+    reason = session.error_for(place)
+    if reason is not None:
+        st.error(f"{errors.problem(reason)} {text.KEPT}")
 
 
 def _block_controls(i: int, block: ConvBlock) -> ConvBlock | None:
     """The controls of conv block i (1-based), returning the block they describe."""
     label = text.BLOCK.format(i=i)
-    with st.expander(label, expanded=session.error_for(label) is not None):
-        _show_error(label)
+    place = f"block:{i}"
+    with st.expander(label, expanded=session.error_for(place) is not None):
+        _show_error(place)
         filters = st.number_input(
             text.FILTERS,
             1,
@@ -117,7 +121,7 @@ def _block_controls(i: int, block: ConvBlock) -> ConvBlock | None:
             pool_size=int(pool_size),
         )
     except ArchitectureError as err:
-        session.set_error(label, err.problem)
+        session.set_error(place, err)
         return None
 
 
@@ -152,7 +156,7 @@ def architecture_sidebar() -> None:
             key="arch_dataset_choice",
             help=term_help("data set", more=text.DATASET_HELP),
         )
-        _show_error("Data set")
+        _show_error(DATASET)
         n_blocks = st.number_input(
             text.BLOCKS,
             1,
@@ -164,7 +168,7 @@ def architecture_sidebar() -> None:
         with st.form("arch_form", border=False):
             defaults = list(spec.conv_blocks) + [ConvBlock()] * UI_MAX_BLOCKS
             blocks = [_block_controls(i, defaults[i - 1]) for i in range(1, int(n_blocks) + 1)]
-            _show_error("Dense layers")
+            _show_error(DENSE)
             dense_text = st.text_input(
                 text.DENSE,
                 ", ".join(str(w) for w in spec.dense),
@@ -179,7 +183,7 @@ def architecture_sidebar() -> None:
                 key="arch_dense_activation",
                 help=term_help("activation", more=text.DENSE_ACTIVATION_HELP),
             )
-            _show_error("Output")
+            _show_error(HEAD)
             heads = list(text.HEAD_OPTIONS)
             head = st.radio(
                 text.HEAD,
@@ -215,9 +219,8 @@ def _refused_notice() -> None:
     refused = st.session_state[session.ERROR_KEY]
     if refused is None:
         return
-    layer, message = refused
-    place = _place(layer)
-    reason = message if layer == NETWORK else f"{place}: {message}"
+    place, why = refused
+    reason = errors.say(why) if place == NETWORK else f"{_place(place)}: {errors.problem(why)}"
     st.warning(text.NOT_BUILT.format(reason=reason))
 
 
@@ -241,14 +244,14 @@ def _apply(
         st.rerun()
     widths = parse_widths(dense_text)
     if widths is None:
-        session.set_error("Dense layers", text.DENSE_BAD)
+        session.set_error(DENSE, text.DENSE_BAD)
         st.rerun()
     try:
         data = resources.dataset(dataset_key)
     except DatasetUnavailable as err:
         previous = named.title(session.current_dataset_key())
         session.set_error(
-            "Data set", text.DATASET_UNAVAILABLE.format(message=err, previous=previous)
+            DATASET, text.DATASET_UNAVAILABLE.format(message=errors.say(err), previous=previous)
         )
         st.rerun()
     try:
@@ -262,19 +265,19 @@ def _apply(
             head=head,
         )
     except ArchitectureError as err:
-        if err.layer.startswith("Conv block ") or err.layer == "Output":
-            layer, message = err.layer, err.problem
-        elif err.layer.startswith("Dense"):
-            layer, message = "Dense layers", err.problem
+        if err.place.startswith("block:") or err.place == HEAD:
+            place, reason = err.place, err
+        elif err.place.startswith(DENSE):
+            place, reason = DENSE, err
         else:
-            layer, message = NETWORK, str(err)
-        if layer == "Output" and head == "sigmoid" and data.num_classes != 2:
-            message = text.SIGMOID_NEEDS_TWO.format(
+            place, reason = NETWORK, err
+        if place == HEAD and head == "sigmoid" and data.num_classes != 2:
+            reason = text.SIGMOID_NEEDS_TWO.format(
                 dataset=named.title(dataset_key),
                 classes=data.num_classes,
                 two_class=named.title(TWO_CLASS_DATASET),
             )
-        session.set_error(layer, message)
+        session.set_error(place, reason)
         st.rerun()
     session.set_architecture(spec, dataset_key, trained)
     st.rerun()
