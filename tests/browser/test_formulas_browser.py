@@ -146,7 +146,10 @@ def test_a_loss_that_explodes_stops_the_run_and_offers_to_undo(server_url, page)
         page.wait_for_timeout(500)
         assert formulas_past_the_edge(page) == [], width
     page.set_viewport_size({"width": WIDTHS[0], "height": 1000})
-    assert len(charts_drawn(page)) >= 20
+    # The loss curve, the probabilities, the chosen backward stage, the weight's products and
+    # the kernels before and after: each drawn from numbers in the billions.
+    no_empty_charts(page)
+    assert len(charts_drawn(page)) >= 8
     page.mouse.move(0, 0)
     page.get_by_role("heading", name=text.STEP_HEADER).evaluate(
         "heading => heading.scrollIntoView({block: 'start'})"
