@@ -47,12 +47,12 @@ def choose(page, box_label: str, option: str, tries: int = 5) -> None:
     for _ in range(tries):
         wait_idle(page)
         page.wait_for_selector(STALE, state="detached", timeout=60_000)
-        box.scroll_into_view_if_needed()
-        page.wait_for_timeout(300)  # a click while the page still scrolls opens nothing
-        box.click()
         try:
+            box.scroll_into_view_if_needed(timeout=10_000)
+            page.wait_for_timeout(300)  # a click while the page still scrolls opens nothing
+            box.click(timeout=10_000)
             wanted.wait_for(timeout=5_000)
-        except Exception:  # the list did not open: the box was redrawn under the click
+        except Exception:  # the box was redrawn under the scroll or the click: find it again
             page.keyboard.press("Escape")
             continue
         wanted.click()
