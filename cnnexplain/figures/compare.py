@@ -308,18 +308,23 @@ def picture_grid(
 
     def trace(i: int, picture: np.ndarray) -> go.Heatmap | go.Image:
         hover = "<br>".join(plotly_literal(line) for line in hovers[i]) + "<extra></extra>"
-        if picture.shape[0] == 1:
-            return go.Heatmap(
-                z=picture[0],
-                zmin=0.0,
-                zmax=1.0,
-                colorscale=SCALES["image"],
-                showscale=False,
-                hovertemplate=hover,
-            )
-        return go.Image(z=to_display(picture), hovertemplate=hover)
+        return _picture_trace(picture, hover)
 
     return _pictures_figure(images, titles, columns, trace)
+
+
+def _picture_trace(picture: np.ndarray, hover: str) -> go.Heatmap | go.Image:
+    """One picture (C, H, W) in [0, 1]: grays for one channel, colour for three."""
+    if picture.shape[0] == 1:
+        return go.Heatmap(
+            z=picture[0],
+            zmin=0.0,
+            zmax=1.0,
+            colorscale=SCALES["image"],
+            showscale=False,
+            hovertemplate=hover,
+        )
+    return go.Image(z=to_display(picture), hovertemplate=hover)
 
 
 def weight_grid(
@@ -374,16 +379,8 @@ def value_pictures(
     pictures = _one_or_three_channels(pictures, message)
 
     def trace(k: int, picture: np.ndarray) -> go.Heatmap | go.Image:
-        template = f"{plotly_literal(titles[k])}<br>{cell_hover}<extra></extra>"
-        if picture.shape[0] == 1:
-            return go.Heatmap(
-                z=picture[0],
-                zmin=0.0,
-                zmax=1.0,
-                colorscale=SCALES["image"],
-                showscale=False,
-                hovertemplate=template,
-            )
-        return go.Image(z=to_display(picture), hovertemplate=template)
+        return _picture_trace(
+            picture, f"{plotly_literal(titles[k])}<br>{cell_hover}<extra></extra>"
+        )
 
     return _pictures_figure(pictures, titles, columns, trace)
