@@ -53,9 +53,13 @@ def test_scrub_the_first_layers_along_training_then_see_each_class_picture(serve
     trained = page.evaluate(ANN_DRAWN)
 
     # Back to the start: the ANN's weights are the seeded ones again, not the trained ones.
-    slider.focus()
-    slider.press("ArrowLeft")
-    slider.press("ArrowLeft")
+    for _ in range(4):  # a key pressed while the page reruns can be lost: press until there
+        slider.focus()
+        slider.press("ArrowLeft")
+        page.wait_for_timeout(500)  # past the slider's debounce, so the rerun has begun
+        wait_idle(page)
+        if slider.get_attribute("aria-valuetext") == text.SNAPSHOT_START:
+            break
     page.wait_for_function(
         f"drawn => ({ANN_DRAWN})() !== null && ({ANN_DRAWN})() !== drawn",
         arg=trained,
