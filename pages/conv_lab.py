@@ -49,7 +49,7 @@ try:
     result = lab_convolve(picture, kernel, stride, padding, dilation)
 except ValueError as err:
     st.error(text.EMPTY_OUTPUT)
-    st.caption(text.EMPTY_DETAIL.format(message=str(err).removeprefix("conv2d: ")))
+    st.caption(text.EMPTY_DETAIL.format(message=errors.say(err).removeprefix("conv2d: ")))
     st.plotly_chart(
         views.input_figure(padded_picture(picture, padding), padding), key="lab_input_map"
     )

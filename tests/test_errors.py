@@ -4,13 +4,18 @@ said in the learner's language by the UI."""
 from __future__ import annotations
 
 import importlib
+import io
 import re
 import string
+import warnings
+import zipfile
 
+import numpy as np
 import pytest
 from pagekit import app
+from PIL import Image
 
-from cnnexplain.core import checks
+from cnnexplain.core import checks, ops
 from cnnexplain.core.errors import TEMPLATES, LearnerError
 from cnnexplain.io import datasets
 from cnnexplain.io.datasets import DatasetUnavailable, load_dataset
@@ -27,6 +32,7 @@ from cnnexplain.ui.kit.language import LANGUAGE_KEY
 # Every module that raises a learner's error, so that their codes are all in TEMPLATES.
 RAISING = [
     "cnnexplain.core.checks",
+    "cnnexplain.core.ops",
     "cnnexplain.model.spec",
     "cnnexplain.io.images",
     "cnnexplain.io.digit_prep",
@@ -148,6 +154,53 @@ def test_a_whole_number_refused_keeps_the_value_it_got():
     assert_hebrew_with(err, "0")
 
 
+def test_an_unknown_optimizer_schedule_or_augmentation_lists_the_choices_in_hebrew():
+    err = raised(checks.SettingError, lambda: TrainConfig(optimizer="rmsprop"))
+    assert (err.code, err.fields) == (
+        "setting.unknown",
+        {"name": "optimizer", "value": "'rmsprop'", "options": "sgd, momentum, adam"},
+    )
+    assert str(err) == "Unknown optimizer 'rmsprop': choose one of sgd, momentum, adam."
+    assert "האופטימייזר" in assert_hebrew_with(err, "'rmsprop'", "sgd, momentum, adam")
+    err = raised(checks.SettingError, lambda: OptimizerSettings(kind="rmsprop"))
+    assert err.code == "setting.unknown" and err.fields["name"] == "optimizer"
+    err = raised(checks.SettingError, lambda: TrainConfig(lr_schedule="step"))
+    assert (err.code, err.fields["name"]) == ("setting.unknown", "learning-rate schedule")
+    assert "קצב הלמידה" in assert_hebrew_with(err, "'step'", "constant, cosine")
+    err = raised(checks.SettingError, lambda: TrainConfig(augment="rotate"))
+    assert (err.code, err.fields["name"]) == ("setting.unknown_or_none", "augmentation")
+    assert str(err).startswith("Unknown augmentation 'rotate': choose one of ")
+    assert str(err).endswith(", or none.")
+    assert "augmentation" in assert_hebrew_with(err, "'rotate'", err.fields["options"])
+
+
+def test_adams_betas_that_are_not_a_pair_are_refused_in_both_languages():
+    err = raised(checks.SettingError, lambda: OptimizerSettings(kind="adam", betas=(0.9,)))
+    assert (err.code, err.fields) == (
+        "setting.not_a_pair",
+        {"name": "Adam's betas", "first": "beta1", "second": "beta2", "value": "(0.9,)"},
+    )
+    assert str(err) == "Adam's betas must be a pair (beta1, beta2), got (0.9,)."
+    assert "Adam" in assert_hebrew_with(err, "beta1", "beta2", "(0.9,)")
+
+
+def test_a_kernel_that_fits_nowhere_says_its_sizes_in_both_languages():
+    x, w, b = np.zeros((1, 1, 4, 4)), np.zeros((1, 1, 3, 3)), np.zeros(1)
+    err = raised(checks.NoOutputError, lambda: ops.conv2d_forward(x, w, b, 1, 0, 3))
+    assert err.code == "conv.no_output"
+    assert err.fields == {
+        "out": "-2x-2",
+        "kernel": "3x3",
+        "dilation": 3,
+        "span": "7x7",
+        "size": "4x4",
+        "padding": 0,
+    }
+    assert str(err).startswith("conv2d: output size would be -2x-2: a 3x3 kernel")
+    words = assert_hebrew_with(err, "-2x-2", "3x3", "7x7", "4x4")
+    assert "conv2d" not in words and "kernel" not in words
+
+
 # --- uploads
 
 
@@ -167,6 +220,38 @@ def test_a_broken_zip_is_said_in_both_languages():
     assert (err.code, err.fields) == ("zip.not_a_zip", {})
     assert str(err).startswith("This file is not a zip archive we can read.")
     assert "zip" in assert_hebrew_with(err)
+
+
+def skipping_zip() -> bytes:
+    """Two classes of five readable pictures each, beside a loose file, a twice-listed
+    picture and a picture that is no picture."""
+    png = io.BytesIO()
+    Image.new("L", (8, 8), 128).save(png, format="PNG")
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w") as archive, warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)  # the duplicate name is the point
+        for name in ("a", "b"):
+            for i in range(5):
+                archive.writestr(f"{name}/{i}.png", png.getvalue())
+        archive.writestr("notes.txt", "loose")
+        archive.writestr("a/0.png", png.getvalue())
+        archive.writestr("b/broken.png", b"no picture")
+    return out.getvalue()
+
+
+def test_files_a_zip_leaves_out_give_their_reasons_in_the_learners_language():
+    _, report = load_image_folder_zip(skipping_zip())
+    reasons = {s.path: s for s in report.skipped}
+    assert (reasons["notes.txt"].why.code, reasons["notes.txt"].reason) == (
+        "skip.no_class",
+        "not inside a class folder",
+    )
+    assert reasons["a/0.png"].why.code == "skip.twice"
+    assert reasons["b/broken.png"].why.code == "image.not_an_image"
+    for skipped in report.skipped:
+        assert say(skipped.why) == skipped.reason
+        assert_hebrew_with(skipped.why)
+    assert hebrew(reasons["a/0.png"].why) == "מופיע פעמיים בארכיון"
 
 
 def test_a_model_file_that_is_not_a_model_and_one_too_large():

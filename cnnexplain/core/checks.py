@@ -46,13 +46,24 @@ templates(
         "setting.not_finite": "{name} must be a finite number, got {value}.",
         "setting.whole_range": "{name} must be a whole number from {low} to {high}, got {value}.",
         "setting.whole_min": "{name} must be a whole number of at least {low}, got {value}.",
+        "setting.unknown": "Unknown {name} {value}: choose one of {options}.",
+        "setting.unknown_or_none": "Unknown {name} {value}: choose one of {options}, or none.",
+        "setting.not_a_pair": "{name} must be a pair ({first}, {second}), got {value}.",
         **_range_templates(),
+        "conv.no_output": "conv2d: output size would be {out}: a {kernel} kernel with dilation "
+        "{dilation} spans {span} pixels, more than the {size} input plus padding {padding} on "
+        "each side; use a smaller kernel or more padding",
     }
 )
 
 
 class SettingError(LearnerError, ValueError):
     """A setting outside what it may be; `fields["name"]` is the setting's English name."""
+
+
+class NoOutputError(LearnerError, ValueError):
+    """A kernel that fits nowhere on the padded input (raised by the convolutions in ops):
+    with these sizes, stride, padding and dilation there is no output."""
 
 
 def quoted(value: Any) -> str:
@@ -123,3 +134,21 @@ def whole(name: str, value: Any, low: int, high: int | None = None) -> int:
             "setting.whole_range", name=name, low=low, high=high, value=quoted(value)
         )
     return count
+
+
+def choice(name: str, value: Any, options: tuple[str, ...], *, none: bool = False) -> str | None:
+    """`value` when it is one of `options` (or None, when `none` allows it); else a ValueError
+    naming `name` ("optimizer") and listing the options."""
+    if (none and value is None) or (isinstance(value, str) and value in options):
+        return value
+    code = "setting.unknown_or_none" if none else "setting.unknown"
+    raise SettingError(code, name=name, value=quoted(value), options=", ".join(options))
+
+
+def pair(name: str, value: Any, first: str, second: str) -> tuple[Any, Any]:
+    """`value` as a pair (first, second), unchecked inside; else a ValueError naming `name`."""
+    if isinstance(value, str) or not hasattr(value, "__len__") or len(value) != 2:
+        raise SettingError(
+            "setting.not_a_pair", name=name, first=first, second=second, value=quoted(value)
+        )
+    return value[0], value[1]

@@ -20,6 +20,8 @@ from typing import Any
 import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
 
+from cnnexplain.core.checks import NoOutputError
+
 ACTIVATIONS = ("relu", "tanh", "sigmoid", "none")
 
 
@@ -63,12 +65,9 @@ def _check_conv_args(
     Ho = conv2d_output_size(H, KH, stride, padding, dilation)
     Wo = conv2d_output_size(W, KW, stride, padding, dilation)
     if Ho < 1 or Wo < 1:
-        raise ValueError(
-            f"conv2d: output size would be {Ho}x{Wo}: a {KH}x{KW} kernel with dilation {dilation} "
-            f"spans {dilation * (KH - 1) + 1}x{dilation * (KW - 1) + 1} pixels, more than the "
-            f"{H}x{W} input plus padding {padding} on each side; use a smaller kernel or more "
-            f"padding"
-        )
+        span = f"{dilation * (KH - 1) + 1}x{dilation * (KW - 1) + 1}"
+        sizes = {"out": f"{Ho}x{Wo}", "kernel": f"{KH}x{KW}", "span": span, "size": f"{H}x{W}"}
+        raise NoOutputError("conv.no_output", dilation=dilation, padding=padding, **sizes)
     return Ho, Wo
 
 

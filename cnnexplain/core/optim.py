@@ -407,12 +407,7 @@ def _adam_options(
     lr: Any, betas: Any, eps: Any, weight_decay: Any
 ) -> tuple[float, float, float, float, float]:
     """(lr, beta1, beta2, eps, weight_decay) as checked Python floats."""
-    try:
-        beta1, beta2 = betas
-    except (TypeError, ValueError):
-        raise ValueError(
-            f"Adam betas must be a pair (beta1, beta2), got {checks.quoted(betas)}."
-        ) from None
+    beta1, beta2 = checks.pair("Adam's betas", betas, "beta1", "beta2")
     return (
         _check_lr(lr),
         checks.fraction("beta1", beta1),
@@ -472,8 +467,7 @@ def _check_state(
 
 
 def _check_kind(kind: str) -> None:
-    if kind not in OPTIMIZERS:
-        raise ValueError(f"Unknown optimizer {kind!r}: choose one of {', '.join(OPTIMIZERS)}.")
+    checks.choice("optimizer", kind, tuple(OPTIMIZERS))
 
 
 def _check_option_names(kind: str, kw: Mapping[str, Any]) -> None:

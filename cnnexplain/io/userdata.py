@@ -102,7 +102,12 @@ class SkippedFile:
     """A file of the archive that is not in the data set, and why."""
 
     path: str  # its path inside the archive, as plain text
-    reason: str  # in words, e.g. "not a picture we can read"
+    why: LearnerError  # the reason, with a code so that a page says it in the learner's language
+
+    @property
+    def reason(self) -> str:
+        """The reason in English words, e.g. "appears twice in the archive"."""
+        return self.why.message
 
 
 @dataclass(frozen=True)
@@ -165,6 +170,21 @@ templates(
         "{most}.",
     }
 )
+# Why one file of an archive is left out (the others still make the data set).
+templates(
+    {
+        "skip.too_large": "larger than {most} unpacked",
+        "skip.damaged": "damaged inside the archive, so it cannot be unpacked",
+        "skip.method": "compressed in a way we cannot unpack",
+        "skip.twice": "appears twice in the archive",
+        "skip.no_class": "not inside a class folder",
+    }
+)
+
+
+class SkipReason(LearnerError):
+    """Why one file of an archive is not in the data set (a picture that cannot be read is
+    skipped with its ImageError instead)."""
 
 
 class UserDataError(LearnerError, ValueError):
@@ -322,7 +342,7 @@ def _read_pictures(
                 try:
                     images.append(read(content))
                 except ImageError as err:
-                    problem = str(err)
+                    problem = err
                 else:
                     labels.append(k)
             if problem is not None:
@@ -510,7 +530,7 @@ def _pick_files(
             continue
         key = "/".join(parts)
         if key in seen:
-            skipped.append(SkippedFile(info.filename, "appears twice in the archive"))
+            skipped.append(SkippedFile(info.filename, SkipReason("skip.twice")))
             continue
         seen.add(key)
         files.append((parts, info))
@@ -538,7 +558,7 @@ def _class_folders(
     by_class: dict[str, list[zipfile.ZipInfo]] = {}
     for parts, info in files:
         if len(parts) == 1:
-            skipped.append(SkippedFile(info.filename, "not inside a class folder"))
+            skipped.append(SkippedFile(info.filename, SkipReason("skip.no_class")))
             continue
         by_class.setdefault(parts[0], []).append(info)
     for members in by_class.values():
@@ -569,13 +589,13 @@ def _check_classes(
 
 def _read_member(
     archive: zipfile.ZipFile, info: zipfile.ZipInfo, limits: ZipLimits, unpacked: int
-) -> tuple[bytes, str | None]:
+) -> tuple[bytes, LearnerError | None]:
     """(bytes, None), or (what was read, why the file is skipped).
 
     Reads at most one byte more than either limit allows, whatever size the archive declares
     for the entry, so a lying entry costs no more memory than an honest one.
     """
-    too_large = f"larger than {_size_text(limits.max_file_bytes)} unpacked"
+    too_large = SkipReason("skip.too_large", most=_size_text(limits.max_file_bytes))
     if info.file_size > limits.max_file_bytes:
         return b"", too_large
     budget = min(limits.max_file_bytes, limits.max_total_bytes - unpacked) + 1
@@ -591,9 +611,9 @@ def _read_member(
         RuntimeError,
         ValueError,
     ):
-        return b"", "damaged inside the archive, so it cannot be unpacked"
+        return b"", SkipReason("skip.damaged")
     except NotImplementedError:
-        return b"", "compressed in a way we cannot unpack"
+        return b"", SkipReason("skip.method")
     if len(content) > limits.max_file_bytes:
         return content, too_large
     return content, None

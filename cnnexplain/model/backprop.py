@@ -74,19 +74,11 @@ class OptimizerSettings:
     eps: float = 1e-8  # used by "adam": added to the denominator so it is never 0
 
     def __post_init__(self) -> None:
-        if not isinstance(self.kind, str) or self.kind not in optim.OPTIMIZERS:
-            raise ValueError(
-                f"Unknown optimizer {checks.quoted(self.kind)}: choose one of "
-                f"{', '.join(optim.OPTIMIZERS)}."
-            )
+        checks.choice("optimizer", self.kind, tuple(optim.OPTIMIZERS))
         lr = checks.number("The learning rate", self.lr, above=0, at_most=MAX_LR)
         momentum = checks.fraction("Momentum", self.momentum)
-        pair = not isinstance(self.betas, str) and hasattr(self.betas, "__len__")
-        if not pair or len(self.betas) != 2:
-            raise ValueError(
-                f"Adam's betas must be a pair (beta1, beta2), got {checks.quoted(self.betas)}."
-            )
-        betas = (checks.fraction("beta1", self.betas[0]), checks.fraction("beta2", self.betas[1]))
+        beta1, beta2 = checks.pair("Adam's betas", self.betas, "beta1", "beta2")
+        betas = (checks.fraction("beta1", beta1), checks.fraction("beta2", beta2))
         eps = checks.number("eps", self.eps, above=0)
         # Plain floats, so the dataclass stays hashable and numpy keeps float32 arrays float32.
         object.__setattr__(self, "lr", lr)

@@ -11,6 +11,9 @@ MESSAGES = {
     "setting.not_finite": "{name} must be a finite number, got {value}.",
     "setting.whole_range": "{name} must be a whole number from {low} to {high}, got {value}.",
     "setting.whole_min": "{name} must be a whole number of at least {low}, got {value}.",
+    "setting.unknown": "Unknown {name} {value}: choose one of {options}.",
+    "setting.unknown_or_none": "Unknown {name} {value}: choose one of {options}, or none.",
+    "setting.not_a_pair": "{name} must be a pair ({first}, {second}), got {value}.",
     "setting.range.above.below": "{name} must be above {low} and below {high}, got {value}.",
     "setting.range.above.at_most": "{name} must be above {low} and at most {high}, got {value}.",
     "setting.range.above.none": "{name} must be above {low}, got {value}.",
@@ -113,6 +116,14 @@ MESSAGES = {
     "architecture needs {need}.",
     "model.not_finite": "The weights in {name} include values that are not finite numbers (NaN "
     "or infinity), so the model cannot be used.",
+    "conv.no_output": "conv2d: output size would be {out}: a {kernel} kernel with dilation "
+    "{dilation} spans {span} pixels, more than the {size} input plus padding {padding} on each "
+    "side; use a smaller kernel or more padding",
+    "skip.too_large": "larger than {most} unpacked",
+    "skip.damaged": "damaged inside the archive, so it cannot be unpacked",
+    "skip.method": "compressed in a way we cannot unpack",
+    "skip.twice": "appears twice in the archive",
+    "skip.no_class": "not inside a class folder",
     "image.no_ink": "No digit was found in this picture: it looks empty, or the ink is too "
     "faint to tell from the paper. Write or draw the digit with more contrast.",
 }
@@ -121,6 +132,8 @@ MESSAGES = {
 # kind): each is shown in the learner's language on its own.
 WORDS = {
     "Activation": "Activation",
+    "Adam's betas": "Adam's betas",
+    "augmentation": "augmentation",
     "Batch size": "Batch size",
     "Channels": "Channels",
     "Dense activation": "Dense activation",
@@ -146,6 +159,8 @@ WORDS = {
     "Weight decay": "Weight decay",
     "dense": "dense",
     "hidden": "hidden",
+    "learning-rate schedule": "learning-rate schedule",
+    "optimizer": "optimizer",
 }
 
 # Where in a network an architecture error is, by the error's place: "block:2" is read as

@@ -54,27 +54,13 @@ class TrainConfig:
         _set(self, "epochs", checks.whole("Epochs", self.epochs, 1, MAX_EPOCHS))
         _set(self, "batch_size", checks.whole("Batch size", self.batch_size, 1, MAX_BATCH_SIZE))
         _set(self, "lr", checks.number("Learning rate", self.lr, above=0, at_most=MAX_LR))
-        if not isinstance(self.optimizer, str) or self.optimizer not in OPTIMIZER_KINDS:
-            raise ValueError(
-                f"Unknown optimizer {checks.quoted(self.optimizer)}: choose one of "
-                f"{', '.join(OPTIMIZER_KINDS)}."
-            )
+        checks.choice("optimizer", self.optimizer, tuple(OPTIMIZER_KINDS))
         _set(self, "momentum", checks.fraction("Momentum", self.momentum))
         _set(self, "seed", checks.whole("The seed", self.seed, 0, MAX_SEED))
         if self.max_train is not None:
             _set(self, "max_train", checks.whole("max_train", self.max_train, 1))
-        if not isinstance(self.lr_schedule, str) or self.lr_schedule not in LR_SCHEDULES:
-            raise ValueError(
-                f"Unknown learning-rate schedule {checks.quoted(self.lr_schedule)}: choose one "
-                f"of {', '.join(LR_SCHEDULES)}."
-            )
-        if self.augment is not None and (
-            not isinstance(self.augment, str) or self.augment not in AUGMENTATIONS
-        ):
-            raise ValueError(
-                f"Unknown augmentation {checks.quoted(self.augment)}: choose one of "
-                f"{', '.join(AUGMENTATIONS)}, or none."
-            )
+        checks.choice("learning-rate schedule", self.lr_schedule, tuple(LR_SCHEDULES))
+        checks.choice("augmentation", self.augment, tuple(AUGMENTATIONS), none=True)
 
 
 def _set(config: TrainConfig, name: str, value: object) -> None:

@@ -5,6 +5,9 @@ MESSAGES = {
     "setting.not_finite": "{name} חייב להיות מספר סופי, התקבל {value}.",
     "setting.whole_range": "{name} חייב להיות מספר שלם בין {low} ל-{high}, התקבל {value}.",
     "setting.whole_min": "{name} חייב להיות מספר שלם, לפחות {low}, התקבל {value}.",
+    "setting.unknown": "{name} {value} לא מוכר: בחרו אחד מאלה: {options}.",
+    "setting.unknown_or_none": "{name} {value} לא מוכר: בחרו אחד מאלה: {options}, או בלי.",
+    "setting.not_a_pair": "{name} חייבים להיות זוג ({first}, {second}), התקבל {value}.",
     "setting.range.above.below": "{name} חייב להיות גדול מ-{low} וקטן מ-{high}, התקבל {value}.",
     "setting.range.above.at_most": "{name} חייב להיות גדול מ-{low} ולכל היותר {high}, "
     "התקבל {value}.",
@@ -104,12 +107,22 @@ MESSAGES = {
     "הארכיטקטורה צריכה {need}.",
     "model.not_finite": "המשקלות ב-{name} כוללים ערכים שאינם מספרים סופיים (NaN או אינסוף), "
     "ולכן אי אפשר להשתמש במודל.",
+    "conv.no_output": "הפלט היה בגודל {out}: מסנן {kernel} עם ריווח {dilation} משתרע על "
+    "{span} פיקסלים, יותר מהקלט בגודל {size} ועוד ריפוד {padding} מכל צד; השתמשו במסנן קטן "
+    "יותר או בריפוד גדול יותר",
+    "skip.too_large": "גדול מ-{most} אחרי פריסה",
+    "skip.damaged": "פגום בתוך הארכיון, ולכן אי אפשר לפרוס אותו",
+    "skip.method": "דחוס בשיטה שאנחנו לא יודעים לפרוס",
+    "skip.twice": "מופיע פעמיים בארכיון",
+    "skip.no_class": "לא נמצא בתוך תיקיית מחלקה",
     "image.no_ink": "לא נמצאה ספרה בתמונה הזאת: היא נראית ריקה, או שהדיו חלש מדי כדי להבדיל "
     "אותו מהנייר. כתבו או ציירו את הספרה בניגודיות גדולה יותר.",
 }
 
 WORDS = {
     "Activation": "פונקציית ההפעלה",
+    "Adam's betas": "ערכי הבטא של Adam",
+    "augmentation": "העשרת הנתונים (augmentation)",
     "Batch size": "גודל האצווה",
     "Channels": "מספר הערוצים",
     "Dense activation": "פונקציית ההפעלה של השכבות הצפופות",
@@ -135,6 +148,8 @@ WORDS = {
     "Weight decay": "דעיכת המשקלות",
     "dense": "צפופות",
     "hidden": "נסתרות",
+    "learning-rate schedule": "לוח הזמנים של קצב הלמידה",
+    "optimizer": "האופטימייזר",
 }
 
 PLACES = {

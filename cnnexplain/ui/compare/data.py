@@ -145,7 +145,7 @@ def _show_report(report: ZipReport) -> None:
                 pd.DataFrame(
                     {
                         text.COL_FILE: [s.path for s in report.skipped],
-                        text.COL_REASON: [s.reason for s in report.skipped],
+                        text.COL_REASON: [errors.say(s.why) for s in report.skipped],
                     }
                 ),
                 hide_index=True,
