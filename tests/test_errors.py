@@ -331,3 +331,18 @@ def test_a_broken_upload_is_refused_in_hebrew(monkeypatch):
     assert [e.value for e in at.error] == [he.ZIP_REFUSED]
     shown = [t.value for t in at.text][-1]
     assert shown.startswith("הקובץ הזה אינו ארכיון zip")
+
+
+def test_a_kernel_that_fits_nowhere_in_the_lab_is_explained_in_hebrew(monkeypatch):
+    monkeypatch.setattr(language, "_resolver", lambda: language.HEBREW)
+    at = hebrew_app()
+    at.switch_page("pages/conv_lab.py").run()
+    settings = {"lab_toy_size": 4, "lab_padding": 0, "lab_kernel_size": 5, "lab_dilation": 4}
+    for key, value in settings.items():
+        kinds = (at.slider, at.number_input)
+        next(w for widgets in kinds for w in widgets if w.key == key).set_value(value)
+        at.run()
+    assert not at.exception
+    (detail,) = [c.value for c in at.caption if "-12x-12" in c.value]
+    assert HEBREW_LETTER.search(detail), detail
+    assert "kernel" not in detail and "conv2d" not in detail
