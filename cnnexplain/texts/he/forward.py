@@ -56,8 +56,8 @@ OVERVIEW_CAPTION = (
 
 # 3. One stage at a time
 STEP_HEADER = "3. שלב אחר שלב"
-PREV = "◀ הקודם"
-NEXT = "הבא ▶"
+PREV = "▶ הקודם"
+NEXT = "הבא ◀"
 STAGE = "שלב"
 STEP_OPTION = "{n}. {name}: {kind} ({shape})"
 STEP_OPTION_LOSS = "{n}. {name}: {kind}"
