@@ -9,6 +9,8 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from pagekit import APP, app
+from streamlit.testing.v1 import AppTest
 
 from cnnexplain import texts
 from cnnexplain.core.kernels import PRESET_DESCRIPTIONS, PRESETS
@@ -22,7 +24,9 @@ from cnnexplain.io.datasets import _OPENML, DATASETS, SHAPE_CLASSES, load_datase
 from cnnexplain.texts import conv_lab as conv_lab_text
 from cnnexplain.texts import datasets as datasets_text
 from cnnexplain.texts import language
+from cnnexplain.texts.he import languages as hebrew_words
 from cnnexplain.ui.kit import datasets as named
+from cnnexplain.ui.kit.language import LANGUAGE_KEY
 from tools.texts_parity import PLOTLY as PLOTLY_FIELD
 from tools.texts_parity import check
 
@@ -194,3 +198,14 @@ def test_data_sets_and_kernels_read_hebrew_and_a_learners_own_names_stay():
     own = ("cat", "dog")
     assert _in_hebrew(lambda: named.names_for("your pictures", own)) == own
     assert _in_hebrew(lambda: named.names_for("shapes", own)) == own  # not the shapes' classes
+
+
+def test_streamlits_own_english_words_are_replaced_on_a_hebrew_page_only():
+    english = app()
+    assert not any("stWidgetLabelRequired" in e.proto.body for e in english.get("html"))
+    hebrew = AppTest.from_file(APP, default_timeout=120)
+    hebrew.session_state[LANGUAGE_KEY] = language.HEBREW
+    styles = "".join(e.proto.body for e in hebrew.run().get("html"))
+    assert f'content: "{hebrew_words.REQUIRED}"' in styles
+    assert f'content: "{hebrew_words.UPLOAD}"' in styles
+    assert "stFileUploaderDropzoneInstructions" in styles  # the English limits line is hidden

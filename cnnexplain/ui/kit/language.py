@@ -19,8 +19,9 @@ WIDGET_KEY = "language_choice"
 ADDRESS_KEY = "language_from_address"  # the last ?lang= value taken from the address
 PARAMETER = "lang"
 
-# Kept left to right inside a right-to-left page: formulas, charts, code, pictures and the
-# controls whose direction carries meaning (a slider's low end is on the left, as on its axis).
+# Kept left to right inside a right-to-left page: formulas, charts, code, pictures, the
+# controls whose direction carries meaning (a slider's low end is on the left, as on its axis)
+# and a metric's number and change (whose minus sign would otherwise land on the right).
 _RTL_CSS = """
 <style>
 [data-testid="stMain"], [data-testid="stSidebar"] { direction: rtl; text-align: right; }
@@ -31,6 +32,25 @@ _RTL_CSS = """
     direction: ltr; text-align: left;
 }
 [data-testid="stMain"] .katex-display { text-align: center; }
+[data-testid="stMetricValue"], [data-testid="stMetricDelta"] { direction: ltr; }
+</style>
+"""
+# Streamlit writes a few words of its own in English only: in another language they are
+# hidden (the uploader's limits, which the uploader's label already says) or replaced.
+_STREAMLIT_WORDS_CSS = """
+<style>
+[data-testid="stFileUploaderDropzoneInstructions"] { display: none; }
+[data-testid="stWidgetLabelRequired"],
+[data-testid="stFileUploaderDropzone"] [data-testid="stBaseButton-secondary"]
+    *:not([data-testid="stIconMaterial"]) {
+    font-size: 0;
+}
+[data-testid="stWidgetLabelRequired"]::after {
+    content: "%(required)s"; font-size: 0.75rem; margin-inline-start: 0.25rem;
+}
+[data-testid="stFileUploaderDropzone"] [data-testid="stBaseButton-secondary"]::after {
+    content: "%(upload)s"; font-size: 0.875rem;
+}
 </style>
 """
 
@@ -86,6 +106,10 @@ def language_picker() -> None:
 
 
 def page_direction() -> None:
-    """Lay the page out right to left when the learner's language reads that way."""
-    if language.is_right_to_left(_remembered()):
+    """Lay the page out right to left when the learner's language reads that way, and put
+    Streamlit's own English words in the learner's language."""
+    chosen = _remembered()
+    if language.is_right_to_left(chosen):
         st.html(_RTL_CSS)
+    if chosen != language.ENGLISH:
+        st.html(_STREAMLIT_WORDS_CSS % {"required": text.REQUIRED, "upload": text.UPLOAD})
