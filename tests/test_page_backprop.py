@@ -860,3 +860,16 @@ def test_stages_name_their_activation_and_pooling_in_words(digits):
     assert "#### relu2: the activation (ReLU)" in headers
     assert "#### maxpool1: max pooling, 2×2" in headers
     assert "Local slope of ReLU" in json.dumps(chart(at, "bp_relu1_local")["layout"])
+
+
+def test_a_falling_loss_is_drawn_falling_and_green_in_plain_numbers_too(digits):
+    from streamlit.proto.Metric_pb2 import Metric
+
+    at = app()  # Simple: numbers are written with a true minus sign, −0.5
+    at.switch_page(PAGE).run()
+    wrong_label_picture(at, digits)
+    click(at, "bp_step")
+    loss_after = at.metric[1]
+    assert loss_after.delta.startswith("−")
+    assert loss_after.proto.direction == Metric.MetricDirection.DOWN
+    assert loss_after.proto.color == Metric.MetricColor.GREEN

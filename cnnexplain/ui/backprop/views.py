@@ -44,7 +44,7 @@ from cnnexplain.ui.kit import errors, resources
 from cnnexplain.ui.kit.detail import at_level, every_number
 from cnnexplain.ui.kit.glossary import term_help
 from cnnexplain.ui.kit.inputs import input_picker, show_input, stop_until_labelled
-from cnnexplain.ui.kit.numbers import plain
+from cnnexplain.ui.kit.numbers import arrow, plain
 from cnnexplain.ui.kit.widgets import kept, problem
 
 STATE_KEY = "bp_state"
@@ -460,11 +460,13 @@ def show_loss(state: Stepper) -> None:
     entry = steps[-1]
     before_col, after_col = st.columns(2)
     before_col.metric(text.LOSS_BEFORE.format(number=entry.number), number(entry.loss_before))
+    change = entry.loss_after - entry.loss_before
     after_col.metric(
         text.LOSS_AFTER.format(number=entry.number),
         number(entry.loss_after),
-        delta=number(entry.loss_after - entry.loss_before),
-        delta_color="inverse",
+        delta=number(change),
+        delta_color="green" if change < 0 else "red" if change > 0 else "gray",  # lower is better
+        delta_arrow=arrow(change),
     )
     st.caption(
         text.LOSS_ON.format(

@@ -18,6 +18,7 @@ from cnnexplain.texts import backprop as text
 from cnnexplain.ui.backprop.formulas import adam_tex, momentum_tex, sgd_tex, terms_sum_tex
 from cnnexplain.ui.backprop.views import LastStep, clamped, number
 from cnnexplain.ui.kit.detail import at_level
+from cnnexplain.ui.kit.numbers import arrow
 
 TOP_TERMS = 8  # terms of a kernel weight's gradient listed one by one
 SUM_TERMS = 3  # terms written into the sum itself
@@ -118,7 +119,13 @@ def _update_arithmetic(last: LastStep, name: str, index: tuple[int, ...]) -> Non
     before_col, after_col = st.columns(2)
     before_col.metric(text.WEIGHT_BEFORE, number(w))
     # Neither direction is better for one weight: the change in grey, not green or red.
-    after_col.metric(text.WEIGHT_AFTER, number(new), delta=number(new - w), delta_color="off")
+    after_col.metric(
+        text.WEIGHT_AFTER,
+        number(new),
+        delta=number(new - w),
+        delta_color="off",
+        delta_arrow=arrow(new - w),
+    )
 
 
 def show_kernel_weight(last: LastStep, n: int) -> None:

@@ -27,3 +27,9 @@ def plain(value: float, significant: int = SIGNIFICANT) -> str:
     if s in ("-0", "0"):  # rounding reached the next power of ten's lower side only for 0
         return "0"
     return s.replace("-", "−")
+
+
+def arrow(change: float) -> str:
+    """The arrow st.metric draws beside `change`: Streamlit reads a change written with a
+    true minus sign (plain's −3.2) as a rise, so the pages say which way it went."""
+    return "down" if change < 0 else "up" if change > 0 else "off"
