@@ -44,7 +44,7 @@ def step_section(
     views.step_controls(state, batch, settings)
     if _tick_tasks(state):
         st.rerun()  # the checklist above the section shows the tick after a full run
-    views.show_notices(state)  # after the rerun a tick asks for, which would lose them
+    views.show_notices(state)  # shown once: after that rerun, or they would be lost to it
     views.show_status(state.history)
 
     st.subheader(text.LOSS_HEADER)
