@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import math
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -135,34 +135,70 @@ def loss_and_correct(
     return head.loss(logits, y), (head.predicted(logits) == y).sum()
 
 
-@torch.no_grad()
+def batch_layout(model: torch.nn.Module) -> Callable[[torch.Tensor], torch.Tensor] | None:
+    """How batches for `model` are laid out: `channels_last` if it has convolutions, else None.
+
+    On the CPU, convolutions and pooling run faster (one thread, default network: about 1.5
+    times at batch 32) on activations laid out channels-last. A convolution lays its output out
+    as its input is, so only the batches are rearranged: the weights keep torch's ordinary
+    layout throughout, and whatever reads them (numpy replay, snapshots, model files) sees what
+    it always did. A network without convolutions gains nothing from it.
+    """
+    return channels_last if has_convolutions(model) else None
+
+
+def as_tensors(
+    model: torch.nn.Module, x: np.ndarray, y: np.ndarray | None = None
+) -> tuple[torch.Tensor, torch.Tensor | None]:
+    """Copies of x (N, C, H, W) as float32 and y (N,) as int64, x laid out for `model`.
+
+    Rows sliced or gathered from the copy keep its layout, so one rearrangement serves every
+    batch. torch.tensor copies: the shared data sets are read-only and must stay untouched.
+    """
+    xt = torch.tensor(x, dtype=torch.float32)
+    layout = batch_layout(model)
+    if layout is not None:
+        xt = layout(xt)
+    return xt, None if y is None else torch.tensor(y, dtype=torch.int64)
+
+
 def evaluate(
     model: torch.nn.Module, x: np.ndarray, y: np.ndarray, batch_size: int = 512
 ) -> tuple[float, float]:
     """(mean loss, accuracy) of `model` on x (N, C, H, W), y (N,); leaves the mode as it was."""
-    was_training = model.training
-    model.eval()
-    total_loss, total_correct = 0.0, 0
-    for start in range(0, len(x), batch_size):
-        xb = torch.tensor(x[start : start + batch_size], dtype=torch.float32)
-        yb = torch.tensor(y[start : start + batch_size], dtype=torch.int64)
-        loss, correct = loss_and_correct(model(xb), yb, HEADS[model.spec.head])
-        total_loss += float(loss) * len(xb)
-        total_correct += int(correct)
-    model.train(was_training)
-    return total_loss / len(x), total_correct / len(x)
+    xt, yt = as_tensors(model, x, y)
+    return evaluate_tensors(model, xt, yt, batch_size)
 
 
-@torch.no_grad()
-def predict(model: torch.nn.Module, x: np.ndarray, batch_size: int = 512) -> np.ndarray:
-    """Predicted class (N,) for x (N, C, H, W)."""
+@torch.inference_mode()
+def evaluate_tensors(
+    model: torch.nn.Module, xt: torch.Tensor, yt: torch.Tensor, batch_size: int = 512
+) -> tuple[float, float]:
+    """`evaluate` on tensors already made by `as_tensors`, as training does after every epoch."""
     was_training = model.training
     model.eval()
     head = HEADS[model.spec.head]
-    out = []
-    for start in range(0, len(x), batch_size):
-        logits = model(torch.tensor(x[start : start + batch_size], dtype=torch.float32))
-        out.append(head.predicted(logits))
+    total_loss, total_correct = 0.0, 0
+    for start in range(0, len(xt), batch_size):
+        xb, yb = xt[start : start + batch_size], yt[start : start + batch_size]
+        loss, correct = loss_and_correct(model(xb), yb, head)
+        total_loss += float(loss) * len(xb)
+        total_correct += int(correct)
+    model.train(was_training)
+    return total_loss / len(xt), total_correct / len(xt)
+
+
+@torch.inference_mode()
+def predict(model: torch.nn.Module, x: np.ndarray, batch_size: int = 512) -> np.ndarray:
+    """Predicted class (N,) for x (N, C, H, W), from the same forward pass as `evaluate`."""
+    was_training = model.training
+    model.eval()
+    head = HEADS[model.spec.head]
+    xt, _ = as_tensors(model, x)
+    out = [
+        head.predicted(model(xt[start : start + batch_size]))
+        for start in range(0, len(xt), batch_size)
+    ]
     model.train(was_training)
     return torch.cat(out).numpy()
 
@@ -267,20 +303,16 @@ def train(
     if config.max_train is not None:
         x_train, y_train = x_train[: config.max_train], y_train[: config.max_train]
     check_batch_size(config, len(x_train))
-    # torch.tensor copies: the shared data sets are read-only and must stay untouched.
-    xt = torch.tensor(x_train, dtype=torch.float32)
-    yt = torch.tensor(y_train, dtype=torch.int64)
+    layout = batch_layout(model)
+    # Laid out once here, not batch by batch: every gather and slice below keeps the layout.
+    # An augmented batch is a new tensor, laid out after it is made.
+    xt, yt = as_tensors(model, x_train, y_train)
+    test_x, test_y = as_tensors(model, x_test, y_test)
     n = len(xt)
     optimizer = make_optimizer(model, config.optimizer, lr=config.lr, momentum=config.momentum)
     generator = torch.Generator().manual_seed(config.seed)
     head = HEADS[model.spec.head]
     augment = make_augment(config.augment, config.seed, x_train.shape[1:])
-    # On the CPU, convolutions and pooling run faster (one thread, default network: about 1.5
-    # times at batch 32) on activations laid out channels-last. A convolution lays its output out
-    # as its input is, so only the batches are rearranged: the weights keep torch's ordinary
-    # layout throughout, and whatever reads them (numpy replay, snapshots, model files) sees
-    # what it always did. A network without convolutions gains nothing from it.
-    layout = channels_last if has_convolutions(model) else None
     run = _Progress(total_steps=-(-n // config.batch_size) * config.epochs)
     model.train()
     for _ in range(config.epochs):
@@ -294,8 +326,8 @@ def train(
             yb = y_epoch[first : first + config.batch_size]
             if augment is not None:
                 xb = augment(xb, yb)
-            if layout is not None:
-                xb = layout(xb)
+                if layout is not None:
+                    xb = layout(xb)
             if config.lr_schedule == "cosine":
                 for group in optimizer.param_groups:
                     group["lr"] = cosine_lr(config.lr, run.step, run.total_steps)
@@ -306,7 +338,6 @@ def train(
             run.add_batch(len(yb), loss.item(), int(correct))
             if report_every is not None and run.step % report_every == 0 and run.epoch_seen < n:
                 yield run.record("step")
-        test_loss, test_acc = evaluate(model, x_test, y_test)
-        model.train()
+        test_loss, test_acc = evaluate_tensors(model, test_x, test_y)
         yield run.record("epoch", test_loss, test_acc)
     model.eval()
