@@ -147,7 +147,7 @@ EVAL_BATCH = 128
 def batch_layout(model: torch.nn.Module) -> Callable[[torch.Tensor], torch.Tensor] | None:
     """How batches for `model` are laid out: `channels_last` if it has convolutions, else None.
 
-    On the CPU, convolutions and pooling run faster (one thread, default network: about 1.5
+    On the CPU, convolutions and pooling run faster (one thread, default network: about 1.3
     times at batch 32) on activations laid out channels-last. A convolution lays its output out
     as its input is, so only the batches are rearranged: the weights keep torch's ordinary
     layout throughout, and whatever reads them (numpy replay, snapshots, model files) sees what
