@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import math
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -121,36 +121,78 @@ def loss_and_correct(
     return head.loss(logits, y), (head.predicted(logits) == y).sum()
 
 
-@torch.no_grad()
+# Samples per forward pass when evaluating. The activations of a few hundred samples at once
+# are large enough to be taken fresh from the system, page by page, on every pass, and given
+# back after it; slices this size reuse the memory the training steps already hold, and keep
+# the peak memory of an evaluation small whatever the size of the held-out set. (Default
+# network, digits, one thread: most of a run's page faults go; the time saved is within the
+# noise of a shared machine.)
+EVAL_BATCH = 128
+
+
+def batch_layout(model: torch.nn.Module) -> Callable[[torch.Tensor], torch.Tensor] | None:
+    """How batches for `model` are laid out: `channels_last` if it has convolutions, else None.
+
+    On the CPU, convolutions and pooling run faster (one thread, default network: about 1.3
+    times at batch 32) on activations laid out channels-last. A convolution lays its output out
+    as its input is, so only the batches are rearranged: the weights keep torch's ordinary
+    layout throughout, and whatever reads them (numpy replay, snapshots, model files) sees what
+    it always did. A network without convolutions gains nothing from it.
+    """
+    return channels_last if has_convolutions(model) else None
+
+
+def as_tensors(
+    model: torch.nn.Module, x: np.ndarray, y: np.ndarray | None = None
+) -> tuple[torch.Tensor, torch.Tensor | None]:
+    """Copies of x (N, C, H, W) as float32 and y (N,) as int64, x laid out for `model`.
+
+    Rows sliced or gathered from the copy keep its layout, so one rearrangement serves every
+    batch. torch.tensor copies: the shared data sets are read-only and must stay untouched.
+    """
+    xt = torch.tensor(x, dtype=torch.float32)
+    layout = batch_layout(model)
+    if layout is not None:
+        xt = layout(xt)
+    return xt, None if y is None else torch.tensor(y, dtype=torch.int64)
+
+
 def evaluate(
-    model: torch.nn.Module, x: np.ndarray, y: np.ndarray, batch_size: int = 512
+    model: torch.nn.Module, x: np.ndarray, y: np.ndarray, batch_size: int = EVAL_BATCH
 ) -> tuple[float, float]:
     """(mean loss, accuracy) of `model` on x (N, C, H, W), y (N,); leaves the mode as it was."""
-    was_training = model.training
-    model.eval()
-    total_loss, total_correct = 0.0, 0
-    for start in range(0, len(x), batch_size):
-        xb = torch.tensor(x[start : start + batch_size], dtype=torch.float32)
-        yb = torch.tensor(y[start : start + batch_size], dtype=torch.int64)
-        loss, correct = loss_and_correct(model(xb), yb, HEADS[model.spec.head])
-        total_loss += float(loss) * len(xb)
-        total_correct += int(correct)
-    model.train(was_training)
-    return total_loss / len(x), total_correct / len(x)
+    xt, yt = as_tensors(model, x, y)
+    return evaluate_tensors(model, xt, yt, batch_size)
 
 
-@torch.no_grad()
-def predict(model: torch.nn.Module, x: np.ndarray, batch_size: int = 512) -> np.ndarray:
-    """Predicted class (N,) for x (N, C, H, W)."""
+@torch.inference_mode()
+def evaluate_tensors(
+    model: torch.nn.Module, xt: torch.Tensor, yt: torch.Tensor, batch_size: int = EVAL_BATCH
+) -> tuple[float, float]:
+    """`evaluate` on tensors already made by `as_tensors`, as training does after every epoch."""
+    loss, correct = loss_and_correct(eval_logits(model, xt, batch_size), yt, HEADS[model.spec.head])
+    return float(loss), int(correct) / len(xt)
+
+
+def predict(model: torch.nn.Module, x: np.ndarray, batch_size: int = EVAL_BATCH) -> np.ndarray:
+    """Predicted class (N,) for x (N, C, H, W), from the same forward pass as `evaluate`."""
+    xt, _ = as_tensors(model, x)
+    return HEADS[model.spec.head].predicted(eval_logits(model, xt, batch_size)).numpy()
+
+
+@torch.inference_mode()
+def eval_logits(
+    model: torch.nn.Module, xt: torch.Tensor, batch_size: int = EVAL_BATCH
+) -> torch.Tensor:
+    """Logits (N, K) or (N, 1) of `model` in eval mode for xt (N, C, H, W), `batch_size` rows
+    at a time; leaves the mode as it was."""
     was_training = model.training
     model.eval()
-    head = HEADS[model.spec.head]
-    out = []
-    for start in range(0, len(x), batch_size):
-        logits = model(torch.tensor(x[start : start + batch_size], dtype=torch.float32))
-        out.append(head.predicted(logits))
+    out = torch.cat(
+        [model(xt[first : first + batch_size]) for first in range(0, len(xt), batch_size)]
+    )
     model.train(was_training)
-    return torch.cat(out).numpy()
+    return out
 
 
 def check_report_every(report_every: int | None) -> None:
@@ -253,20 +295,16 @@ def train(
     if config.max_train is not None:
         x_train, y_train = x_train[: config.max_train], y_train[: config.max_train]
     check_batch_size(config, len(x_train))
-    # torch.tensor copies: the shared data sets are read-only and must stay untouched.
-    xt = torch.tensor(x_train, dtype=torch.float32)
-    yt = torch.tensor(y_train, dtype=torch.int64)
+    layout = batch_layout(model)
+    # Laid out once here, not batch by batch: every gather and slice below keeps the layout.
+    # An augmented batch is a new tensor, laid out after it is made.
+    xt, yt = as_tensors(model, x_train, y_train)
+    test_x, test_y = as_tensors(model, x_test, y_test)
     n = len(xt)
     optimizer = make_optimizer(model, config.optimizer, lr=config.lr, momentum=config.momentum)
     generator = torch.Generator().manual_seed(config.seed)
     head = HEADS[model.spec.head]
     augment = make_augment(config.augment, config.seed, x_train.shape[1:])
-    # On the CPU, convolutions and pooling run faster (one thread, default network: about 1.5
-    # times at batch 32) on activations laid out channels-last. A convolution lays its output out
-    # as its input is, so only the batches are rearranged: the weights keep torch's ordinary
-    # layout throughout, and whatever reads them (numpy replay, snapshots, model files) sees
-    # what it always did. A network without convolutions gains nothing from it.
-    layout = channels_last if has_convolutions(model) else None
     run = _Progress(total_steps=-(-n // config.batch_size) * config.epochs)
     model.train()
     for _ in range(config.epochs):
@@ -280,8 +318,8 @@ def train(
             yb = y_epoch[first : first + config.batch_size]
             if augment is not None:
                 xb = augment(xb, yb)
-            if layout is not None:
-                xb = layout(xb)
+                if layout is not None:
+                    xb = layout(xb)
             if config.lr_schedule == "cosine":
                 for group in optimizer.param_groups:
                     group["lr"] = cosine_lr(config.lr, run.step, run.total_steps)
@@ -292,7 +330,6 @@ def train(
             run.add_batch(len(yb), loss.item(), int(correct))
             if report_every is not None and run.step % report_every == 0 and run.epoch_seen < n:
                 yield run.record("step")
-        test_loss, test_acc = evaluate(model, x_test, y_test)
-        model.train()
+        test_loss, test_acc = evaluate_tensors(model, test_x, test_y)
         yield run.record("epoch", test_loss, test_acc)
     model.eval()
