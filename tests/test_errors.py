@@ -17,6 +17,7 @@ from PIL import Image
 
 from cnnexplain.core import checks, ops
 from cnnexplain.core.errors import TEMPLATES, LearnerError
+from cnnexplain.experiment.design import DataMismatch, Experiment, check_data
 from cnnexplain.io import datasets
 from cnnexplain.io.datasets import DatasetUnavailable, load_dataset
 from cnnexplain.io.images import ImageError, load_image
@@ -25,7 +26,7 @@ from cnnexplain.io.userdata import UserDataError, load_image_folder_zip
 from cnnexplain.model.backprop import OptimizerSettings
 from cnnexplain.model.spec import ArchitectureError, CNNSpec, ConvBlock, MLPSpec
 from cnnexplain.texts import language
-from cnnexplain.training.train import TrainConfig
+from cnnexplain.training.train import TrainConfig, check_batch_size
 from cnnexplain.ui.kit.errors import problem, say
 from cnnexplain.ui.kit.language import LANGUAGE_KEY
 
@@ -39,6 +40,8 @@ RAISING = [
     "cnnexplain.io.userdata",
     "cnnexplain.io.modelfile",
     "cnnexplain.io.datasets",
+    "cnnexplain.training.train",
+    "cnnexplain.experiment.design",
 ]
 HEBREW_LETTER = re.compile("[\u05d0-\u05ea]")
 
@@ -346,3 +349,30 @@ def test_a_kernel_that_fits_nowhere_in_the_lab_is_explained_in_hebrew(monkeypatc
     (detail,) = [c.value for c in at.caption if "-12x-12" in c.value]
     assert HEBREW_LETTER.search(detail), detail
     assert "kernel" not in detail and "conv2d" not in detail
+
+
+def test_a_batch_larger_than_the_training_set_is_refused_in_both_languages():
+    with pytest.raises(checks.SettingError) as caught:
+        check_batch_size(TrainConfig(batch_size=32), 8)
+    assert caught.value.code == "train.batch_too_big"
+    assert str(caught.value) == (
+        "The batch size is 32 but there are only 8 training samples: choose a batch size of at "
+        "most 8."
+    )
+    with language.speaking("he"):
+        said = say(caught.value)
+    assert HEBREW_LETTER.search(said) and "\u206832\u2069" in said and "\u20688\u2069" in said
+    with pytest.raises(checks.SettingError, match="There are no training samples"):
+        check_batch_size(TrainConfig(), 0)
+
+
+def test_data_the_compared_networks_cannot_read_is_said_in_both_languages():
+    data = load_dataset("digits")
+    experiment = Experiment("digits", cnn=CNNSpec(num_classes=3))
+    with pytest.raises(DataMismatch) as caught:
+        check_data(experiment, data)
+    assert str(caught.value).startswith("The data set has 1×28×28 images in 10 classes but the ")
+    with language.speaking("he"):
+        said = say(caught.value)
+    assert HEBREW_LETTER.search(said) and "\u20683\u2069" in said
+    assert "\u20681×28×28\u2069" in said  # one isolate: the shape reads in its order

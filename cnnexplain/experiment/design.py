@@ -12,6 +12,7 @@ from dataclasses import dataclass, replace
 from torch import nn
 
 from cnnexplain.core import checks
+from cnnexplain.core.errors import LearnerError, templates
 from cnnexplain.io.datasets import Dataset
 from cnnexplain.model.spec import (
     CNNSpec,
@@ -137,18 +138,35 @@ def fits(spec: Spec, data: Dataset) -> bool:
     )
 
 
+templates(
+    {
+        "compare.data_mismatch": "The data set has {shape} images in {classes} "
+        "classes but the networks expect {need_shape} images in "
+        "{need_classes} classes: change the networks' input or number of classes to match the "
+        "data.",
+        "compare.no_test": "The data set has no test examples to compare the networks on.",
+    }
+)
+
+
+class DataMismatch(LearnerError, ValueError):
+    """A data set the experiment's networks cannot learn or be tested on."""
+
+
 def check_data(experiment: Experiment, data: Dataset) -> None:
     """Raise ValueError, in words, when `data` does not fit the experiment's networks."""
     spec = experiment.cnn
-    have = f"{data.channels}×{data.size}×{data.size} images in {data.num_classes} classes"
-    need = f"{spec.in_channels}×{spec.input_size}×{spec.input_size} images in {spec.num_classes}"
     if not fits(spec, data):
-        raise ValueError(
-            f"The data set has {have} but the networks expect {need} classes: change the "
-            "networks' input or number of classes to match the data."
+        raise DataMismatch(
+            "compare.data_mismatch",
+            # One field per shape, so that a right-to-left sentence keeps it in reading order.
+            shape=f"{data.channels}×{data.size}×{data.size}",
+            classes=data.num_classes,
+            need_shape=f"{spec.in_channels}×{spec.input_size}×{spec.input_size}",
+            need_classes=spec.num_classes,
         )
     if len(data.x_test) == 0:
-        raise ValueError("The data set has no test examples to compare the networks on.")
+        raise DataMismatch("compare.no_test")
     check_batch_size(experiment.config, training_size(len(data.x_train), experiment.config))
 
 

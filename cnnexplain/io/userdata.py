@@ -131,7 +131,7 @@ _REFUSED = 'The archive is refused: the entry "{entry}" '
 templates(
     {
         "zip.not_a_zip": _NOT_A_ZIP,
-        "zip.memory": "{count} pictures of {channels}×{size}×{size} would take {needed} of "
+        "zip.memory": "{count} pictures of {shape} would take {needed} of "
         "memory, more than the {most} we allow: choose a smaller picture size or upload fewer "
         "pictures.",
         "zip.too_much": "The archive unpacks to more than {most}, the most we take. Upload fewer "
@@ -303,8 +303,7 @@ def _check_memory(
             "zip.memory",
             found,
             count=f"{n_files:,}",
-            channels=channels,
-            size=size,
+            shape=f"{channels}×{size}×{size}",  # one field: keeps its order in Hebrew
             needed=_size_text(array_bytes),
             most=_size_text(limits.max_array_bytes),
         )

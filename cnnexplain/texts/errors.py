@@ -62,7 +62,7 @@ MESSAGES = {
     "it is not read. Try saving it again.",
     "zip.not_a_zip": "This file is not a zip archive we can read. Make one with your system's "
     '"Compress" or "Send to > Compressed folder", with one folder of pictures per class.',
-    "zip.memory": "{count} pictures of {channels}×{size}×{size} would take {needed} of memory, "
+    "zip.memory": "{count} pictures of {shape} would take {needed} of memory, "
     "more than the {most} we allow: choose a smaller picture size or upload fewer pictures.",
     "zip.too_much": "The archive unpacks to more than {most}, the most we take. Upload fewer or "
     "smaller pictures.",
@@ -96,6 +96,13 @@ MESSAGES = {
     "zip.one_class": 'The archive has only one class folder ("{name}"); a classifier needs at '
     "least two. Put each class's pictures in a folder of its own and zip the folders together.",
     "zip.too_many_classes": "The archive has {count} class folders; the most we take is {most}.",
+    "train.no_samples": "There are no training samples.",
+    "train.batch_too_big": "The batch size is {batch} but there are only {n:,} training "
+    "samples: choose a batch size of at most {n:,}.",
+    "compare.data_mismatch": "The data set has {shape} images in {classes} "
+    "classes but the networks expect {need_shape} images in "
+    "{need_classes} classes: change the networks' input or number of classes to match the data.",
+    "compare.no_test": "The data set has no test examples to compare the networks on.",
     "model.not_a_model": "This file is not a cnnexplain model.",
     "model.damaged": "This model file is damaged: its contents changed after it was saved. "
     "Export the model again.",

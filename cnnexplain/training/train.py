@@ -16,6 +16,7 @@ import numpy as np
 import torch
 
 from cnnexplain.core import checks
+from cnnexplain.core.errors import templates
 from cnnexplain.core.optim import MAX_LR, OPTIMIZERS, torch_optimizer
 from cnnexplain.model.head import HEADS, Head
 from cnnexplain.training.augment import AUGMENTATIONS, make_augment
@@ -206,6 +207,15 @@ def check_report_every(report_every: int | None) -> None:
         )
 
 
+templates(
+    {
+        "train.no_samples": "There are no training samples.",
+        "train.batch_too_big": "The batch size is {batch} but there are only {n:,} training "
+        "samples: choose a batch size of at most {n:,}.",
+    }
+)
+
+
 def check_batch_size(config: TrainConfig, n_train: int) -> None:
     """Refuse a batch larger than the `n_train` samples it is drawn from (or no samples).
 
@@ -213,12 +223,9 @@ def check_batch_size(config: TrainConfig, n_train: int) -> None:
     batch size it never used.
     """
     if n_train == 0:
-        raise ValueError("There are no training samples.")
+        raise checks.SettingError("train.no_samples")
     if config.batch_size > n_train:
-        raise ValueError(
-            f"The batch size is {config.batch_size} but there are only {n_train:,} training "
-            f"samples: choose a batch size of at most {n_train:,}."
-        )
+        raise checks.SettingError("train.batch_too_big", batch=config.batch_size, n=n_train)
 
 
 def cosine_lr(lr: float, step: int, total_steps: int) -> float:
