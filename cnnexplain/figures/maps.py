@@ -101,14 +101,13 @@ def heatmap(
     )
     if show_values:
         trace.update(texttemplate="%{z:.2f}", textfont={"size": FONT["label"]})
-    fig = go.Figure(trace)
-    for box in boxes:
-        fig.add_shape(
-            cell_rect(*box, line={"color": COLOURS["focus"], "width": SIZES["box_width"]})
-        )
-    fig.update_yaxes(autorange="reversed", scaleanchor="x", constrain="domain", showgrid=False)
-    fig.update_xaxes(constrain="domain", showgrid=False)
-    return fig.update_layout(base_layout(height, title=title))
+    outline = {"color": COLOURS["focus"], "width": SIZES["box_width"]}
+    shapes = {"shapes": [cell_rect(*box, line=outline) for box in boxes]} if boxes else {}
+    # The whole layout in the constructor: plotly checks every property each time one is set.
+    xaxis = {"constrain": "domain", "showgrid": False}
+    yaxis = {**xaxis, "autorange": "reversed", "scaleanchor": "x"}
+    layout = base_layout(height, title=title, xaxis=xaxis, yaxis=yaxis, **shapes)
+    return go.Figure(trace, layout=layout)
 
 
 def image(arr: np.ndarray, *, title: str | None = None, height: int = 260) -> go.Figure:

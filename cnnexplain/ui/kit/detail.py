@@ -55,9 +55,16 @@ def at_level(fig: go.Figure) -> go.Figure:
     level writes numbers: plain decimals in Simple (0.0005, never 5e-4); as drawn otherwise."""
     if every_number():
         return fig
-    plain = {"exponentformat": "none"}
-    fig.update_xaxes(**plain)
-    fig.update_yaxes(**plain)
-    fig.update_coloraxes(colorbar=plain)
-    fig.update_traces(colorbar=plain, selector={"type": "heatmap"})
+    # Set one property on each axis, colour axis and heatmap directly: plotly's update_*
+    # helpers reach the same properties through a generic batch update that costs tens of
+    # milliseconds a figure, and a step draws many figures.
+    layout = fig.layout
+    for name in layout:
+        if name.startswith(("xaxis", "yaxis")):
+            layout[name].exponentformat = "none"
+        elif name.startswith("coloraxis"):
+            layout[name].colorbar.exponentformat = "none"
+    for trace in fig.data:
+        if trace.type == "heatmap":
+            trace.colorbar.exponentformat = "none"
     return fig
