@@ -28,15 +28,20 @@ def settle(page) -> None:
 def draw(page, strokes) -> None:
     """Draw on the canvas as a learner does: press, drag through the points, release."""
     canvas = page.locator("canvas.upper-canvas")
-    canvas.scroll_into_view_if_needed()
-    box = canvas.bounding_box()
     for stroke in strokes:
+        # Where the canvas is now: the run the last stroke started may have moved the page.
+        canvas.scroll_into_view_if_needed()
+        box = canvas.bounding_box()
         (x, y), rest = stroke[0], stroke[1:]
         page.mouse.move(box["x"] + x, box["y"] + y)
         page.mouse.down()
         for x, y in rest:
             page.mouse.move(box["x"] + x, box["y"] + y, steps=12)
         page.mouse.up()
+        # The canvas sends its picture a moment after the pen lifts; on a busy machine the run
+        # that follows may not have begun yet, and a stroke drawn during it would land on a
+        # page that moves.
+        page.wait_for_timeout(1_000)
         settle(page)
 
 
