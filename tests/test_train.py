@@ -225,11 +225,9 @@ def test_report_every_must_be_a_positive_whole_number(digits, report_every):
         )
 
 
-def plain_loop(model, x, y, config):
-    """The plainest torch loop with the settings `train` takes: ordinary layout, one indexed
-    batch after another, the single-tensor optimizer step."""
-    xt, yt = torch.tensor(x), torch.tensor(y)
-    optimizer = torch_optimizer(config.optimizer, model.parameters(), lr=config.lr)
+def seeded_loop(model, xt, yt, optimizer, config, layout=lambda batch: batch):
+    """One indexed, shuffled batch after another with `config`'s seed, epochs and batch size;
+    `layout` lays each batch out before the model reads it."""
     generator = torch.Generator().manual_seed(config.seed)
     model.train()
     for _ in range(config.epochs):
@@ -237,9 +235,16 @@ def plain_loop(model, x, y, config):
         for first in range(0, len(xt), config.batch_size):
             idx = order[first : first + config.batch_size]
             optimizer.zero_grad(set_to_none=True)
-            F.cross_entropy(model(xt[idx]), yt[idx]).backward()
+            F.cross_entropy(model(layout(xt[idx])), yt[idx]).backward()
             optimizer.step()
     model.eval()
+
+
+def plain_loop(model, x, y, config):
+    """The plainest torch loop with the settings `train` takes: ordinary layout, one indexed
+    batch after another, the single-tensor optimizer step."""
+    optimizer = torch_optimizer(config.optimizer, model.parameters(), lr=config.lr)
+    seeded_loop(model, torch.tensor(x), torch.tensor(y), optimizer, config)
 
 
 def test_training_runs_convolutions_channels_last_and_leaves_ordinary_weights(digits):
@@ -282,16 +287,7 @@ def batch_by_batch_loop(model, x, y, config):
     """`train`'s steps written out directly, each batch copied to channels-last on its own."""
     xt, yt = torch.tensor(x, dtype=torch.float32), torch.tensor(y, dtype=torch.int64)
     optimizer = make_optimizer(model, config.optimizer, lr=config.lr, momentum=config.momentum)
-    generator = torch.Generator().manual_seed(config.seed)
-    model.train()
-    for _ in range(config.epochs):
-        order = torch.randperm(len(xt), generator=generator)
-        for first in range(0, len(xt), config.batch_size):
-            idx = order[first : first + config.batch_size]
-            optimizer.zero_grad(set_to_none=True)
-            F.cross_entropy(model(channels_last(xt[idx])), yt[idx]).backward()
-            optimizer.step()
-    model.eval()
+    seeded_loop(model, xt, yt, optimizer, config, layout=channels_last)
 
 
 @pytest.mark.parametrize("optimizer", ["adam", "momentum"])
