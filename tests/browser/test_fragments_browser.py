@@ -35,12 +35,18 @@ class Received:
         return words.encode() in b"".join(self.frames)
 
 
-def test_a_step_redraws_the_step_section_alone(server_url, page):
+def open_page(page, url: str, title: str, timeout: int) -> Received:
+    """Open a page, its questions skipped, with everything received from the start kept."""
     received = Received(page)
-    page.goto(f"{server_url}/backprop")
-    page.get_by_role("heading", name=bp_text.TITLE).wait_for(timeout=180_000)
+    page.goto(url)
+    page.get_by_role("heading", name=title).wait_for(timeout=timeout)
     wait_idle(page)
     skip_predictions(page)
+    return received
+
+
+def test_a_step_redraws_the_step_section_alone(server_url, page):
+    received = open_page(page, f"{server_url}/backprop", bp_text.TITLE, 180_000)
     assert received.has(bp_text.OPTIMIZER_HEADER)  # a full run sends it: the check can see it
 
     step = page.get_by_role("button", name=bp_text.STEP, exact=True)
@@ -58,11 +64,7 @@ def test_a_step_redraws_the_step_section_alone(server_url, page):
 
 
 def test_a_lab_setting_redraws_the_lab_alone(server_url, page):
-    received = Received(page)
-    page.goto(f"{server_url}/conv_lab")
-    page.get_by_role("heading", name=lab_text.TITLE).wait_for(timeout=90_000)
-    wait_idle(page)
-    skip_predictions(page)
+    received = open_page(page, f"{server_url}/conv_lab", lab_text.TITLE, 90_000)
     assert received.has(lab_text.TITLE)
 
     received.clear()
