@@ -9,10 +9,11 @@ SOURCES = {
 SAMPLE_INDEX = "Test image number"
 SAMPLE_HELP = "One of the held-out test images: the network never saw it while learning."
 UPLOAD = "Your picture (PNG, JPEG, GIF, BMP or WebP, up to {mb} MB)"
-DIGIT_STYLE = "It is a dark drawing on light paper: make it look like the training pictures"
+DIGIT_STYLE = "Make it look like the training pictures: find the ink and fit it in the box"
 DIGIT_STYLE_HELP = (
-    "The built-in digits are white ink on black, centred. This inverts the picture when its "
-    "background is light, crops to the ink and centres it."
+    "Keep it ticked for a digit. The ink is found, dark on light paper or light "
+    "on a dark ground, cut out and fitted into the box the way the training pictures were "
+    "made, white on black. Untick it to give the network the whole picture, only shrunk."
 )
 UPLOAD_PROMPT = "Choose a picture above. Until then the test image below is used."
 UPLOAD_KEPT = "The picture you had before is kept."
