@@ -63,6 +63,15 @@ def test_a_typed_digit_is_read_right_beside_its_nearest_training_pictures(typed,
     assert any(m.value.startswith("**What the network learned from") for m in at.markdown)
     captions = " ".join(c.value for c in at.caption)
     assert f"The network answers **{digit}** with probability" in captions
+    # The word of confidence says how near, against the distances it is measured by.
+    words = re.search(
+        r"\(distance (\d\.\d\d);.*typically (\d\.\d\d).*beyond (\d\.\d\d)\)", captions
+    )
+    assert words is not None, captions
+    assert words.groups() == tuple(
+        f"{v:.2f}" for v in (near.distances[0], index.typical, index.threshold)
+    )
+    assert near.distances[0] <= index.threshold
     assert "1,437 training pictures" in captions and "generated pen digits" in captions
     assert not at.warning
 

@@ -18,8 +18,8 @@ AUGMENTED = (
 
 SURE = (
     "The network answers **{predicted}** with probability {top:.1%}, and its closest training "
-    "pictures are about as close as usual (distance {nearest:.2f}; for the test pictures it "
-    "never saw, typically {typical:.2f})."
+    "picture is no further than those of the test pictures it never saw (distance "
+    "{nearest:.2f}; for them typically {typical:.2f}, almost never beyond {threshold:.2f})."
 )
 UNSURE = (
     "**The network is unsure.** Its top answer, **{predicted}**, has probability {top:.1%}, "
