@@ -3,7 +3,15 @@
 import re
 
 import pytest
-from browserkit import STALE, choose, no_exceptions, screenshot, skip_predictions, wait_idle
+from browserkit import (
+    STALE,
+    choose,
+    no_exceptions,
+    no_formula_errors,
+    screenshot,
+    skip_predictions,
+    wait_idle,
+)
 from test_forward_browser import open_forward_page, scroll_to_top
 
 from cnnexplain.texts import digits as text
@@ -58,6 +66,7 @@ def test_a_digit_drawn_with_the_mouse_is_read_right(server_url, page, digit):
     page.get_by_text(f"The true label is {digit}").wait_for(timeout=60_000)
     settle(page)
     no_exceptions(page)
+    no_formula_errors(page)
     body = page.inner_text("body")
     assert f"The network says {digit}" in body and "the answer is right" in body
 
