@@ -135,3 +135,30 @@ def test_the_glossary_panel_lists_every_term_in_alphabetical_order():
     assert names == sorted(text.NAMES.values(), key=str.casefold)
     for term, definition in text.DEFINITIONS.items():
         assert entry(term) in shown and definition in entry(term)
+
+
+@pytest.mark.parametrize("page", ["home", "conv_lab", "forward", "backprop", "compare"])
+def test_every_page_s_sidebar_ends_with_the_whole_glossary(page):
+    at = app()
+    if page != "home":
+        at.switch_page(f"pages/{page}.py").run()
+    assert not at.exception
+    (panel,) = [e for e in at.sidebar.expander if e.label == text.HEADER]
+    assert [m.value for m in panel.markdown] == [
+        entry(term) for term in sorted(text.NAMES, key=lambda key: text.NAMES[key].casefold())
+    ]
+
+
+def test_the_glossary_panel_speaks_hebrew_to_a_hebrew_reader():
+    from cnnexplain.texts import language
+    from cnnexplain.texts.he import glossary as he
+    from cnnexplain.ui.kit.language import LANGUAGE_KEY
+
+    at = app()
+    at.session_state[LANGUAGE_KEY] = language.HEBREW
+    at.run()
+    assert not at.exception
+    (panel,) = [e for e in at.sidebar.expander if e.label == he.HEADER]
+    shown = " ".join(m.value for m in panel.markdown)
+    for term in text.NAMES:
+        assert he.NAMES[term] in shown, term

@@ -11,6 +11,7 @@ from cnnexplain.texts import backprop as backprop_text
 from cnnexplain.texts import compare as compare_text
 from cnnexplain.texts import conv_lab as conv_text
 from cnnexplain.texts import forward as forward_text
+from cnnexplain.texts import glossary as glossary_text
 from cnnexplain.texts import inputs as inputs_text
 from cnnexplain.texts import path as text
 
@@ -93,6 +94,8 @@ def test_walk_the_path_doing_one_task_on_each_page(server_url, page, level):
         words = text.PATH_LINK.format(number=number, name=text.PATH_NAMES[name])
         link(page, words).first.wait_for(timeout=60_000)
         assert link(page, words).count() == 1
+    sidebar = page.locator('[data-testid="stSidebar"]')
+    assert sidebar.get_by_text(glossary_text.HEADER, exact=True).count() == 1  # on every page
     shoot_level("home")
 
     follow(page, "home", "conv_lab")
@@ -143,3 +146,21 @@ def test_walk_the_path_doing_one_task_on_each_page(server_url, page, level):
     assert text.PATH_PAGE.format(done=1, total=3) in words  # the convolution lab
     assert text.PATH_PAGE.format(done=1, total=2) in words  # forward, and backprop
     shoot_level("home-after")
+    if level == "simple":
+        glossary(page)
+
+
+def glossary(page) -> None:
+    """Open the glossary at the foot of the sidebar: every term, defined in plain words."""
+    sidebar = page.locator('[data-testid="stSidebar"]')
+    sidebar.get_by_text(glossary_text.HEADER, exact=True).click()
+    last = sidebar.get_by_text(glossary_text.NAMES["weight"], exact=True)  # last alphabetically
+    last.wait_for(timeout=30_000)
+    definition = glossary_text.DEFINITIONS["receptive field"]
+    assert definition in " ".join(sidebar.inner_text().split())
+    sidebar.get_by_text(glossary_text.NAMES["kernel"], exact=True).evaluate(
+        "term => term.scrollIntoView({block: 'start'})"
+    )
+    page.wait_for_timeout(500)
+    no_exceptions(page)
+    screenshot(page, "path-glossary")

@@ -24,7 +24,7 @@ from cnnexplain.ui.kit import datasets as named
 from cnnexplain.ui.kit import errors, predict, resources, session
 from cnnexplain.ui.kit.detail import detail_switch
 from cnnexplain.ui.kit.entry import require_app_entry
-from cnnexplain.ui.kit.glossary import term_help
+from cnnexplain.ui.kit.glossary import show_glossary, term_help
 from cnnexplain.ui.kit.language import language_picker
 
 UI_MAX_BLOCKS = min(4, MAX_CONV_BLOCKS)  # more does not fit a 28-pixel picture anyway
@@ -208,6 +208,8 @@ def architecture_sidebar() -> None:
         if submitted:
             _apply(dataset_key, blocks, dense_text, dense_activation, head, trained)
         st.caption(text.APPLIED.format(params=count_parameters(session.current_spec())))
+        # Last in the sidebar, so every page can look a word up without leaving the path.
+        show_glossary()
     _refused_notice()
 
 
