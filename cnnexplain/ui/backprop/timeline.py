@@ -117,13 +117,17 @@ def _scrubber(state: Stepper, picture: np.ndarray) -> None:
             args=(numbers[-1],),
         )
     draw = _Drawer(state, timeline, layer, channel, picture)
-    holder = st.empty()
+    # The "Playing" line has its own place, so every frame drawn into `holder` has the same
+    # elements in the same places: a frame laid out otherwise than the one before it can leave
+    # a column of the old one on the screen.
+    status, holder = st.empty(), st.empty()
     if play:
         for frame, shown in enumerate(play_frames(numbers)[:-1]):
+            status.caption(text.TIMELINE_PLAYING.format(step=step_name(shown)))
             with holder.container():
-                st.caption(text.TIMELINE_PLAYING.format(step=step_name(shown)))
                 draw.frame(timeline.point(shown), suffix=f"_play{frame}")
             time.sleep(FRAME_S)
+        status.empty()
     with holder.container():
         draw.frame(timeline.point(at), suffix="")
     _edges(timeline, layer)
