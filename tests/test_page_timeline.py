@@ -61,6 +61,8 @@ def test_the_slider_holds_every_kept_step_and_shows_that_step_s_loss(every_numbe
             assert shown == pytest.approx(history.steps[k - 1].loss_after, rel=1e-5)
         accuracy = metrics["Accuracy on the first 100 test pictures"]
         assert accuracy == f"{point.accuracy:.0%}"
+        test_loss = float(metrics["Loss on the first 100 test pictures"])
+        assert test_loss == pytest.approx(point.test_loss, rel=1e-5)
         # The kernels drawn are that step's: kernel 0's first channel in the top-left tile.
         z = decode(chart(at, "bp_tl_kernels")["data"][0]["z"])
         np.testing.assert_array_equal(z[:3, :3], point.params["conv1.weight"][0, 0])
@@ -68,9 +70,17 @@ def test_the_slider_holds_every_kept_step_and_shows_that_step_s_loss(every_numbe
         curves = chart(at, "bp_tl_curves")
         marks = [t for t in curves["data"] if t["marker"].get("size") == 13]
         assert all(list(decode(t["x"])) == [k] for t in marks) and marks
+        # The test loss is drawn on the left at every kept step, the start included.
+        (test_curve,) = [
+            t
+            for t in curves["data"]
+            if t["name"] == text.TIMELINE_CURVE_TITLES[2] and t["marker"].get("size") != 13
+        ]
+        expected = [p.test_loss for p in history.timeline.points]
+        np.testing.assert_allclose(decode(test_curve["y"]), expected, rtol=1e-6)
 
 
-def test_the_accuracy_is_the_network_s_on_the_first_hundred_test_pictures():
+def test_the_accuracy_and_test_loss_are_the_network_s_on_the_first_hundred_test_pictures():
     at = page_after_steps(2)
     state = stepper(at)
     data = load_digits28()
@@ -81,6 +91,12 @@ def test_the_accuracy_is_the_network_s_on_the_first_hundred_test_pictures():
     assert state.history.timeline.points[-1].accuracy == float(
         np.mean(predicted == data.y_test[:100])
     )
+    with torch.no_grad():
+        logits = model(torch.from_numpy(np.array(data.x_test[:100])))
+        loss = torch.nn.functional.cross_entropy(
+            logits, torch.from_numpy(np.array(data.y_test[:100]))
+        )
+    assert state.history.timeline.points[-1].test_loss == pytest.approx(float(loss), rel=1e-6)
 
 
 def test_the_feature_map_follows_the_chosen_layer_channel_and_step():

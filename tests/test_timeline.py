@@ -57,13 +57,16 @@ def steps(history: StepHistory, model: torch.nn.Module, count: int, kind: str = 
     return after
 
 
-def direct_accuracy(params: dict[str, np.ndarray], test: Probe) -> float:
-    """The accuracy of those weights on the probe, by a plain torch forward pass."""
+def direct_scores(params: dict[str, np.ndarray], test: Probe) -> tuple[float, float]:
+    """The accuracy and mean cross-entropy of those weights on the probe, by a plain torch
+    forward pass."""
     model = build_cnn(SPEC, seed=0)
     load_params(model, {name: p.copy() for name, p in params.items()})
     with torch.no_grad():
-        predicted = model(torch.from_numpy(np.array(test.x))).argmax(dim=1).numpy()
-    return float(np.mean(predicted == test.y))
+        logits = model(torch.from_numpy(np.array(test.x)))
+        loss = torch.nn.functional.cross_entropy(logits, torch.from_numpy(np.array(test.y)))
+    predicted = logits.argmax(dim=1).numpy()
+    return float(np.mean(predicted == test.y)), float(loss)
 
 
 def test_the_timeline_replays_the_exact_weights_and_losses_of_every_step():
@@ -85,15 +88,20 @@ def test_the_timeline_replays_the_exact_weights_and_losses_of_every_step():
     assert np.isnan(timeline.start.loss_after)
 
 
-def test_accuracy_is_a_plain_torch_evaluation_of_the_step_s_weights():
+def test_accuracy_and_test_loss_are_a_plain_torch_evaluation_of_the_step_s_weights():
     model = build_cnn(SPEC, seed=0)
     history = with_timeline(model)
     start = history.current.params
     after = steps(history, model, 4, kind="sgd")
     test = probe()
-    accuracies = [p.accuracy for p in history.timeline.points]
-    assert accuracies == [direct_accuracy(params, test) for params in [start, *after]]
+    points = history.timeline.points
+    direct = [direct_scores(params, test) for params in [start, *after]]
+    accuracies = [p.accuracy for p in points]
+    assert accuracies == [accuracy for accuracy, _ in direct]
     assert all(0.0 <= a <= 1.0 for a in accuracies)
+    # The test loss is the same cross-entropy, on the same fixed pictures, at every point.
+    np.testing.assert_allclose([p.test_loss for p in points], [loss for _, loss in direct])
+    assert len({p.test_loss for p in points}) == len(points)  # every step moved it
     assert len(test.y) == 30 and history.timeline.probe_size == 30
 
 
@@ -203,3 +211,4 @@ def test_the_probe_shares_the_data_set_s_pictures_and_cannot_change_them():
     assert len(small.y) == 10
     empty = Probe.first(x[:0], y[:0], "softmax")
     assert np.isnan(empty.accuracy(build_cnn(SPEC, seed=0)))
+    assert np.isnan(empty.scores(build_cnn(SPEC, seed=0)).loss)

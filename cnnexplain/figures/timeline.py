@@ -74,25 +74,24 @@ def curves_at(
     accuracies: Sequence[float],
     at: int,
     *,
-    titles: tuple[str, str] | None = None,
+    test_losses: Sequence[float] | None = None,
+    titles: Sequence[str] | None = None,
     x_title: str | None = None,
     height: int = 280,
 ) -> go.Figure:
     """The loss (left) and the accuracy from 0 to 1 (right) at each kept step, with a line and a
     dot at step `at`. A step without a loss (the start, NaN) has no point on the loss curve.
-    `titles` name the two curves and `x_title` the steps; by default in the learner's words."""
-    titles = titles or (text.BATCH_LOSS, text.TEST_ACCURACY)
+
+    `test_losses`, when given, is a second curve on the left, in the accuracy's colour: both
+    are measured on the same test pictures. `titles` name the batch loss, the accuracy and the
+    test loss, and `x_title` the steps; by default in the learner's words."""
+    titles = titles or (text.BATCH_LOSS, text.TEST_ACCURACY, text.TEST_LOSS)
     x_title = text.STEP if x_title is None else x_title
-    traces = _panel(
-        numbers,
-        losses,
-        at,
-        axis="",
-        name=titles[0],
-        x_title=x_title,
-        value_format=FORMATS["gradient"],
-        colour=COLOURS["main"],
-    ) + _panel(
+    words = {"at": at, "x_title": x_title, "value_format": FORMATS["gradient"], "axis": ""}
+    traces = _panel(numbers, losses, name=titles[0], colour=COLOURS["main"], **words)
+    if test_losses is not None:
+        traces += _panel(numbers, test_losses, name=titles[2], colour=COLOURS["highlight"], **words)
+    traces += _panel(
         numbers,
         accuracies,
         at,
@@ -118,7 +117,8 @@ def curves_at(
         shapes=shapes,
         xaxis={**xaxis, "domain": DOMAINS[0]},
         xaxis2={**xaxis, "domain": DOMAINS[1], "anchor": "y2"},
-        yaxis={"title": {"text": titles[0]}, "exponentformat": "e"},
+        yaxis={"title": {"text": text.LOSS if test_losses is not None else titles[0]},
+               "exponentformat": "e"},
         yaxis2={"title": {"text": titles[1]}, "range": [0, 1.05], "tickformat": ".0%",
                 "anchor": "x2"},
     )  # fmt: skip

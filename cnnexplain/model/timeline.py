@@ -2,9 +2,9 @@
 
 A `Timeline` keeps, for the start (`begin`) and for each step a `StepHistory` accepts, a
 `TimelinePoint`: the weights of the convolutions after that step, the step's loss on its batch,
-and the accuracy of the whole network on a fixed `Probe` (the first pictures of the test set),
-measured when the step was taken. StepHistory feeds it: push adds a point, undo takes the last
-one back, reset goes back to the start alone.
+and the loss and accuracy of the whole network on a fixed `Probe` (the first pictures of the
+test set), measured when the step was taken. StepHistory feeds it: push adds a point, undo
+takes the last one back, reset goes back to the start alone.
 
 Only the convolutions' weights are kept, because they are all the timeline draws: the kernels,
 and a feature map, which a forward pass replays from the picture through the layers before it.
@@ -47,6 +47,14 @@ def _read_only(arr: np.ndarray) -> np.ndarray:
     return view
 
 
+@dataclass(frozen=True)
+class ProbeScores:
+    """How the whole network does on the probe."""
+
+    accuracy: float  # share of the probe's pictures classified right, 0 to 1
+    loss: float  # the head's mean loss over the probe's pictures
+
+
 @dataclass(frozen=True, eq=False)
 class Probe:
     """A fixed small test set, the same at every step, that the accuracy is measured on."""
@@ -65,29 +73,36 @@ class Probe:
         y = np.asarray(y_test[:size], dtype=np.int64)
         return cls(x=_read_only(x), y=_read_only(y), head=head)
 
-    def accuracy(self, model: nn.Module) -> float:
-        """The share of the probe's pictures `model` classifies right, from 0 to 1; NaN for a
+    def scores(self, model: nn.Module) -> ProbeScores:
+        """`model`'s accuracy and mean loss on the probe, from one forward pass; both NaN for a
         probe without pictures (a data set without a test split)."""
         if not len(self.y):
-            return float("nan")
+            return ProbeScores(accuracy=float("nan"), loss=float("nan"))
+        head = HEADS[self.head]
         with torch.no_grad():
             logits = model(torch.from_numpy(np.array(self.x)))
-        predicted = HEADS[self.head].predicted(logits).numpy()
-        return float(np.mean(predicted == self.y))
+            loss = head.loss(logits, torch.from_numpy(np.array(self.y)))
+        predicted = head.predicted(logits).numpy()
+        return ProbeScores(accuracy=float(np.mean(predicted == self.y)), loss=float(loss))
 
-    def evaluator(self, model: nn.Module) -> Callable[[Mapping[str, np.ndarray]], float]:
-        """A function of the weights (named like `model`'s) that gives their accuracy.
+    def accuracy(self, model: nn.Module) -> float:
+        """The share of the probe's pictures `model` classifies right, from 0 to 1; NaN for a
+        probe without pictures."""
+        return self.scores(model).accuracy
+
+    def evaluator(self, model: nn.Module) -> Callable[[Mapping[str, np.ndarray]], ProbeScores]:
+        """A function of the weights (named like `model`'s) that gives their probe scores.
 
         It evaluates on a private copy of `model`, so no model anyone else holds is changed.
         """
         private = clone_model(model).eval()
         named = dict(private.named_parameters())
 
-        def evaluate(params: Mapping[str, np.ndarray]) -> float:
+        def evaluate(params: Mapping[str, np.ndarray]) -> ProbeScores:
             with torch.no_grad():
                 for name, p in named.items():
                     p.copy_(torch.from_numpy(np.array(params[name])))
-            return self.accuracy(private)
+            return self.scores(private)
 
         return evaluate
 
@@ -111,6 +126,7 @@ class TimelinePoint:
     loss_before: float  # the step's mean loss on its batch before the update (nan at the start)
     loss_after: float  # the same loss after the update: these weights on that batch (nan at 0)
     accuracy: float  # share of the probe's pictures the whole network got right, 0 to 1
+    test_loss: float  # the whole network's mean loss on the probe's pictures
 
     @property
     def nbytes(self) -> int:
@@ -124,7 +140,7 @@ class Timeline:
     def __init__(
         self,
         names: tuple[str, ...],
-        evaluate: Callable[[Mapping[str, np.ndarray]], float],
+        evaluate: Callable[[Mapping[str, np.ndarray]], ProbeScores],
         *,
         max_points: int = MAX_POINTS,
         max_bytes: int = MAX_BYTES,
@@ -136,7 +152,7 @@ class Timeline:
         self.max_points = max_points
         self.max_bytes = max_bytes
         self._evaluate = evaluate
-        self.probe_size = probe_size  # pictures `evaluate` measures the accuracy on
+        self.probe_size = probe_size  # pictures `evaluate` measures the accuracy and loss on
         self._start: TimelinePoint | None = None  # set by `begin`
         self._steps: deque[TimelinePoint] = deque()  # the latest kept steps, oldest first
         self._bytes = 0
@@ -153,8 +169,9 @@ class Timeline:
         if missing:
             raise ValueError(f"The weights have no {', '.join(missing)}.")
         nan = float("nan")
-        accuracy = self._evaluate(start_params)
-        self._start = TimelinePoint(0, self._kept(start_params), nan, nan, accuracy)
+        probe = self._evaluate(start_params)
+        kept = self._kept(start_params)
+        self._start = TimelinePoint(0, kept, nan, nan, probe.accuracy, probe.loss)
         self.reset()
 
     @property
@@ -201,7 +218,8 @@ class Timeline:
         if number <= last:
             raise ValueError(f"Step {number} comes after step {last}, not before.")
         losses = float(loss_before), float(loss_after)
-        point = TimelinePoint(number, self._kept(params), *losses, self._evaluate(params))
+        probe = self._evaluate(params)
+        point = TimelinePoint(number, self._kept(params), *losses, probe.accuracy, probe.loss)
         self._steps.append(point)
         self._bytes += point.nbytes
         dropped = 0

@@ -567,6 +567,7 @@ TIMELINE_LAYER = "Convolution"
 TIMELINE_CHANNEL = "Feature map"
 TIMELINE_LOSS = "Batch loss after {step}"
 TIMELINE_NO_LOSS = "none: no step yet"
+TIMELINE_TEST_LOSS = "Loss on the first {n} test pictures"
 TIMELINE_ACCURACY = "Accuracy on the first {n} test pictures"
 TIMELINE_NO_ACCURACY = "none: this data set has no test pictures"
 TIMELINE_KERNELS = "The kernels of {layer} after {step}"
@@ -577,11 +578,11 @@ TIMELINE_CAPTION = (
     "change of weight."
 )
 TIMELINE_CURVES_CAPTION = (
-    "Left: the loss of each step on its own batch, after its update. Right: the share of the "
-    "same {n} test pictures the whole network got right after each step. The dot marks the "
-    "step shown."
+    "Left, two losses after each step: on the step's own batch, and on the same {n} test "
+    "pictures every time, drawn in the accuracy's colour. Right: the share of those test "
+    "pictures the whole network got right. The dot marks the step shown."
 )
-TIMELINE_CURVE_TITLES = ("loss on its batch", "test accuracy")
+TIMELINE_CURVE_TITLES = ("loss on its batch", "test accuracy", "loss on the test pictures")
 TIMELINE_CURVE_X = "step"
 EDGES_ROSE = (
     "Measured: the kernels of **{layer}** now look more like edge detectors than after "

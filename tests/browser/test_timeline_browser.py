@@ -10,6 +10,11 @@ pytestmark = pytest.mark.browser
 NAV_TITLE = "Backpropagation, step by step"
 PAGE_TITLE = "Backpropagation, one step at a time"
 SLIDER = '.st-key-bp_tl_step input[type="range"]'  # the slider's own keyboard control
+TIMELINE_METRICS = (
+    "Batch loss after step 3",
+    "Loss on the first 100 test pictures",
+    "Accuracy on the first 100 test pictures",
+)
 
 
 def metric_value(page, label: str) -> str:
@@ -57,6 +62,10 @@ def test_scrub_back_to_an_earlier_step_then_play_to_the_last(server_url, page):
     wait_idle(page, timeout=120_000)
     assert metric_value(page, "Batch loss after step 3") == losses[2]
     assert page.locator(SLIDER).get_attribute("aria-valuetext") == "step 3"
+    # The frames Play drew are gone: each of the step's numbers is on the page once.
+    shown = page.get_by_test_id("stMetricLabel").all_inner_texts()
+    for label in TIMELINE_METRICS:
+        assert shown.count(label) == 1, shown
     no_exceptions(page)
     no_formula_errors(page)
 

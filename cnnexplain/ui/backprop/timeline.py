@@ -1,11 +1,11 @@
 """Watch it learn: the learner's kept steps on a slider, and the network as it was at each.
 
 The `model.timeline.Timeline` the learner's StepHistory feeds holds, for the start and each
-kept step, the convolutions' weights, the batch loss and the test accuracy. This section draws
-one of them at a time: the chosen convolution's kernels, one feature map of the first picture
-the steps learn from (a forward pass with that step's weights), and the loss and accuracy
-curves marked at that step. Play draws every kept step in turn, within one run, and leaves the
-slider on the last one.
+kept step, the convolutions' weights, the batch loss, and the loss and accuracy on fixed test
+pictures. This section draws one of them at a time: the chosen convolution's kernels, one
+feature map of the first picture the steps learn from (a forward pass with that step's
+weights), and the curves of those numbers marked at that step. Play draws every kept step in
+turn, within one run, and leaves the slider on the last one.
 
 The section is a fragment: moving the slider redraws it alone, not the thirty charts above.
 """
@@ -117,13 +117,17 @@ def _scrubber(state: Stepper, picture: np.ndarray) -> None:
             args=(numbers[-1],),
         )
     draw = _Drawer(state, timeline, layer, channel, picture)
-    holder = st.empty()
+    # The "Playing" line has its own place, so every frame drawn into `holder` has the same
+    # elements in the same places: a frame laid out otherwise than the one before it can leave
+    # a column of the old one on the screen.
+    status, holder = st.empty(), st.empty()
     if play:
         for frame, shown in enumerate(play_frames(numbers)[:-1]):
+            status.caption(text.TIMELINE_PLAYING.format(step=step_name(shown)))
             with holder.container():
-                st.caption(text.TIMELINE_PLAYING.format(step=step_name(shown)))
                 draw.frame(timeline.point(shown), suffix=f"_play{frame}")
             time.sleep(FRAME_S)
+        status.empty()
     with holder.container():
         draw.frame(timeline.point(at), suffix="")
     _edges(timeline, layer)
@@ -144,6 +148,7 @@ class _Drawer:
         self.map_ends = [self.feature_map(points[0]), self.feature_map(points[-1])]
         self.numbers = [p.number for p in points]
         self.losses = [p.loss_after for p in points]
+        self.test_losses = [p.test_loss for p in points]
         self.accuracies = [p.accuracy for p in points]
         self.probe_size = timeline.probe_size
 
@@ -155,13 +160,17 @@ class _Drawer:
     def frame(self, point: TimelinePoint, suffix: str) -> None:
         """The numbers, the kernels, the feature map and the curves at `point`."""
         step = step_name(point.number)
-        loss_col, accuracy_col = st.columns(2)
+        loss_col, test_loss_col, accuracy_col = st.columns(3)
         loss = point.loss_after
         loss_col.metric(
             text.TIMELINE_LOSS.format(step=step),
             text.TIMELINE_NO_LOSS if np.isnan(loss) else number(loss),
         )
-        accuracy = point.accuracy
+        test_loss, accuracy = point.test_loss, point.accuracy
+        test_loss_col.metric(
+            text.TIMELINE_TEST_LOSS.format(n=self.probe_size),
+            text.TIMELINE_NO_ACCURACY if np.isnan(test_loss) else number(test_loss),
+        )
         accuracy_col.metric(
             text.TIMELINE_ACCURACY.format(n=self.probe_size),
             text.TIMELINE_NO_ACCURACY if np.isnan(accuracy) else f"{accuracy:.0%}",
@@ -191,6 +200,7 @@ class _Drawer:
             self.losses,
             self.accuracies,
             point.number,
+            test_losses=self.test_losses,
             titles=text.TIMELINE_CURVE_TITLES,
             x_title=text.TIMELINE_CURVE_X,
         )
