@@ -97,6 +97,7 @@ def _arithmetic_figure(
     windows: np.ndarray,
     kernels: np.ndarray,
     products: np.ndarray,
+    sums: np.ndarray,
     names: tuple[str, ...],
     window_range: tuple[float, float],
     window_colorscale: str,
@@ -107,7 +108,7 @@ def _arithmetic_figure(
             window=windows[c],
             kernel=kernels[c],
             products=products[c],
-            total=float(products[c].sum()),
+            total=float(sums[c]),
             window_range=window_range,
         )
         for c in range(len(windows))
@@ -293,6 +294,7 @@ def _products(win: ops.ConvWindow, before: TraceStage) -> None:
             win.window[:shown].astype(np.float32),
             win.kernel[:shown],
             win.products[:shown],
+            win.channel_sums[:shown],
             names,
             window_range,
             theme.SCALES["image"] if before.kind == "input" else theme.SCALES["maps"],
