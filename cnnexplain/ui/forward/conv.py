@@ -35,6 +35,7 @@ from cnnexplain.ui.forward.stage import (
     pick_cell,
     shown_maps,
     signed_sum,
+    torch_agrees,
     value_range,
 )
 from cnnexplain.ui.kit.detail import every_number
@@ -265,10 +266,7 @@ def _arithmetic(
         )
     )
     if every_number():
-        torch_value = float(stage.torch_out[f, i, j])
-        st.caption(
-            text.TORCH_AGREES.format(value=num(torch_value), diff=abs(torch_value - win.result))
-        )
+        torch_agrees(float(stage.torch_out[f, i, j]), win.result)
     if after is not None and after.kind == "activation":
         st.markdown(
             text.CONV_ACTIVATED.format(
