@@ -267,7 +267,7 @@ def _input_cell(stage: StageGrad, n: int) -> tuple[int, int, int]:
     """The (channel, row, column) of one input number of a convolution, at first the one with
     the largest gradient."""
     shape = stage.dx.shape[1:]  # (C, H, W)
-    largest = tuple(int(i) for i in np.unravel_index(np.argmax(np.abs(stage.dx[n])), shape))
+    largest = ops.strongest_index(np.abs(stage.dx[n]))
     keys = tuple(f"bp_dx_{stage.name}_{part}" for part in "crs")
     labels = (text.CONV_DX_CHANNEL, text.CONV_DX_ROW, text.CONV_DX_COL)
     cell = []
