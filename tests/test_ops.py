@@ -278,6 +278,11 @@ def test_conv2d_input_gradient_terms_add_up_to_torch_s_dx(case: dict, data: st.D
             assert terms.total == pytest.approx(torch_dx[n, c, r, s], abs=TOL)
             np.testing.assert_array_equal(terms.weights, w[:, c])
             np.testing.assert_array_equal(terms.products, terms.weights * terms.upstream)
+            np.testing.assert_allclose(terms.kernel_sums, terms.products.sum(axis=(1, 2)))
+            # The used taps' terms, each once, largest first.
+            used = np.broadcast_to(terms.used, terms.products.shape).ravel()
+            assert sorted(terms.order) == list(np.flatnonzero(used))
+            assert (np.diff(np.abs(terms.products.ravel()[terms.order])) <= 0).all()
             # A used tap is one whose window, at that output position, reads pixel (r, s).
             for ki, i in enumerate(terms.rows):
                 for kj, j in enumerate(terms.cols):

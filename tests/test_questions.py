@@ -28,6 +28,7 @@ from cnnexplain.model.questions import (
     pool_winners,
     probability_direction,
     size_choices,
+    true_probability,
 )
 from cnnexplain.model.spec import CNNSpec, build_cnn, build_mlp, mlp_matching_budget
 from cnnexplain.model.trace import trace
@@ -87,7 +88,7 @@ def test_the_pool_winner_holds_the_value_max_pooling_keeps(digits):
     assert pool_winners(np.array([[1.0, 3.0], [3.0, 0.0]])) == (1, 2)  # a tie: both are right
 
 
-def true_probability(model, x, y) -> float:
+def model_true_probability(model, x, y) -> float:
     head = HEADS[model.spec.head]
     with torch.no_grad():
         probs = head.probabilities(model(torch.from_numpy(x))).double().numpy()
@@ -99,10 +100,10 @@ def test_the_step_s_directions_are_what_the_step_did(digits, lr):
     model = build_cnn(CNNSpec(), seed=1)
     x, y = digits.x_train[:8].astype(np.float32), digits.y_train[:8].astype(np.int64)
     record = inspected_step(model, x, y, OptimizerSettings(lr=lr))
-    p_before = float(np.mean(record.probs[np.arange(8), y]))
-    assert p_before == pytest.approx(true_probability(model, x, y), rel=1e-5)
+    p_before = true_probability(record.probs, y)
+    assert p_before == pytest.approx(model_true_probability(model, x, y), rel=1e-5)
     load_params(model, record.params_after)
-    p_after = true_probability(model, x, y)
+    p_after = model_true_probability(model, x, y)
     assert probability_direction(p_before, p_after) == (UP if p_after > p_before else DOWN)
     rose = record.loss_after > record.loss_before
     assert loss_direction(record.loss_before, record.loss_after) == (RISES if rose else FALLS)

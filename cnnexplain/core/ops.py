@@ -25,9 +25,7 @@ from cnnexplain.core.checks import NoOutputError
 ACTIVATIONS = ("relu", "tanh", "sigmoid", "none")
 
 
-# --------------------------------------------------------------------------------------------
-# Convolution
-# --------------------------------------------------------------------------------------------
+# ---- Convolution ----------------------------------------------------------------------------
 
 
 def conv2d_output_size(size: int, kernel: int, stride: int, padding: int, dilation: int) -> int:
@@ -249,6 +247,8 @@ class InputGradientTerms:
     weights: np.ndarray  # (F, KH, KW) w[:, c]
     upstream: np.ndarray  # (F, KH, KW) the arriving gradient where the tap's product went; 0
     products: np.ndarray  # (F, KH, KW) weights * upstream: the terms (0 where not used)
+    kernel_sums: np.ndarray  # (F,) the terms of each kernel added up
+    order: np.ndarray  # indices into products.ravel() of the used taps, by |product|, largest first
     total: float  # their sum: conv2d_backward's dx[n, c, r, s]
 
 
@@ -271,7 +271,12 @@ def conv2d_input_gradient_terms(
     upstream = np.where(used, dout[n][:, rows[:, None], cols[None, :]], 0)  # (F, KH, KW)
     weights = w[:, c].copy()
     products = weights * upstream
-    return InputGradientTerms(rows, cols, used, weights, upstream, products, float(products.sum()))
+    taps = np.flatnonzero(np.broadcast_to(used, products.shape))
+    order = taps[np.argsort(-np.abs(products.ravel()[taps]), kind="stable")]
+    sums = products.sum(axis=(1, 2))
+    return InputGradientTerms(
+        rows, cols, used, weights, upstream, products, sums, order, float(products.sum())
+    )
 
 
 def _check_index(name: str, value: int, size: int) -> None:
@@ -280,9 +285,7 @@ def _check_index(name: str, value: int, size: int) -> None:
         raise ValueError(f"{name} must be in 0..{size - 1}, got {value}")
 
 
-# --------------------------------------------------------------------------------------------
-# Activations
-# --------------------------------------------------------------------------------------------
+# ---- Activations ----------------------------------------------------------------------------
 
 
 def relu_forward(x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -365,9 +368,7 @@ def activation_backward(dout: np.ndarray, cache: tuple[str, Any]) -> np.ndarray:
     raise ValueError(f"unknown activation {kind!r}; choose one of {', '.join(ACTIVATIONS)}")
 
 
-# --------------------------------------------------------------------------------------------
-# Pooling
-# --------------------------------------------------------------------------------------------
+# ---- Pooling --------------------------------------------------------------------------------
 
 
 def _check_pool_args(x: np.ndarray, size: int, stride: int | None) -> tuple[int, int, int]:
@@ -529,9 +530,7 @@ def pool_window(
     )
 
 
-# --------------------------------------------------------------------------------------------
-# Flatten
-# --------------------------------------------------------------------------------------------
+# ---- Flatten --------------------------------------------------------------------------------
 
 
 def flatten_forward(x: np.ndarray) -> tuple[np.ndarray, tuple[int, ...]]:
@@ -571,9 +570,7 @@ def unflat_index(k: int, shape: tuple[int, int, int]) -> tuple[int, int, int]:
     return c, r, col
 
 
-# --------------------------------------------------------------------------------------------
-# Dense (fully connected)
-# --------------------------------------------------------------------------------------------
+# ---- Dense (fully connected) ----------------------------------------------------------------
 
 
 def dense_forward(x: np.ndarray, w: np.ndarray, b: np.ndarray) -> tuple[np.ndarray, tuple]:
@@ -637,9 +634,7 @@ def dense_terms(x: np.ndarray, w: np.ndarray, b: np.ndarray, m: int) -> DenseTer
     )
 
 
-# --------------------------------------------------------------------------------------------
-# Softmax, sigmoid and their losses
-# --------------------------------------------------------------------------------------------
+# ---- Softmax, sigmoid and their losses ------------------------------------------------------
 
 
 def _softmax_parts(logits: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
@@ -729,9 +724,7 @@ def sigmoid_binary_cross_entropy(logits: np.ndarray, y: np.ndarray) -> tuple[flo
     return float(losses.mean()), dlogits.astype(logits.dtype, copy=False)
 
 
-# --------------------------------------------------------------------------------------------
-# Where to start explaining a stage
-# --------------------------------------------------------------------------------------------
+# ---- Where to start explaining a stage ------------------------------------------------------
 
 
 def strongest_index(out: np.ndarray) -> tuple[int, ...]:

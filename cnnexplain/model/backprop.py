@@ -137,10 +137,7 @@ class StepRecord:
 
     def stage(self, name: str) -> StageGrad:
         """The stage called `name`."""
-        for s in self.stage_grads:
-            if s.name == name:
-                return s
-        raise KeyError(f"No stage {name!r} in this step; stages: {', '.join(self.names)}.")
+        return engine.named_stage(self.stage_grads, name, "this step")
 
 
 def params_of(model: nn.Module) -> dict[str, np.ndarray]:

@@ -13,8 +13,9 @@ arrays keep the dtype they are given: float32 for a trace, float64 for an inspec
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
 import numpy as np
 from torch import nn
@@ -142,6 +143,18 @@ def backward_stage(
     if kind == "flatten":
         return ops.flatten_backward(dout, cache), None, None
     raise ValueError(f"No backward pass for a {kind!r} stage.")
+
+
+S = TypeVar("S")  # a stage of a trace or of a step: anything with a .name
+
+
+def named_stage(stages: Sequence[S], name: str, where: str) -> S:
+    """The stage called `name` among `stages`; KeyError naming `where` and every stage if none."""
+    for s in stages:
+        if s.name == name:
+            return s
+    names = ", ".join(s.name for s in stages)
+    raise KeyError(f"No stage {name!r} in {where}; stages: {names}.")
 
 
 def forward(model: nn.Module, x: np.ndarray) -> list[ReplayedStage]:

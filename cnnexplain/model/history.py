@@ -32,6 +32,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from cnnexplain.core.optim import AdamState, SGDState
+from cnnexplain.model.timeline import drop_oldest
 
 if TYPE_CHECKING:
     from cnnexplain.model.backprop import StepRecord
@@ -225,12 +226,9 @@ class StepHistory:
         while len(self.steps) > self.max_curve:
             self.steps.popleft()
             self.curve_dropped += 1
-        dropped = 0
-        while len(self._undo) > self.max_undo or (
-            self._undo_bytes > self.max_bytes and len(self._undo) > 1
-        ):
-            self._undo_bytes -= self._undo.popleft().nbytes
-            dropped += 1
+        dropped, self._undo_bytes = drop_oldest(
+            self._undo, self.max_undo, self.max_bytes, self._undo_bytes
+        )
         self.dropped += dropped
         return PushResult(accepted=True, dropped=dropped)
 

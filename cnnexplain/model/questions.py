@@ -70,6 +70,12 @@ def pool_window_values(x: np.ndarray, c: int, i: int, j: int, size: int, stride:
     return ops.pool_window(x, c, i, j, size=size, stride=stride, mode="max").values
 
 
+def true_probability(probs: np.ndarray, labels: np.ndarray) -> float:
+    """The probability (N, K) `probs` give each picture's true class, averaged over N: what a
+    step moves UP or DOWN."""
+    return float(np.mean(probs[np.arange(len(labels)), labels]))
+
+
 def probability_direction(p_before: float, p_after: float) -> str | None:
     """UP or DOWN: how a step moved the true class's probability; None when it did not move
     (or a value is not a number), so neither answer is right."""

@@ -393,6 +393,30 @@ def _pool_too_large(
     )
 
 
+def _flatten_then_dense(
+    stages: list[StageInfo],
+    C: int,
+    S: int,
+    what: str,
+    widths: tuple[int, ...],
+    activation: str,
+    spec: Spec,
+) -> list[StageInfo]:
+    """Append flatten (C maps of side S, the `what`, as one vector) and the dense stages."""
+    d = C * S * S
+    stages.append(
+        StageInfo(
+            "flatten",
+            "flatten",
+            (d,),
+            0,
+            f"the {C}×{S}×{S} {what} as {d} numbers (channel, then row, then column)",
+        )
+    )
+    _dense_stages(stages, d, widths, activation, spec)
+    return stages
+
+
 def _dense_stages(
     stages: list[StageInfo], d_in: int, widths: tuple[int, ...], activation: str, spec: Spec
 ) -> None:
@@ -461,17 +485,7 @@ def _walk(spec: Spec) -> list[StageInfo]:
         StageInfo("input", "input", (C, S, S), 0, f"{C}×{S}×{S} image (channels × rows × columns)")
     ]
     if isinstance(spec, MLPSpec):
-        stages.append(
-            StageInfo(
-                "flatten",
-                "flatten",
-                (C * S * S,),
-                0,
-                f"the {C}×{S}×{S} image as {C * S * S} numbers (channel, then row, then column)",
-            )
-        )
-        _dense_stages(stages, C * S * S, spec.hidden, spec.activation, spec)
-        return stages
+        return _flatten_then_dense(stages, C, S, "image", spec.hidden, spec.activation, spec)
 
     H = S
     resizes: list[_Resize] = []  # every change of the map's side so far, in order
@@ -518,17 +532,7 @@ def _walk(spec: Spec) -> list[StageInfo]:
                     f"{size}×{size} {block.pool} pooling, stride {step}",
                 )
             )
-    stages.append(
-        StageInfo(
-            "flatten",
-            "flatten",
-            (C * H * H,),
-            0,
-            f"the {C}×{H}×{H} maps as {C * H * H} numbers (channel, then row, then column)",
-        )
-    )
-    _dense_stages(stages, C * H * H, spec.dense, spec.dense_activation, spec)
-    return stages
+    return _flatten_then_dense(stages, C, H, "maps", spec.dense, spec.dense_activation, spec)
 
 
 def stage_shapes(spec: Spec) -> list[StageInfo]:

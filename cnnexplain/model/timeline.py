@@ -222,12 +222,9 @@ class Timeline:
         point = TimelinePoint(number, self._kept(params), *losses, probe.accuracy, probe.loss)
         self._steps.append(point)
         self._bytes += point.nbytes
-        dropped = 0
-        while len(self._steps) > self.max_points or (
-            self.nbytes > self.max_bytes and len(self._steps) > 1
-        ):
-            self._bytes -= self._steps.popleft().nbytes
-            dropped += 1
+        # The start is always kept: the steps share what the budget leaves of it.
+        room = self.max_bytes - self.start.nbytes
+        dropped, self._bytes = drop_oldest(self._steps, self.max_points, room, self._bytes)
         self.dropped += dropped
         return dropped
 
@@ -243,6 +240,19 @@ class Timeline:
         self._steps.clear()
         self._bytes = 0
         self.dropped = 0
+
+
+def drop_oldest(queue: deque, most: int, max_bytes: int, held: int) -> tuple[int, int]:
+    """Let the oldest entries of `queue` go (each has .nbytes; `held` bytes in all) until at most
+    `most` are left holding at most `max_bytes`, keeping the newest whatever its size.
+
+    Returns (entries let go, bytes still held).
+    """
+    dropped = 0
+    while len(queue) > most or (held > max_bytes and len(queue) > 1):
+        held -= queue.popleft().nbytes
+        dropped += 1
+    return dropped, held
 
 
 # --- what a point shows

@@ -68,10 +68,7 @@ class Trace:
 
     def stage(self, name: str) -> TraceStage:
         """The stage called `name`."""
-        for s in self.stages:
-            if s.name == name:
-                return s
-        raise KeyError(f"No stage {name!r} in this trace; stages: {', '.join(self.names)}.")
+        return engine.named_stage(self.stages, name, "this trace")
 
 
 def check_input(x: Any, spec: Any, dtype: type[np.floating] = np.float32) -> np.ndarray:

@@ -26,6 +26,7 @@ import torch
 from torch import nn
 
 from cnnexplain.io.datasets import Dataset
+from cnnexplain.model.head import HEADS
 
 NEIGHBOURS = 5  # training pictures shown beside the learner's
 # The network is unsure when its top probability is below UNSURE_TOP, or when the top two
@@ -145,9 +146,6 @@ def probabilities(model: nn.Sequential, x: np.ndarray) -> np.ndarray:
     """(K,) class probabilities for one picture x (C, H, W); [1 - p, p] for a sigmoid head."""
     was_training = model.training
     model.eval()
-    logits = model(torch.tensor(np.asarray(x)[None], dtype=torch.float32))[0]
+    logits = model(torch.tensor(np.asarray(x)[None], dtype=torch.float32))  # (1, K) or (1, 1)
     model.train(was_training)
-    if model.spec.head == "sigmoid":
-        p = float(torch.sigmoid(logits[0]))
-        return np.array([1.0 - p, p])
-    return torch.softmax(logits, dim=0).numpy().astype(np.float64)
+    return HEADS[model.spec.head].probabilities(logits)[0].numpy().astype(np.float64)

@@ -267,7 +267,7 @@ def _input_cell(stage: StageGrad, n: int) -> tuple[int, int, int]:
     """The (channel, row, column) of one input number of a convolution, at first the one with
     the largest gradient."""
     shape = stage.dx.shape[1:]  # (C, H, W)
-    largest = tuple(int(i) for i in np.unravel_index(np.argmax(np.abs(stage.dx[n])), shape))
+    largest = ops.strongest_index(np.abs(stage.dx[n]))
     keys = tuple(f"bp_dx_{stage.name}_{part}" for part in "crs")
     labels = (text.CONV_DX_CHANNEL, text.CONV_DX_ROW, text.CONV_DX_COL)
     cell = []
@@ -325,7 +325,7 @@ def _conv_input_gradient(stage: StageGrad, n: int) -> None:
         return
     filters = terms.products.shape[0]
     key = f"bp_dx_{stage.name}_f"
-    clamped(key, 0, filters - 1, int(np.argmax(np.abs(terms.products.sum(axis=(1, 2))))))
+    clamped(key, 0, filters - 1, int(np.argmax(np.abs(terms.kernel_sums))))
     f = int(st.number_input(text.CONV_DX_KERNEL, 0, filters - 1, key=key))
     drawn = (
         (terms.upstream[f], text.CONV_DX_ARRIVING_TITLE.format(f=f), "upstream"),
@@ -339,10 +339,9 @@ def _conv_input_gradient(stage: StageGrad, n: int) -> None:
                 bpfig.map_grid(flipped, title=title, labels=text.HOVER_FLIPPED),
                 f"bp_dx_{stage.name}_{part}",
             )
-    part = float(terms.products[f].sum())
+    part = float(terms.kernel_sums[f])
     st.caption(text.CONV_DX_MAPS_CAPTION.format(f=f, part=number(part)))
-    used = np.flatnonzero(np.broadcast_to(terms.used, terms.products.shape))
-    order = used[np.argsort(-np.abs(terms.products.ravel()[used]), kind="stable")]
+    order = terms.order
     st.markdown(text.CONV_DX_TOP.format(k=min(DX_TERMS, len(order)), count=len(order)))
     st.dataframe(_dx_terms_table(terms, order), hide_index=True)
     shown = [

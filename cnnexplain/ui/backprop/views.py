@@ -34,6 +34,7 @@ from cnnexplain.model.backprop import (
 )
 from cnnexplain.model.head import HEADS
 from cnnexplain.model.history import OptState, StepHistory
+from cnnexplain.model.questions import true_probability
 from cnnexplain.model.spec import clone_model
 from cnnexplain.model.timeline import Probe, Timeline
 from cnnexplain.texts import backprop as text
@@ -282,11 +283,6 @@ def take_steps(
             )
             break
     load_params(state.model, history.current.params_copy())
-
-
-def true_probability(probs: np.ndarray, labels: np.ndarray) -> float:
-    """The probability (N, K) `probs` give each picture's true class, averaged over N."""
-    return float(np.mean(probs[np.arange(len(labels)), labels]))
 
 
 def probabilities(state: Stepper, batch: Batch) -> np.ndarray:

@@ -11,6 +11,7 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
+from cnnexplain.core import ops
 from cnnexplain.core.optim import AdamStepTerms, SGDStepTerms
 from cnnexplain.figures import backprop as bpfig
 from cnnexplain.model.backprop import KernelWeightGradient, StepRecord, kernel_weight_gradient_terms
@@ -34,7 +35,7 @@ def _weight_picker(record: StepRecord) -> tuple[str, tuple[int, int, int, int]]:
     layers = [s.name for s in record.stage_grads if s.kind == "conv"]
     layer = st.selectbox(text.WEIGHT_LAYER, layers, key="bp_w_layer")
     shape = record.grads[f"{layer}.weight"].shape  # (F, C, KH, KW)
-    largest = np.unravel_index(np.argmax(np.abs(record.grads[f"{layer}.weight"])), shape)
+    largest = ops.strongest_index(np.abs(record.grads[f"{layer}.weight"]))
     labels = (text.WEIGHT_FILTER, text.WEIGHT_CHANNEL, text.WEIGHT_ROW, text.WEIGHT_COL)
     defaults = (0, 0, shape[2] // 2, shape[3] // 2)
     index = []
@@ -49,7 +50,7 @@ def _weight_picker(record: StepRecord) -> tuple[str, tuple[int, int, int, int]]:
         text.WEIGHT_LARGEST,
         key="bp_w_largest",
         on_click=_pick_largest,
-        args=(layer, tuple(int(i) for i in largest)),
+        args=(layer, largest),
     )
     return layer, tuple(index)
 

@@ -24,7 +24,7 @@ from cnnexplain.model.spec import CNNSpec
 from cnnexplain.texts import compare as text
 from cnnexplain.ui.kit import datasets as named
 from cnnexplain.ui.kit import errors, resources, session
-from cnnexplain.ui.kit.widgets import problem, remembered
+from cnnexplain.ui.kit.widgets import kept, problem
 
 ZIP_UPLOAD_MB = MAX_ARCHIVE_BYTES // 2**20  # the upload box refuses larger files itself
 OWN_DATA_KEY = "cmp_own_data"
@@ -57,10 +57,10 @@ def choose_pictures() -> DataChoice | None:
     spec = session.current_spec()
     key = session.current_dataset_key()
     title = named.title(key)
-    source = remembered(
-        st.radio,
+    source = kept(
         "cmp_source",
         next(iter(text.SOURCE_OPTIONS)),
+        st.radio,
         text.SOURCE,
         list(text.SOURCE_OPTIONS),
         format_func=lambda option: text.SOURCE_OPTIONS[option].format(title=title),

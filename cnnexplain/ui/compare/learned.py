@@ -14,7 +14,7 @@ from cnnexplain.texts import compare as text
 from cnnexplain.ui.compare.state import holding
 from cnnexplain.ui.kit import class_pictures as pictures
 from cnnexplain.ui.kit import datasets as named
-from cnnexplain.ui.kit.widgets import recall, remember
+from cnnexplain.ui.kit.widgets import kept
 
 MAX_ANN_UNITS = 24  # ANN first-layer neurons drawn
 MAX_KERNELS = 32  # CNN first-layer kernels drawn
@@ -58,14 +58,14 @@ def first_layers(current: Comparison) -> None:
 
 def class_pictures(current: Comparison) -> None:
     """Behind a switch: the picture each trained network likes best for each class."""
-    kept = st.session_state.get(PICTURES_KEY)
-    if kept is not None and kept[0] is not current:
+    earlier = st.session_state.get(PICTURES_KEY)
+    if earlier is not None and earlier[0] is not current:
         del st.session_state[PICTURES_KEY]  # an earlier comparison's: let its networks go
     st.markdown(f"**{text.CLASS_PICTURES_HEADER}**")
     st.caption(text.CLASS_PICTURES_INTRO)
-    recall(SHOW_KEY, False)
-    on = st.toggle(text.CLASS_PICTURES_SHOW, key=SHOW_KEY, help=text.CLASS_PICTURES_SHOW_HELP)
-    remember(SHOW_KEY, on)
+    on = kept(
+        SHOW_KEY, False, st.toggle, text.CLASS_PICTURES_SHOW, help=text.CLASS_PICTURES_SHOW_HELP
+    )
     if not on:
         return
     drawn = _drawn(current)
@@ -91,10 +91,10 @@ def class_pictures(current: Comparison) -> None:
 
 def _drawn(current: Comparison) -> dict[str, ClassPictures]:
     """Both networks' pictures, drawn once for the weights they have now."""
-    kept = st.session_state.get(PICTURES_KEY)
+    earlier = st.session_state.get(PICTURES_KEY)
     steps = current.run.steps_done
-    if kept is not None and kept[0] is current and kept[1] == steps:
-        return kept[2]
+    if earlier is not None and earlier[0] is current and earlier[1] == steps:
+        return earlier[2]
     # Under the comparison's lock: a click on Continue must not train the networks while
     # their pictures are being drawn.
     with holding(current):

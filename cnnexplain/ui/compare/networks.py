@@ -14,7 +14,7 @@ from cnnexplain.texts import compare as text
 from cnnexplain.ui.compare.data import DataChoice
 from cnnexplain.ui.kit import errors, session
 from cnnexplain.ui.kit.sidebar import parse_widths
-from cnnexplain.ui.kit.widgets import problem, remembered
+from cnnexplain.ui.kit.widgets import kept, problem
 
 MAX_ANN_DEPTH = 3
 
@@ -44,7 +44,7 @@ def choose(choice: DataChoice) -> Networks | None:
         if choice.own and cnn != session.current_spec():
             st.caption(text.CNN_REFITTED.format(classes=cnn.num_classes))
     with right:
-        match = remembered(st.checkbox, "cmp_match", True, text.MATCH, help=text.MATCH_HELP)
+        match = kept("cmp_match", True, st.checkbox, text.MATCH, help=text.MATCH_HELP)
         mlp = _matching_ann(cnn) if match else _typed_ann(cnn)
         if mlp is None:
             return None
@@ -65,8 +65,8 @@ def choose(choice: DataChoice) -> Networks | None:
 
 def _matching_ann(cnn: CNNSpec) -> MLPSpec:
     """The ANN of as many parameters as `cnn`, with the hidden layers the learner asks for."""
-    depth = remembered(
-        st.number_input, "cmp_ann_depth", 1, text.DEPTH, 1, MAX_ANN_DEPTH, help=text.DEPTH_HELP
+    depth = kept(
+        "cmp_ann_depth", 1, st.number_input, text.DEPTH, 1, MAX_ANN_DEPTH, help=text.DEPTH_HELP
     )
     return mlp_matching_budget(cnn, depth=int(depth))
 

@@ -51,25 +51,16 @@ def ask_before_training() -> None:
         if pending is not None:
             st.markdown(text.CMP_LOCKED.format(guess=text.CMP_OPTIONS[pending["guess"]]))
             return
-        choice = st.radio(
-            text.CHOICE_LABEL,
-            [CNN, ANN],
-            index=None,
-            format_func=text.CMP_OPTIONS.get,
-            horizontal=True,
-            key=CHOICE_KEY,
-            label_visibility="collapsed",
+        predict.choose_or_skip(
+            CHOICE_KEY,
+            {name: text.CMP_OPTIONS[name] for name in (CNN, ANN)},
+            confirm=text.CMP_LOCK,
+            confirm_key="lock",
+            on_confirm=_lock,
+            confirm_args=(False,),
+            on_skip=_lock,
+            skip_args=(True,),
         )
-        with st.container(horizontal=True):
-            st.button(
-                text.CMP_LOCK,
-                key=f"{CHOICE_KEY}_lock",
-                type="primary",
-                disabled=choice is None,
-                on_click=_lock,
-                args=(False,),
-            )
-            st.button(text.SKIP, key=f"{CHOICE_KEY}_skip", on_click=_lock, args=(True,))
 
 
 def _score(result: ComparisonResult, winner: str | None) -> str | None:

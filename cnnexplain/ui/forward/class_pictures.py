@@ -25,7 +25,7 @@ from cnnexplain.training.store import TrainedModel
 from cnnexplain.ui.kit import class_pictures as pictures
 from cnnexplain.ui.kit import datasets as named
 from cnnexplain.ui.kit.detail import every_number
-from cnnexplain.ui.kit.widgets import recall, remember
+from cnnexplain.ui.kit.widgets import kept
 
 SHOW_KEY = "fwd_class_pictures"  # the learner's switch: draw the pictures or not
 MAX_KEPT = 16  # networks whose pictures are kept; the model store keeps 12 networks
@@ -73,9 +73,9 @@ def show(entry: TrainedModel, data: Dataset) -> None:
     """The section: its header, a switch, and once switched on a picture per class."""
     st.subheader(text.CLASS_PICTURES_HEADER)
     st.write(text.CLASS_PICTURES_INTRO)
-    recall(SHOW_KEY, False)
-    on = st.toggle(text.CLASS_PICTURES_SHOW, key=SHOW_KEY, help=text.CLASS_PICTURES_SHOW_HELP)
-    remember(SHOW_KEY, on)
+    on = kept(
+        SHOW_KEY, False, st.toggle, text.CLASS_PICTURES_SHOW, help=text.CLASS_PICTURES_SHOW_HELP
+    )
     if not on:
         return
     result = _pictures_of(entry)

@@ -35,6 +35,7 @@ from cnnexplain.ui.forward.stage import (
     pick_cell,
     shown_maps,
     signed_sum,
+    torch_agrees,
     value_range,
 )
 from cnnexplain.ui.kit.detail import every_number
@@ -97,6 +98,7 @@ def _arithmetic_figure(
     windows: np.ndarray,
     kernels: np.ndarray,
     products: np.ndarray,
+    sums: np.ndarray,
     names: tuple[str, ...],
     window_range: tuple[float, float],
     window_colorscale: str,
@@ -107,7 +109,7 @@ def _arithmetic_figure(
             window=windows[c],
             kernel=kernels[c],
             products=products[c],
-            total=float(products[c].sum()),
+            total=float(sums[c]),
             window_range=window_range,
         )
         for c in range(len(windows))
@@ -264,10 +266,7 @@ def _arithmetic(
         )
     )
     if every_number():
-        torch_value = float(stage.torch_out[f, i, j])
-        st.caption(
-            text.TORCH_AGREES.format(value=num(torch_value), diff=abs(torch_value - win.result))
-        )
+        torch_agrees(float(stage.torch_out[f, i, j]), win.result)
     if after is not None and after.kind == "activation":
         st.markdown(
             text.CONV_ACTIVATED.format(
@@ -293,6 +292,7 @@ def _products(win: ops.ConvWindow, before: TraceStage) -> None:
             win.window[:shown].astype(np.float32),
             win.kernel[:shown],
             win.products[:shown],
+            win.channel_sums[:shown],
             names,
             window_range,
             theme.SCALES["image"] if before.kind == "input" else theme.SCALES["maps"],

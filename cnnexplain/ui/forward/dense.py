@@ -32,6 +32,7 @@ from cnnexplain.ui.forward.stage import (
     pick_cell,
     position_input,
     shown_maps,
+    torch_agrees,
 )
 from cnnexplain.ui.kit import datasets as named
 from cnnexplain.ui.kit.detail import every_number
@@ -370,10 +371,7 @@ def _sum_words(
         )
     )
     if every_number():
-        torch_value = float(stage.torch_out[m])
-        st.caption(
-            text.TORCH_AGREES.format(value=num(torch_value), diff=abs(torch_value - terms.result))
-        )
+        torch_agrees(float(stage.torch_out[m]), terms.result)
     if after.kind == "activation":
         st.markdown(
             text.DENSE_ACTIVATED.format(

@@ -13,7 +13,7 @@ from cnnexplain.model.spec import CNNSpec
 from cnnexplain.model.trace import Trace
 from cnnexplain.texts import forward as text
 from cnnexplain.ui.forward.dense import vector_with_label
-from cnnexplain.ui.forward.stage import num
+from cnnexplain.ui.forward.stage import num, torch_agrees
 from cnnexplain.ui.kit import datasets as named
 from cnnexplain.ui.kit.detail import every_number
 
@@ -65,8 +65,7 @@ def _sigmoid_arithmetic(result: Trace, names: tuple[str, ...]) -> None:
         )
     )
     st.markdown(text.SIGMOID_OTHER.format(first=names[0], q=num(1 - p), p=num(p)))
-    torch_p = float(result.stage("probs").torch_out[0])
-    st.caption(text.TORCH_AGREES.format(value=num(torch_p), diff=abs(torch_p - p)))
+    torch_agrees(float(result.stage("probs").torch_out[0]), p)
 
 
 def _softmax_arithmetic(result: Trace, names: tuple[str, ...]) -> None:

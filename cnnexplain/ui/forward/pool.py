@@ -18,6 +18,7 @@ from cnnexplain.ui.forward.stage import (
     output_map,
     pick_cell,
     signed_sum,
+    torch_agrees,
 )
 from cnnexplain.ui.kit.detail import every_number
 
@@ -142,10 +143,7 @@ def _words(
             )
         )
     if every_number():
-        torch_value = float(stage.torch_out[c, i, j])
-        st.caption(
-            text.TORCH_AGREES.format(value=num(torch_value), diff=abs(torch_value - window.result))
-        )
+        torch_agrees(float(stage.torch_out[c, i, j]), window.result)
     _, h_out, w_out = stage.shape
     st.caption(
         text.POOL_SHRINK.format(h_in=before.shape[1], w_in=before.shape[2], h=h_out, w=w_out)

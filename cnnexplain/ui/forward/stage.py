@@ -322,3 +322,8 @@ def signed_sum(values: list[float] | np.ndarray, fmt: str = ".4f") -> str:
 def num(value: float, fmt: str = ".4f") -> str:
     """A number as the page writes it, with a true minus sign."""
     return f"{value:{fmt}}".replace("-", "−")
+
+
+def torch_agrees(torch_value: float, ours: float) -> None:
+    """PyTorch's own value of the number just worked out, and how far the page's is from it."""
+    st.caption(text.TORCH_AGREES.format(value=num(torch_value), diff=abs(torch_value - ours)))

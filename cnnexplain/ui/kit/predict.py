@@ -10,7 +10,7 @@ only: a skip is not a wrong answer.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Collection, Mapping
+from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass
 
 import numpy as np
@@ -126,6 +126,40 @@ def verdict(answer: Answer, options: Mapping[str, str]) -> None:
         st.warning(f"{text.WRONG} {said}")
 
 
+def choose_or_skip(
+    widget: str,
+    options: Mapping[str, str],
+    *,
+    confirm: str,
+    confirm_key: str,
+    on_confirm: Callable[..., None],
+    confirm_args: tuple,
+    on_skip: Callable[..., None],
+    skip_args: tuple,
+) -> None:
+    """The options ({value: words}) in a row under `widget`, none chosen at first; then the
+    `confirm` button (widget + `confirm_key`), on once an option is chosen, and Skip."""
+    choice = st.radio(
+        text.CHOICE_LABEL,
+        list(options),
+        index=None,
+        format_func=options.get,
+        horizontal=True,
+        key=widget,
+        label_visibility="collapsed",
+    )
+    with st.container(horizontal=True):
+        st.button(
+            confirm,
+            key=f"{widget}_{confirm_key}",
+            type="primary",
+            disabled=choice is None,
+            on_click=on_confirm,
+            args=confirm_args,
+        )
+        st.button(text.SKIP, key=f"{widget}_skip", on_click=on_skip, args=skip_args)
+
+
 def ask(
     key: str,
     question: str,
@@ -146,25 +180,16 @@ def ask(
     with st.container(border=True):
         st.markdown(f"**{text.HEADER}** {question}")
         if answer is None:
-            choice = st.radio(
-                text.CHOICE_LABEL,
-                list(options),
-                index=None,
-                format_func=options.get,
-                horizontal=True,
-                key=widget_key(key),
-                label_visibility="collapsed",
+            choose_or_skip(
+                widget_key(key),
+                options,
+                confirm=text.CHECK,
+                confirm_key="check",
+                on_confirm=_checked,
+                confirm_args=(key, tuple(correct or ())),
+                on_skip=_skipped,
+                skip_args=(key,),
             )
-            with st.container(horizontal=True):
-                st.button(
-                    text.CHECK,
-                    key=f"{widget_key(key)}_check",
-                    type="primary",
-                    disabled=choice is None,
-                    on_click=_checked,
-                    args=(key, tuple(correct or ())),
-                )
-                st.button(text.SKIP, key=f"{widget_key(key)}_skip", on_click=_skipped, args=(key,))
             return False
         verdict(answer, options)
         if reveal:

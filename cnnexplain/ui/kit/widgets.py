@@ -50,8 +50,9 @@ def remember(key: str, value: Any) -> Any:
 
 
 def kept(key: str, default: Any, widget: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
-    """Draw `widget(*args, key=key, **kwargs)` starting from its remembered value (`default` the
-    first time), and remember what it shows; returns that."""
+    """Draw `widget(*args, key=key, **kwargs)` (st.radio, a column's number_input, ...) starting
+    from its remembered value (`default` the first time), and remember what it shows; returns
+    that."""
     recall(key, default)
     return remember(key, widget(*args, key=key, **kwargs))
 
@@ -90,11 +91,3 @@ def problem(heading: str, detail: str) -> None:
     class name, as plain text (never as Markdown)."""
     st.error(heading)
     st.text(detail)
-
-
-def remembered(widget: Any, key: str, default: Any, *args: Any, **kwargs: Any) -> Any:
-    """Draw `widget` (st.radio, a column's number_input, ...) under `key`, starting from the
-    value it had when it was last drawn, else `default`; returns the value it shows now, kept
-    for the next time."""
-    recall(key, default)
-    return remember(key, widget(*args, key=key, **kwargs))
