@@ -384,7 +384,7 @@ def test_one_kernel_weight_is_written_out_with_its_update(digits):
     new = record.opt_terms["conv2.weight"].new_param[index]
     assert new == float(before) - 0.001 * record.torch_grads["conv2.weight"][index]
     assert after == np.float32(new)
-    sgd = next(latex.value for latex in at.latex if "w_{\\text{new}} = w - \\eta" in latex.value)
+    sgd = next(latex.value for latex in at.latex if "&= w - \\eta\\, g" in latex.value)
     assert f"{before:.6g}" in sgd and f"{new:.6g}" in sgd
 
 

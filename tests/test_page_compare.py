@@ -391,6 +391,10 @@ def test_data_efficiency_trains_fresh_networks_on_a_button(trained_on_bars):
         ((size, acc),) = curves[name]
         assert size == 16
         assert decode(efficiency[name]["y"]).tolist() == [acc]
+    # The log axis is labelled at the measured size only, not at plotly's crowded 2, 3, 5 ...
+    axis = titled(at, text.EFFICIENCY_HEADER)["layout"]["xaxis"]
+    assert axis["type"] == "log" and axis["tickmode"] == "array"
+    assert (axis["tickvals"], axis["ticktext"]) == ([16], ["16"])
     assert text.FIND_EFFICIENCY_ONE.format(
         small=16, cnn=curves[CNN][0][1], ann=curves[ANN][0][1]
     ) in info_text(at)

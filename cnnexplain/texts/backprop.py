@@ -435,9 +435,12 @@ TERMS_REST = (
     "through, or the input was 0. PyTorch's autograd gives this weight the gradient {torch}."
 )
 UPDATE_HEADER = "The optimizer's arithmetic for this weight"
-SGD_TEX = r"w_{{\text{{new}}}} = w - \eta\, g = {w} - {lr} \times {g} = {new}"
 # The optimizers' arithmetic is written as aligned lines, the formula first and then its
 # numbers, so that it fits a page 1024 pixels wide even when the numbers need powers of ten.
+SGD_TEX = (
+    r"\begin{{aligned}} w_{{\text{{new}}}} &= w - \eta\, g = {w} - {lr} \times {g} \\ "
+    r"&= {new} \end{{aligned}}"
+)
 MOMENTUM_TEX = (
     r"\begin{{aligned}} b_t &= \mu\, b_{{t-1}} + g = {mu} \times {b_prev} + {g} \\ "
     r"&= {b} \\[1ex] "

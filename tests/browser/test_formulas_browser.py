@@ -5,7 +5,10 @@ from __future__ import annotations
 
 import re
 
+import numpy as np
 import pytest
+import torch
+import torch.nn.functional as F
 from browserkit import (
     ROOT,
     charts_drawn,
@@ -19,8 +22,13 @@ from browserkit import (
     whole_page,
 )
 
+from cnnexplain.io.datasets import load_digits28
+from cnnexplain.model.spec import build_cnn, clone_model
 from cnnexplain.texts import backprop as text
+from cnnexplain.texts import inputs as inputs_text
 from cnnexplain.texts import path as path_text
+from cnnexplain.training import pretrained
+from cnnexplain.training.store import DEFAULT_DATASET, DEFAULT_SPEC
 
 pytestmark = pytest.mark.browser
 
@@ -28,6 +36,8 @@ BACKPROP = "Backpropagation, step by step"
 WIDTHS = (1400, 1024)
 # The pages app.py puts in the navigation (in the path's order), by the titles the sidebar shows.
 PAGE_TITLES = [path_text.TITLES[page] for page in path_text.ORDER]
+# The default network's stages in the order the backward pass walks them, after the loss box.
+BACKWARD_STAGES = [name for name, _ in build_cnn(DEFAULT_SPEC).named_children()][::-1]
 
 
 def all_is_well(page) -> None:
@@ -72,6 +82,44 @@ def largest_learning_rate(page) -> None:
     wait_idle(page)
 
 
+def surest_test_picture() -> int:
+    """The test picture the shipped default network is surest of: its loss is below 1e-6, so
+    every gradient of a step on it is written with a power of ten, and Adam squares them."""
+    data = load_digits28()
+    entry = pretrained.load(DEFAULT_SPEC, data, DEFAULT_DATASET)
+    assert entry is not None, "the shipped default weights no longer match the defaults"
+    exact = clone_model(entry.model).double()
+    with torch.no_grad():
+        logits = exact(torch.from_numpy(data.x_test.astype(np.float64)))
+    losses = F.cross_entropy(logits, torch.tensor(data.y_test), reduction="none")
+    return int(torch.argmin(losses))
+
+
+def choose_test_picture(page, index: int) -> None:
+    number = page.get_by_role("spinbutton", name=inputs_text.SAMPLE_INDEX)
+    number.fill(str(index))
+    number.press("Enter")
+    wait_idle(page)
+    assert number.input_value() == str(index)
+
+
+def every_backward_stage(page) -> list[str]:
+    """Walk the backward pass with its Next button from the loss to the first convolution,
+    checking each stage's formulas and charts; returns the LaTeX of every formula seen."""
+    seen: list[str] = []
+    for name in BACKWARD_STAGES:
+        page.locator(".st-key-bp_stage_next button").click()
+        heading = page.locator("h4").filter(has_text=re.compile(rf"^{re.escape(name)}:"))
+        heading.wait_for(timeout=60_000)
+        wait_idle(page)
+        all_is_well(page)
+        seen += page.eval_on_selector_all(
+            ".katex-display annotation", "notes => notes.map(note => note.textContent)"
+        )
+    assert page.locator(".st-key-bp_stage_next button").is_disabled()  # conv1 is the last
+    return seen
+
+
 def formula_shot(page, source: str, name: str) -> None:
     """A picture of the display formula whose LaTeX contains `source`, in test-artifacts."""
     formula = page.locator(".katex-display").filter(has=page.locator("annotation", has_text=source))
@@ -97,8 +145,9 @@ def test_every_page_draws_its_formulas_and_charts(server_url, page):
 
 def test_each_optimizer_writes_out_its_arithmetic_in_formulas_that_fit(server_url, page):
     open_backprop(page, server_url)
-    # The page's own picture, which the network is sure of: gradients of about 1e-6, written
-    # with powers of ten, and for Adam squared.
+    # The test picture the network is surest of: gradients far below 1e-6, written with powers
+    # of ten, and for Adam squared. (The page starts on the picture it is least sure of.)
+    choose_test_picture(page, surest_test_picture())
     shown = {}
     for kind in ("sgd", "momentum", "adam"):
         choose(page, text.OPTIMIZER_NAMES[kind])
@@ -116,7 +165,8 @@ def test_each_optimizer_writes_out_its_arithmetic_in_formulas_that_fit(server_ur
             assert formulas_past_the_edge(page) == [], (kind, width)
         page.set_viewport_size({"width": WIDTHS[0], "height": 1000})
     assert r"\mu\, b_{t-1}" in shown["momentum"]  # momentum's second step, with its memory
-    assert r"\times 10^{" in shown["adam"] and r"\right)^2" in shown["adam"]
+    # g, written with a power of ten, squared in brackets: never 10^{-7}^2.
+    assert re.search(r"\\left\(-?[\d.]+\\times 10\^\{-\d+\}\\right\)\^2", shown["adam"])
     formula_shot(page, "m_t", "formula-adam")
     formula_shot(page, r"\partial w} &=", "formula-kernel-weight-sum")
     page.set_viewport_size({"width": 1024, "height": 1000})
@@ -124,6 +174,9 @@ def test_each_optimizer_writes_out_its_arithmetic_in_formulas_that_fit(server_ur
     page.set_viewport_size({"width": 1400, "height": 1000})
     page.mouse.move(0, 0)
     whole_page(page, "backprop-adam")
+    # Every stage of the backward pass writes its gradients with powers of ten, and renders.
+    stages = every_backward_stage(page)
+    assert sum(r"\times 10^{" in formula for formula in stages) >= 3, stages
 
 
 def test_a_loss_that_explodes_stops_the_run_and_offers_to_undo(server_url, page):
@@ -156,6 +209,9 @@ def test_a_loss_that_explodes_stops_the_run_and_offers_to_undo(server_url, page)
     )
     page.wait_for_timeout(500)
     page.screenshot(path=str(ROOT / "test-artifacts" / "backprop-exploded.png"))
+
+    # Every stage of the backward pass, its numbers in the billions, renders.
+    every_backward_stage(page)
 
     taken = steps_taken(page)
     undo.click()

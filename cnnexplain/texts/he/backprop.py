@@ -420,9 +420,12 @@ TERMS_REST = (
     "שהקלט היה 0. ה-autograd של PyTorch נותן למשקל הזה את הגרדיאנט {torch}."
 )
 UPDATE_HEADER = "החשבון של האופטימייזר עבור המשקל הזה"
-SGD_TEX = r"w_{{\text{{new}}}} = w - \eta\, g = {w} - {lr} \times {g} = {new}"
 # The optimizers' arithmetic is written as aligned lines, the formula first and then its
 # numbers, so that it fits a page 1024 pixels wide even when the numbers need powers of ten.
+SGD_TEX = (
+    r"\begin{{aligned}} w_{{\text{{new}}}} &= w - \eta\, g = {w} - {lr} \times {g} \\ "
+    r"&= {new} \end{{aligned}}"
+)
 MOMENTUM_TEX = (
     r"\begin{{aligned}} b_t &= \mu\, b_{{t-1}} + g = {mu} \times {b_prev} + {g} \\ "
     r"&= {b} \\[1ex] "
