@@ -40,7 +40,7 @@ def step_section(
     views.show_switch(state.history, settings)
 
     # Each heading is given its anchor: without one, the browser works it out from the words
-    # every time the section is drawn again, which took a tenth of a Step's drawing.
+    # every time the section is drawn again: about a tenth of a Step's time in the browser.
     st.subheader(text.STEP_HEADER, anchor="bp-step")
     before_step(state, settings)
     views.step_controls(state, batch, settings)
