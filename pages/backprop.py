@@ -10,7 +10,7 @@ from cnnexplain.ui.kit import path, resources, session
 from cnnexplain.ui.kit.sidebar import architecture_sidebar
 
 architecture_sidebar()
-st.title(text.TITLE)
+st.title(text.TITLE, anchor="bp-title")
 path.opening("backprop")
 st.write(text.INTRO)
 st.info(text.STORY)
@@ -22,11 +22,11 @@ entry = resources.trained_model(spec, dataset_key, trained=session.current_train
 state = views.stepper(entry, dataset_key)
 views.show_model_line(entry, named.title(dataset_key))
 
-st.subheader(text.DATA_HEADER)
+st.subheader(text.DATA_HEADER, anchor="bp-data")
 start.start_unsure(entry, data)
 batch = views.batch_picker(data)
 
-st.subheader(text.OPTIMIZER_HEADER)
+st.subheader(text.OPTIMIZER_HEADER, anchor="bp-optimizer")
 settings = views.optimizer_picker()
 
 section.step_section(state, batch, settings, data, spec)

@@ -17,7 +17,7 @@ from cnnexplain.ui.kit.sidebar import architecture_sidebar
 from cnnexplain.ui.kit.widgets import problem
 
 architecture_sidebar()
-st.title(text.TITLE)
+st.title(text.TITLE, anchor="lab-title")
 path.opening("conv_lab")
 st.write(text.INTRO)
 
@@ -31,17 +31,17 @@ def lab() -> None:
     predict.redraw_score()
     picture_column, kernel_column, settings_column = st.columns(views.TOP_COLUMNS, gap="medium")
     with picture_column:
-        st.subheader(text.INPUT_HEADER)
+        st.subheader(text.INPUT_HEADER, anchor="lab-input")
         picture = views.choose_picture()  # (H, W)
         st.caption(text.INPUT_SHAPE.format(H=picture.shape[0], W=picture.shape[1]))
     with kernel_column:
-        st.subheader(text.KERNEL_HEADER)
+        st.subheader(text.KERNEL_HEADER, anchor="lab-kernel")
         kernel = views.choose_kernel()  # (K, K)
     with settings_column:
-        st.subheader(text.SETTINGS_HEADER)
+        st.subheader(text.SETTINGS_HEADER, anchor="lab-settings")
         stride, padding, dilation = views.choose_settings()
 
-    st.subheader(text.FORMULA_HEADER)
+    st.subheader(text.FORMULA_HEADER, anchor="lab-formula")
     try:
         rows = size_formula(picture.shape[0], kernel.shape[0], stride, padding, dilation)
         cols = size_formula(picture.shape[1], kernel.shape[1], stride, padding, dilation)
@@ -67,7 +67,7 @@ def lab() -> None:
     if size_question(*picture.shape, kernel.shape[0], stride, padding, dilation):
         st.markdown(text.OUTPUT_SHAPE.format(Ho=Ho, Wo=Wo, n=Ho * Wo))
 
-    st.subheader(text.MAPS_HEADER)
+    st.subheader(text.MAPS_HEADER, anchor="lab-maps")
     i, j = views.choose_position(Ho, Wo)
     steps = views.play_positions(i * Wo + j, Ho * Wo)
     played = len(steps) > 1 and st.button(
@@ -79,7 +79,7 @@ def lab() -> None:
     views.show_maps(result, window, i, j, (input_slot, output_slot))
     st.caption(text.MAPS_LEGEND)
 
-    st.subheader(text.POSITION_HEADER)
+    st.subheader(text.POSITION_HEADER, anchor="lab-position")
     views.show_window(window, i, j)
 
     ticked = False

@@ -15,7 +15,7 @@ from cnnexplain.ui.kit.sidebar import architecture_sidebar
 from cnnexplain.ui.kit.widgets import problem
 
 architecture_sidebar()
-st.title(text.TITLE)
+st.title(text.TITLE, anchor="fwd-title")
 path.opening("forward")
 st.write(text.INTRO)
 
@@ -25,7 +25,7 @@ data = resources.dataset(dataset_key)
 entry = resources.trained_model(spec, dataset_key, trained=session.current_trained())
 views.model_status(entry, data)
 
-st.subheader(text.PICTURE_HEADER)
+st.subheader(text.PICTURE_HEADER, anchor="fwd-picture")
 picker, picture = st.columns([2, 3])
 with picker:
     chosen = input_picker(data)
@@ -43,17 +43,17 @@ if class_question(result, data):
     with neighbours:
         nearest_training(entry, chosen.x, data)
 
-st.subheader(text.OVERVIEW_HEADER)
+st.subheader(text.OVERVIEW_HEADER, anchor="fwd-overview")
 scale = views.scale_picker()
 views.overview(result, scale)
 
-st.subheader(text.STEP_HEADER)
+st.subheader(text.STEP_HEADER, anchor="fwd-stage")
 views.stage_section(result, data, scale, spec)
 
-st.subheader(text.LOOKED_HEADER)
+st.subheader(text.LOOKED_HEADER, anchor="fwd-looked")
 views.looked_at(entry, chosen.x, data)
 
-st.subheader(text.RECEPTIVE_HEADER)
+st.subheader(text.RECEPTIVE_HEADER, anchor="fwd-receptive")
 receptive_view.show(result, spec, scale)
 class_pictures_view.show(entry, data)
 

@@ -411,6 +411,17 @@ def test_every_kernel_before_and_after_is_drawn_from_the_record(digits):
         for n in ("conv1.weight", "conv2.weight")
     )
     assert f"any kernel weight in this step: {largest:.6g}." in markdown_text(at)
+    # One convolution at a time: the other one's kernels when the learner picks it.
+    assert not [c for c in at.get("plotly_chart") if c.proto.id.endswith("-bp_conv2_kernels")]
+    at.radio(key="bp_kernels_layer").set_value("conv2").run()
+    assert not at.exception
+    before, after, change = (decode(trace["z"]) for trace in chart(at, "bp_conv2_kernels")["data"])
+    w_before, w_after = record.params_before["conv2.weight"], record.params_after["conv2.weight"]
+    for c in range(8):  # kernel f is tile column f, its channel c tile row c
+        np.testing.assert_array_equal(before[4 * c : 4 * c + 3, :3], w_before[0, c])
+        np.testing.assert_array_equal(after[4 * c : 4 * c + 3, 12:15], w_after[3, c])
+    assert not [c for c in at.get("plotly_chart") if c.proto.id.endswith("-bp_conv1_kernels")]
+    assert f"any kernel weight in this step: {largest:.6g}." in markdown_text(at)
 
 
 @pytest.mark.parametrize(

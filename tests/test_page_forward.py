@@ -152,7 +152,7 @@ def test_next_and_previous_walk_from_the_picture_to_the_loss():
         assert not at.exception
         assert at.session_state["fwd_step_name"] == name
         assert any(
-            h.value.startswith(f"### {DEFAULT_STEPS.index(name) + 1}. {name}:") for h in at.markdown
+            h.value.startswith(f"{DEFAULT_STEPS.index(name) + 1}. {name}:") for h in at.subheader
         )
     assert at.button(key="fwd_next").disabled
     at.button(key="fwd_prev").click().run()
@@ -529,7 +529,7 @@ def test_every_stage_of_other_networks_shows_without_error(build):
             at.button(key="fwd_next").click().run()
         assert not at.exception, name
         assert at.session_state["fwd_step_name"] == name
-        assert any(h.value.startswith(f"### {n + 1}. {name}:") for h in at.markdown)
+        assert any(h.value.startswith(f"{n + 1}. {name}:") for h in at.subheader)
         if kind in ("convolution", "pooling", "dense layer", "class scores"):
             assert "the step-by-step numpy arithmetic differs from it by" in markdown_text(at)
 

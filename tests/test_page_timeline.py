@@ -26,6 +26,9 @@ def page_after_steps(steps: int, every_number: bool = False):
     at.number_input(key="bp_n").set_value(steps).run()
     at.button(key="bp_run").click().run()
     assert not at.exception
+    assert not [s for s in at.select_slider if s.key == "bp_tl_step"]  # shut at first
+    at.toggle(key="bp_tl_show").set_value(True).run()
+    assert not at.exception
     return at
 
 
@@ -169,12 +172,14 @@ def test_the_chosen_step_layer_and_map_are_kept_while_the_learner_visits_other_p
     at.radio(key="bp_source").set_value("batch").run()
     at.number_input(key="bp_n").set_value(2).run()
     at.button(key="bp_run").click().run()
+    at.toggle(key="bp_tl_show").set_value(True).run()
     at.selectbox(key="bp_tl_layer").set_value("conv2").run()
     at.selectbox(key="bp_tl_channel").set_value(7).run()
     at.select_slider(key="bp_tl_step").set_value(1).run()
     at.switch_page("pages/forward.py").run()
     at.switch_page(PAGE).run()
     assert not at.exception
+    assert at.toggle(key="bp_tl_show").value  # still open
     assert at.select_slider(key="bp_tl_step").value == 1
     assert at.selectbox(key="bp_tl_layer").value == "conv2"
     assert at.selectbox(key="bp_tl_channel").value == 7
@@ -197,3 +202,26 @@ def test_the_kernels_are_called_edge_detectors_only_when_the_score_rose_clearly(
     assert edge_change(timeline, "conv1").rose
     shown = "\n".join(s.value for s in at.success)
     assert said in shown and "rose from 0.00 to" in shown
+
+
+def test_the_timeline_is_shut_until_the_learner_opens_it_and_still_says_what_the_kernels_became():
+    at = app()
+    at.switch_page(PAGE).run()
+    at.number_input(key="bp_n").set_value(2).run()
+    at.button(key="bp_run").click().run()
+    assert not at.exception
+    assert at.toggle(key="bp_tl_show").value is False
+    assert not [s for s in at.select_slider if s.key == "bp_tl_step"]
+    assert not [c for c in at.get("plotly_chart") if "-bp_tl_" in c.proto.id]
+    # As if the network had started from flat kernels: the score rose, and the page says so.
+    timeline = stepper(at).history.timeline
+    start = timeline.start
+    flat = np.ones_like(start.params["conv1.weight"])
+    timeline._start = dataclasses.replace(start, params=start.params | {"conv1.weight": flat})
+    at.run()
+    assert edge_change(timeline, "conv1").rose
+    assert text.EDGES_ROSE.split("{")[0] in "\n".join(s.value for s in at.success)
+    at.toggle(key="bp_tl_show").set_value(True).run()
+    assert not at.exception
+    assert at.select_slider(key="bp_tl_step").value == 2
+    assert [c for c in at.get("plotly_chart") if c.proto.id.endswith("-bp_tl_kernels")]

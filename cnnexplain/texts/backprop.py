@@ -495,10 +495,11 @@ WEIGHT_AFTER = "This weight after the step"
 # --- every kernel
 KERNELS_HEADER = "Every kernel before and after the step"
 KERNELS_INTRO = (
-    "Each column of small squares is one kernel (one filter), with one square per input "
-    "channel. Before and after share one colour scale; the change, much smaller, has its own "
-    "so that it shows. Point at a cell to read the exact weight."
+    "Each column of small squares is one kernel (one filter) of the convolution shown, with "
+    "one square per input channel. Before and after share one colour scale; the change, "
+    "much smaller, has its own so that it shows. Point at a cell to read the exact weight."
 )
+KERNELS_PICK = "Convolution"
 KERNELS_LAYER = "{name}: {filters} kernels of {channels}×{kh}×{kw}"
 KERNEL_PANELS = ("before", "after", "change")
 LARGEST_CHANGE = "The largest change of any kernel weight in this step: {change}."
@@ -550,10 +551,15 @@ SIMPLE_WEIGHT = (
 # --- watch it learn: the kept steps on a timeline
 TIMELINE_HEADER = "Watch it learn"
 TIMELINE_INTRO = (
-    "Every step you keep is remembered here. Move the slider to go back to any of them and see "
-    "the network as it was then: its kernels, what one kernel makes of your picture, and where "
-    "the loss and the test accuracy stood.\n\nPress **Play** to watch every kept step in turn, "
-    "from the start to the last one."
+    "Every step you keep is remembered here. Switch on **Show the timeline**, then move the "
+    "slider to go back to any of them and see the network as it was then: its kernels, what "
+    "one kernel makes of your picture, and where the loss and the test accuracy stood."
+    "\n\nPress **Play** to watch every kept step in turn, from the start to the last one."
+)
+TIMELINE_SHOW = "Show the timeline"
+TIMELINE_SHOW_HELP = (
+    "Draws the kernels, a feature map and the curves as they were at any kept step. Left off, "
+    "each Step has fewer charts to draw and answers sooner."
 )
 TIMELINE_NONE = "Take a few steps: each one you keep appears here, so that you can go back to it."
 TIMELINE_DROPPED = (

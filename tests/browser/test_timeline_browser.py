@@ -1,4 +1,5 @@
-"""Watch it learn in a real browser: three steps, back to the first one on the slider, Play."""
+"""Watch it learn in a real browser: three steps, the timeline opened, back to the first step on
+the slider, Play."""
 
 from __future__ import annotations
 
@@ -43,8 +44,11 @@ def test_scrub_back_to_an_earlier_step_then_play_to_the_last(server_url, page):
 
     losses = [step(page, number) for number in (1, 2, 3)]
     assert len(set(losses)) == 3, losses  # each step changed the loss
-    # The timeline starts on the latest step and shows its loss.
+    # The timeline is shut until the learner opens it; then it starts on the latest step.
+    assert not page.locator(SLIDER).count()
+    page.locator(".st-key-bp_tl_show").get_by_text("Show the timeline", exact=True).click()
     page.get_by_text("Batch loss after step 3", exact=True).wait_for(timeout=60_000)
+    wait_idle(page)
     assert metric_value(page, "Batch loss after step 3") == losses[2]
 
     slider = page.locator(SLIDER)

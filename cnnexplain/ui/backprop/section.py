@@ -39,7 +39,9 @@ def step_section(
     views.step_if_clicked(state, batch, settings)
     views.show_switch(state.history, settings)
 
-    st.subheader(text.STEP_HEADER)
+    # Each heading is given its anchor: without one, the browser works it out from the words
+    # every time the section is drawn again: about a tenth of a Step's time in the browser.
+    st.subheader(text.STEP_HEADER, anchor="bp-step")
     before_step(state, settings)
     views.step_controls(state, batch, settings)
     if _tick_tasks(state):
@@ -47,23 +49,23 @@ def step_section(
     views.show_notices(state)  # shown once: after that rerun, or they would be lost to it
     views.show_status(state.history)
 
-    st.subheader(text.LOSS_HEADER)
+    st.subheader(text.LOSS_HEADER, anchor="bp-loss")
     views.show_loss(state)
 
     if state.last is not None:
         record = state.last.record
         class_names = named.class_names(data)
-        st.subheader(text.BACKWARD_HEADER)
+        st.subheader(text.BACKWARD_HEADER, anchor="bp-backward")
         n = backward.example_picker(record, class_names)
         backward.show_backward(record, n, class_names, spec.head)
 
-        st.subheader(text.WEIGHT_HEADER)
+        st.subheader(text.WEIGHT_HEADER, anchor="bp-weight")
         if every_number():
             weights.show_kernel_weight(state.last, n)
         else:
             st.caption(text.SIMPLE_WEIGHT)
 
-        st.subheader(text.KERNELS_HEADER)
+        st.subheader(text.KERNELS_HEADER, anchor="bp-kernels")
         weights.show_kernels(record)
 
     timeline.show(state, batch)

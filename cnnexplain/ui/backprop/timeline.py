@@ -7,7 +7,9 @@ feature map of the first picture the steps learn from (a forward pass with that 
 weights), and the curves of those numbers marked at that step. Play draws every kept step in
 turn, within one run, and leaves the slider on the last one.
 
-The section is a fragment: moving the slider redraws it alone, not the thirty charts above.
+The section is drawn only once the learner switches it on (the switch is remembered): it
+repeats the kernels and the loss above, and its three charts were nearly half of what a Step
+sent and drew. It is a fragment: the switch and the slider redraw it alone, not the charts above.
 """
 
 from __future__ import annotations
@@ -24,8 +26,9 @@ from cnnexplain.model.timeline import EDGE_RISE, Timeline, TimelinePoint, edge_c
 from cnnexplain.texts import backprop as text
 from cnnexplain.ui.backprop.views import Batch, Stepper, clamped, number
 from cnnexplain.ui.kit.detail import at_level, every_number
-from cnnexplain.ui.kit.widgets import recall, remember
+from cnnexplain.ui.kit.widgets import MEMORY_KEY, kept, recall, remember
 
+SHOW_KEY = "bp_tl_show"  # the switch that draws the section; off at first
 SLIDER_KEY = "bp_tl_step"  # the step shown: a number on the timeline, 0 for the start
 LAST_KEY = "bp_tl_last"  # the last step the slider knew of, so it follows new steps
 LAYER_KEY = "bp_tl_layer"
@@ -49,16 +52,12 @@ def play_frames(numbers: list[int], most: int = PLAY_FRAMES) -> list[int]:
 
 def show(state: Stepper, batch: Batch) -> None:
     """The "Watch it learn" section, once there is a step to watch."""
-    st.subheader(text.TIMELINE_HEADER)
+    st.subheader(text.TIMELINE_HEADER, anchor="bp-timeline")
     st.write(text.TIMELINE_INTRO)
     timeline = state.history.timeline
     if timeline is None or len(timeline.points) < 2:
         st.caption(text.TIMELINE_NONE)
         return
-    if timeline.dropped:
-        st.caption(
-            text.TIMELINE_DROPPED.format(kept=len(timeline.points) - 1, dropped=timeline.dropped)
-        )
     _scrubber(state, batch.x[0])
 
 
@@ -77,10 +76,15 @@ def _to_last(last: int) -> None:
     st.session_state[SLIDER_KEY] = last  # Play ends there, so the slider says so from the start
 
 
+def _layers(timeline: Timeline) -> list[str]:
+    """The convolutions the timeline keeps the weights of."""
+    return [name.rsplit(".", 1)[0] for name in timeline.names if name.endswith(".weight")]
+
+
 def _pickers(timeline: Timeline) -> tuple[str, int]:
     """The convolution (when there is more than one) and the feature map to show, both kept
     while the learner visits other pages."""
-    layers = [name.rsplit(".", 1)[0] for name in timeline.names if name.endswith(".weight")]
+    layers = _layers(timeline)
     if recall(LAYER_KEY, layers[0]) not in layers:
         st.session_state[LAYER_KEY] = layers[0]
     left, right = st.columns(2)
@@ -96,8 +100,21 @@ def _pickers(timeline: Timeline) -> tuple[str, int]:
 
 @st.fragment
 def _scrubber(state: Stepper, picture: np.ndarray) -> None:
-    """The pickers, the slider and Play, then the network at the chosen step."""
+    """The switch; when it is on, the pickers, the slider and Play, then the network at the
+    chosen step."""
     timeline = state.history.timeline
+    if not kept(SHOW_KEY, False, st.toggle, text.TIMELINE_SHOW, help=text.TIMELINE_SHOW_HELP):
+        # What the kernels became is a sentence, not a chart: it is said with the section shut.
+        # The remembered layer is read, not set: a widget's key set while it is not drawn
+        # outlives the learner's later choice in it.
+        layers = _layers(timeline)
+        remembered = st.session_state.get(MEMORY_KEY, {}).get(LAYER_KEY)
+        _edges(timeline, remembered if remembered in layers else layers[0])
+        return
+    if timeline.dropped:
+        st.caption(
+            text.TIMELINE_DROPPED.format(kept=len(timeline.points) - 1, dropped=timeline.dropped)
+        )
     points = timeline.points
     numbers = [p.number for p in points]
     layer, channel = _pickers(timeline)

@@ -20,9 +20,11 @@ from cnnexplain.ui.backprop.formulas import adam_tex, momentum_tex, sgd_tex, ter
 from cnnexplain.ui.backprop.views import LastStep, clamped, number
 from cnnexplain.ui.kit.detail import at_level
 from cnnexplain.ui.kit.numbers import arrow
+from cnnexplain.ui.kit.widgets import kept, recall
 
 TOP_TERMS = 8  # terms of a kernel weight's gradient listed one by one
 SUM_TERMS = 3  # terms written into the sum itself
+KERNELS_KEY = "bp_kernels_layer"  # the convolution whose kernels are drawn
 
 
 def _pick_largest(layer: str, index: tuple[int, int, int, int]) -> None:
@@ -179,22 +181,32 @@ def show_kernel_weight(last: LastStep, n: int) -> None:
 
 
 def show_kernels(record: StepRecord) -> None:
-    """Every kernel of every convolution before and after the step, and the change."""
+    """Every kernel of one convolution before and after the step, and the change; the largest
+    change of any kernel weight, over every convolution.
+
+    One convolution at a time, chosen by the learner (the first at first): every convolution's
+    three panels at once made the largest chart a Step drew, most of it out of sight.
+    """
     st.write(text.KERNELS_INTRO)
-    largest = 0.0
-    for stage in record.stage_grads:
-        if stage.kind != "conv":
-            continue
-        name = f"{stage.name}.weight"
-        before, after = record.params_before[name], record.params_after[name]
-        largest = max(largest, float(np.max(np.abs(after - before))))
-        filters, channels, kh, kw = before.shape
-        layer = text.KERNELS_LAYER.format(
-            name=stage.name, filters=filters, channels=channels, kh=kh, kw=kw
-        )
-        st.markdown(f"**{layer}**")
-        change = bpfig.kernel_change(
-            before, after, titles=text.KERNEL_PANELS, labels=text.HOVER_KERNEL
-        )
-        st.plotly_chart(at_level(change), key=f"bp_{stage.name}_kernels")
+    convs = [stage for stage in record.stage_grads if stage.kind == "conv"]
+    names = [stage.name for stage in convs]
+    chosen = names[0]
+    if len(names) > 1:
+        if recall(KERNELS_KEY, names[0]) not in names:  # the network changed under it
+            st.session_state[KERNELS_KEY] = names[0]
+        chosen = kept(KERNELS_KEY, names[0], st.radio, text.KERNELS_PICK, names, horizontal=True)
+    stage = convs[names.index(chosen)]
+    name = f"{stage.name}.weight"
+    before, after = record.params_before[name], record.params_after[name]
+    filters, channels, kh, kw = before.shape
+    layer = text.KERNELS_LAYER.format(
+        name=stage.name, filters=filters, channels=channels, kh=kh, kw=kw
+    )
+    st.markdown(f"**{layer}**")
+    change = bpfig.kernel_change(before, after, titles=text.KERNEL_PANELS, labels=text.HOVER_KERNEL)
+    st.plotly_chart(at_level(change), key=f"bp_{stage.name}_kernels")
+    largest = max(
+        float(np.max(np.abs(record.params_after[n] - record.params_before[n])))
+        for n in (f"{s.name}.weight" for s in convs)
+    )
     st.caption(text.LARGEST_CHANGE.format(change=number(largest)))

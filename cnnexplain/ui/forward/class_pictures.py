@@ -71,7 +71,7 @@ def _pictures_of(entry: TrainedModel) -> ClassPictures:
 
 def show(entry: TrainedModel, data: Dataset) -> None:
     """The section: its header, a switch, and once switched on a picture per class."""
-    st.subheader(text.CLASS_PICTURES_HEADER)
+    st.subheader(text.CLASS_PICTURES_HEADER, anchor="fwd-class-pictures")
     st.write(text.CLASS_PICTURES_INTRO)
     on = kept(
         SHOW_KEY, False, st.toggle, text.CLASS_PICTURES_SHOW, help=text.CLASS_PICTURES_SHOW_HELP

@@ -262,7 +262,8 @@ def stage_detail(step: Step, result: Trace, data: Dataset, scale: str, spec: CNN
     kind = step.kind
     if kind == "probs":
         kind = "probs_sigmoid" if spec.head == "sigmoid" else "probs_softmax"
-    st.markdown(f"### {_step_title(step)}")
+    # Its own anchor: the browser would work one out from the words at every Next.
+    st.subheader(_step_title(step), anchor="fwd-stage-detail")
     st.info(stages.STAGE_KIND[kind])
     if step.kind != "loss":
         params = {info.name: info.params for info in stage_shapes(spec)}.get(step.name, 0)

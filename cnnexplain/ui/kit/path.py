@@ -53,7 +53,7 @@ def next_step(page: str) -> None:
 
 def overview() -> None:
     """Every page in order with its ticks and a link to it."""
-    st.subheader(text.PATH_HEADER)
+    st.subheader(text.PATH_HEADER, anchor="path")
     st.caption(text.PATH_INTRO)
     for number, page in enumerate(text.ORDER, start=1):
         done, total = tasks.progress(page)

@@ -145,7 +145,7 @@ def architecture_sidebar() -> None:
         language_picker()
         detail_switch()
         predict.score_line()
-        st.header(text.HEADER)
+        st.header(text.HEADER, anchor="sidebar")
         keys = list(DATASETS)
         current_key = session.current_dataset_key()
         dataset_key = st.selectbox(
