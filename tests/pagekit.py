@@ -45,3 +45,10 @@ def markdown_text(at: AppTest) -> str:
     """All markdown and caption text on the page, joined."""
     parts = [m.value for m in at.markdown] + [c.value for c in at.caption]
     return "\n".join(parts)
+
+
+def main_text(at: AppTest) -> str:
+    """The markdown and caption text of the page's main area, joined: the sidebar (with its
+    glossary, which names every term) left out."""
+    parts = [m.value for m in at.main.markdown] + [c.value for c in at.main.caption]
+    return "\n".join(parts)

@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 import torch
 import torch.nn.functional as F
-from pagekit import app, charts, decode, markdown_text
+from pagekit import app, charts, decode, main_text, markdown_text
 from PIL import Image, ImageDraw
 
 from cnnexplain.io.digit_prep import prepare_upload
@@ -574,7 +574,7 @@ def test_an_own_picture_shows_the_answer_and_asks_for_its_label_before_any_loss(
     go(at, "loss")
     waits = text.LOSS_WAITS.format(predicted=predicted, p=p)
     assert waits in [i.value for i in at.info]
-    assert "Cross-entropy" not in markdown_text(at) and "loss function" not in markdown_text(at)
+    assert "Cross-entropy" not in main_text(at) and "loss function" not in main_text(at)
     assert not at.warning and [s.value for s in at.success if "loss" in s.value] == []
 
     label_box(at).set_value(7).run()
