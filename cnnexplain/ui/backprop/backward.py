@@ -30,7 +30,7 @@ from cnnexplain.texts import stages
 from cnnexplain.ui.backprop.formulas import input_gradient_tex, sigmoid_tex, softmax_true_tex
 from cnnexplain.ui.backprop.views import clamped, number
 from cnnexplain.ui.kit.detail import at_level, every_number
-from cnnexplain.ui.kit.widgets import recall, remember
+from cnnexplain.ui.kit.widgets import recall_choice, remember
 
 STAGE_KEY = "bp_stage"  # the box shown: LOSS_BOX or a stage's name
 LOSS_BOX = "loss"  # the first box, from the loss to the logits (no stage is called that)
@@ -375,9 +375,7 @@ def stage_picker(record: StepRecord) -> str:
     stages = list(reversed(record.stage_grads))
     names = [LOSS_BOX] + [s.name for s in stages]
     titles = {LOSS_BOX: text.LOSS_STAGE, **{s.name: _stage_title(s) for s in stages}}
-    if recall(STAGE_KEY, LOSS_BOX) not in names:  # the network changed under it
-        st.session_state[STAGE_KEY] = LOSS_BOX
-    at = names.index(st.session_state[STAGE_KEY])
+    at = names.index(recall_choice(STAGE_KEY, names, LOSS_BOX))
     with st.container(horizontal=True, vertical_alignment="bottom", wrap=False):
         st.button(
             text.STAGE_PREV, key="bp_stage_prev", on_click=_move, args=(-1, names), disabled=at == 0

@@ -26,7 +26,7 @@ from cnnexplain.model.timeline import EDGE_RISE, Timeline, TimelinePoint, edge_c
 from cnnexplain.texts import backprop as text
 from cnnexplain.ui.backprop.views import Batch, Stepper, clamped, number
 from cnnexplain.ui.kit.detail import at_level, every_number
-from cnnexplain.ui.kit.widgets import MEMORY_KEY, kept, recall, remember
+from cnnexplain.ui.kit.widgets import kept, recall, recall_choice, remember, remembered
 
 SHOW_KEY = "bp_tl_show"  # the switch that draws the section; off at first
 SLIDER_KEY = "bp_tl_step"  # the step shown: a number on the timeline, 0 for the start
@@ -85,8 +85,7 @@ def _pickers(timeline: Timeline) -> tuple[str, int]:
     """The convolution (when there is more than one) and the feature map to show, both kept
     while the learner visits other pages."""
     layers = _layers(timeline)
-    if recall(LAYER_KEY, layers[0]) not in layers:
-        st.session_state[LAYER_KEY] = layers[0]
+    recall_choice(LAYER_KEY, layers, layers[0])
     left, right = st.columns(2)
     with left:
         layer = st.selectbox(text.TIMELINE_LAYER, layers, key=LAYER_KEY, disabled=len(layers) < 2)
@@ -105,11 +104,10 @@ def _scrubber(state: Stepper, picture: np.ndarray) -> None:
     timeline = state.history.timeline
     if not kept(SHOW_KEY, False, st.toggle, text.TIMELINE_SHOW, help=text.TIMELINE_SHOW_HELP):
         # What the kernels became is a sentence, not a chart: it is said with the section shut.
-        # The remembered layer is read, not set: a widget's key set while it is not drawn
-        # outlives the learner's later choice in it.
+        # The remembered layer is read, not set (the selectbox is not drawn).
         layers = _layers(timeline)
-        remembered = st.session_state.get(MEMORY_KEY, {}).get(LAYER_KEY)
-        _edges(timeline, remembered if remembered in layers else layers[0])
+        layer = remembered(LAYER_KEY, layers[0])
+        _edges(timeline, layer if layer in layers else layers[0])
         return
     if timeline.dropped:
         st.caption(

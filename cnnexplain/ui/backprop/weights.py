@@ -20,7 +20,7 @@ from cnnexplain.ui.backprop.formulas import adam_tex, momentum_tex, sgd_tex, ter
 from cnnexplain.ui.backprop.views import LastStep, clamped, number
 from cnnexplain.ui.kit.detail import at_level
 from cnnexplain.ui.kit.numbers import arrow
-from cnnexplain.ui.kit.widgets import kept, recall
+from cnnexplain.ui.kit.widgets import kept, recall_choice
 
 TOP_TERMS = 8  # terms of a kernel weight's gradient listed one by one
 SUM_TERMS = 3  # terms written into the sum itself
@@ -192,8 +192,7 @@ def show_kernels(record: StepRecord) -> None:
     names = [stage.name for stage in convs]
     chosen = names[0]
     if len(names) > 1:
-        if recall(KERNELS_KEY, names[0]) not in names:  # the network changed under it
-            st.session_state[KERNELS_KEY] = names[0]
+        recall_choice(KERNELS_KEY, names, names[0])  # the network may have changed under it
         chosen = kept(KERNELS_KEY, names[0], st.radio, text.KERNELS_PICK, names, horizontal=True)
     stage = convs[names.index(chosen)]
     name = f"{stage.name}.weight"

@@ -20,7 +20,7 @@ from cnnexplain.ui.forward.stage import (
     pick_cell,
 )
 from cnnexplain.ui.kit.glossary import term_help
-from cnnexplain.ui.kit.widgets import format_shape, recall, remember
+from cnnexplain.ui.kit.widgets import format_shape, recall_choice, remember
 
 STAGE_KEY = "fwd_rf_stage"
 CHART_KEY = "fwd_rf_click"
@@ -42,8 +42,7 @@ def _choose_stage(maps: list[TraceStage]) -> TraceStage:
     """The stage whose cell is explained; the last map the first time, and again whenever the
     one chosen before is gone from a changed network."""
     names = [s.name for s in maps]
-    if recall(STAGE_KEY, names[-1]) not in names:
-        st.session_state[STAGE_KEY] = names[-1]
+    recall_choice(STAGE_KEY, names, names[-1])
     name = st.selectbox(
         text.RECEPTIVE_STAGE,
         names,

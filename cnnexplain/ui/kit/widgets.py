@@ -43,6 +43,20 @@ def recall(key: str, default: Any) -> Any:
     return st.session_state[key]
 
 
+def recall_choice(key: str, options: list[Any], default: Any) -> Any:
+    """`recall` for a widget choosing among `options`: a remembered value that is no longer
+    one of them (the network changed under it) gives way to `default`."""
+    if recall(key, default) not in options:
+        st.session_state[key] = default
+    return st.session_state[key]
+
+
+def remembered(key: str, default: Any) -> Any:
+    """The value widget `key` was last drawn with (`default` if never), read without setting
+    the widget: a key set while its widget is not drawn outlives the learner's next choice."""
+    return st.session_state.get(MEMORY_KEY, {}).get(key, default)
+
+
 def remember(key: str, value: Any) -> Any:
     """Keep the value widget `key` shows now, for the next time it is drawn; returns it."""
     st.session_state.setdefault(MEMORY_KEY, {})[key] = value
