@@ -61,6 +61,26 @@ def choose(page, box_label: str, option: str, tries: int = 5) -> None:
     raise AssertionError(f"{box_label!r} never offered {option!r}")
 
 
+def press_until(page, button, reached, *, tries: int = 5, wait_ms: int = 30_000) -> int:
+    """Click `button` until `reached` (a sign that the click's run has begun) is visible;
+    returns how many clicks it took.
+
+    While a run redraws the page several times a second (live training), a click can land as
+    the button is drawn again, or while the connection is briefly lost on a loaded machine,
+    and then it reaches nothing: a learner clicks again, and so does this.
+    """
+    for attempt in range(1, tries + 1):
+        if button.is_visible():
+            button.click(timeout=wait_ms)
+        try:
+            reached.wait_for(timeout=wait_ms)
+            return attempt
+        except Exception:  # noqa: BLE001 (Playwright's timeout): look again, click again
+            continue
+    reached.wait_for(timeout=wait_ms)
+    return tries
+
+
 def skip_predictions(page, skip: str = SKIP) -> None:
     """Skip every open "predict, then see" question on the page: on Simple a page asks them
     before it shows what they hide (the output's size, the network's answer, a pooled window)."""

@@ -56,6 +56,24 @@ def browser():
         b.close()
 
 
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item, call):
+    """When a browser test fails, keep what the page showed: a screenshot in the artifacts and
+    the page's text in the failure report (a CI log is often all there is to read)."""
+    outcome = yield
+    report = outcome.get_result()
+    page = item.funcargs.get("page") if hasattr(item, "funcargs") else None
+    if report.when != "call" or not report.failed or page is None:
+        return
+    with contextlib.suppress(Exception):  # a page that is gone has nothing to show
+        ARTIFACTS.mkdir(exist_ok=True)
+        page.screenshot(path=str(ARTIFACTS / f"failed-{item.name}.png"), full_page=True)
+        state = page.locator("[data-testid=stApp]").get_attribute("data-test-script-state")
+        report.sections.append(
+            ("page at failure", f"script state: {state}\n{page.inner_text('body', timeout=5000)}")
+        )
+
+
 @pytest.fixture
 def page(browser):
     context = browser.new_context(viewport={"width": 1400, "height": 1000})

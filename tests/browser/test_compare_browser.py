@@ -5,7 +5,15 @@ from __future__ import annotations
 import re
 
 import pytest
-from browserkit import ARTIFACTS, every_number, no_exceptions, screenshot, wait_idle, whole_page
+from browserkit import (
+    ARTIFACTS,
+    every_number,
+    no_exceptions,
+    press_until,
+    screenshot,
+    wait_idle,
+    whole_page,
+)
 
 from cnnexplain.model.spec import ArchitectureError, CNNSpec, ConvBlock, count_parameters
 from cnnexplain.texts import compare as text
@@ -106,8 +114,11 @@ def trace_names(page) -> set[str]:
 
 def stop_and_read(page) -> str:
     """Press Stop, wait for the stopped networks' results; returns the text of the page."""
-    page.get_by_role("button", name=text.STOP, exact=True).click()
-    page.get_by_role("button", name=text.RESUME).wait_for(timeout=TRAINING)
+    stop = page.get_by_role("button", name=text.STOP, exact=True)
+    resume = page.get_by_role("button", name=text.RESUME)
+    # Taken: the networks are being tested (a while on a loaded machine), or already were.
+    press_until(page, stop, resume.or_(page.get_by_text(text.MEASURING)).first)
+    resume.wait_for(timeout=TRAINING)
     page.get_by_role("button", name=text.DOWNLOAD_MODEL.format(model="CNN")).wait_for()
     wait_idle(page)
     no_exceptions(page)
@@ -170,8 +181,8 @@ def test_train_both_for_two_epochs_and_read_what_the_run_found(server_url, page)
     # The data-efficiency runs start on their button and stop on theirs.
     page.get_by_role("button", name=re.compile(r"^Measure this")).click()
     page.get_by_text(re.compile(r"^Training on 50 pictures: the CNN")).wait_for(timeout=60_000)
-    page.get_by_role("button", name=text.STOP, exact=True).click()
-    page.get_by_text(text.EFFICIENCY_STOPPED).wait_for(timeout=TRAINING)
+    stop = page.get_by_role("button", name=text.STOP, exact=True)
+    press_until(page, stop, page.get_by_text(text.EFFICIENCY_STOPPED))
     wait_idle(page)
     no_exceptions(page)
     assert page.get_by_role("button", name=text.RESUME).is_visible()
