@@ -9,6 +9,10 @@ what the click cost to send.
 Every click is set against a minimal Streamlit app (tools/minimal_app.py: one button, one
 28x28 heatmap) served and clicked in the same run, since the machines are shared and noisy.
 Each figure is a median over several clicks, after one click not counted.
+
+A floor is measured beside them (tools/floor_app.py): the four figures a Step changes, drawn
+again with new numbers on a page with nothing else, and the kernel figure alone. What a Step
+costs beyond the floor is the app's; the floor is what the charts themselves cost to redraw.
 """
 
 from __future__ import annotations
@@ -23,6 +27,7 @@ from tools.bench import Figure
 from tools.server import CHROMIUM_ARGS, chromium_path, serving, wait_healthy
 
 MINIMAL_APP = str(Path(__file__).with_name("minimal_app.py"))
+FLOOR_APP = str(Path(__file__).with_name("floor_app.py"))
 CLICKS = 5  # clicks counted per action, after one that is not
 QUIET_MS = 250  # no change for this long, and the page has settled
 SETTLE_TIMEOUT_S = 120
@@ -212,10 +217,16 @@ def measure_clicks() -> dict[str, Cost]:
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=chromium_path(), args=CHROMIUM_ARGS)
         try:
-            with serving(script=MINIMAL_APP) as (minimal, mproc), serving() as (app, aproc):
-                wait_healthy(minimal, mproc)
-                wait_healthy(app, aproc)
+            with (
+                serving(script=MINIMAL_APP) as (minimal, mproc),
+                serving(script=FLOOR_APP) as (floor, fproc),
+                serving() as (app, aproc),
+            ):
+                for url, proc in ((minimal, mproc), (floor, fproc), (app, aproc)):
+                    wait_healthy(url, proc)
                 tasks = {"minimal": (minimal_click, minimal)}
+                tasks["floor_step"] = (minimal_click, floor)
+                tasks["floor_one_chart"] = (minimal_click, f"{floor}/?charts=1")
                 tasks.update({name: (fn, app) for name, fn in APP_CLICKS.items()})
                 for name, (fn, url) in tasks.items():
                     context = browser.new_context(viewport={"width": 1400, "height": 1000})
@@ -236,6 +247,11 @@ def figures() -> Iterator[Figure]:
     minimal = costs["minimal"]
     yield Figure("minimal_click_ms", minimal.ms, "ms", "one button, one 28x28 heatmap")
     yield Figure("minimal_click_kb", minimal.kb, "KB", "same click")
+    for name, what in (
+        ("floor_step", "the four figures a Step changes, redrawn alone"),
+        ("floor_one_chart", "the kernel figure alone, redrawn"),
+    ):
+        yield Figure(f"{name}_vs_minimal", costs[name].ms / minimal.ms, "ratio", what)
     for name in APP_CLICKS:
         ratio, kb = TARGETS[name]
         cost = costs[name]
