@@ -524,6 +524,21 @@ def test_dark_on_light_and_light_on_dark_agree():
     np.testing.assert_allclose(a, b, atol=0.02)
 
 
+def test_a_stroke_on_a_transparent_ground_is_found_whatever_its_colour():
+    # The same "1" in white, yellow and black, each drawn on a fully transparent canvas (whose
+    # hidden colour is white, as paint programs leave it): laid on white alone, the light
+    # strokes vanished into blank digits.
+    reference = Image.new("L", (200, 200), 0)
+    ImageDraw.Draw(reference).line([(100, 30), (100, 170)], fill=255, width=12)
+    expected = load_image(encode(reference, "PNG"), digit_style=True)
+    assert expected.max() == 1.0
+    for ink in ((255, 255, 255), (255, 230, 0), (0, 0, 0)):
+        drawing = Image.new("RGBA", (200, 200), (255, 255, 255, 0))
+        ImageDraw.Draw(drawing).line([(100, 30), (100, 170)], fill=(*ink, 255), width=12)
+        x = load_image(encode(drawing, "PNG"), digit_style=True)
+        np.testing.assert_allclose(x, expected, atol=0.02, err_msg=str(ink))
+
+
 def test_blank_pictures_give_black_digits():
     for img in (paper_photo(400, 300), Image.new("L", (50, 50), 255), Image.new("L", (1, 1), 0)):
         x = load_image(encode(img, "JPEG"), digit_style=True)

@@ -120,9 +120,9 @@ def load_image(
     draft_mode = "L" if channels == 1 or digit_style else "RGB"
     _check_bytes(data)
     with _untrusted_file():
-        img = _decode(data, draft_mode=draft_mode, work_size=target)
+        img = _decode(data, draft_mode=draft_mode, work_size=target, keep_alpha=digit_style)
         if digit_style:
-            photo = _fit_within(img.convert("L"), target)
+            photo = _fit_within(_on_contrasting_ground(img), target)
         else:
             square = _letterbox(img.convert("L" if channels == 1 else "RGB"), size)
     if digit_style:
@@ -441,6 +441,23 @@ def _letterbox(img: Image.Image, size: int) -> Image.Image:
     square = Image.new(img.mode, (size, size), _border_median(img))
     square.paste(small, ((size - new_size[0]) // 2, (size - new_size[1]) // 2))
     return square
+
+
+def _on_contrasting_ground(img: Image.Image) -> Image.Image:
+    """The picture in gray ("L"); what is drawn on a transparent ground is laid on black when
+    it is light and on white when it is dark, so that the ink stands out whatever its colour.
+
+    On white alone, a white or yellow stroke on a transparent canvas would vanish. The same
+    rule finds the ink of a drawing for the built-in digits (`digit_prep.ink_map`).
+    """
+    if img.mode not in ("LA", "RGBA"):
+        return img.convert("L")
+    rgba = img.convert("RGBA")
+    gray = np.asarray(rgba.convert("L"), dtype=np.float64)
+    alpha = np.asarray(rgba.getchannel("A"), dtype=np.float64)
+    drawn = float((gray * alpha).sum() / max(float(alpha.sum()), 1e-6))  # the ink's brightness
+    ground = (0, 0, 0, 255) if drawn > 127.5 else (255, 255, 255, 255)
+    return Image.alpha_composite(Image.new("RGBA", rgba.size, ground), rgba).convert("L")
 
 
 def _digit_style(gray: np.ndarray, size: int) -> np.ndarray:
