@@ -105,6 +105,22 @@ def test_hebrew_sentences_isolate_what_fills_them_but_never_touch_formulas():
     assert filled == "ירד מ-\u2068-0.500\u2069 ל-\u2068W[0,1]\u2069, %{z}"
 
 
+def test_fields_joined_into_one_expression_share_one_isolate():
+    # One isolate each, the parts of "1×28×28" would be neutrals of the Hebrew sentence and
+    # be shown in its order, right to left: "28×28×1"; "relu(0.5)" would become "(0.5)relu".
+    shape = language._isolate_fields("תמונות {channels}×{size}×{size} ו-{h}×{w}.")
+    assert shape == "תמונות \u2068{channels}×{size}×{size}\u2069 ו-\u2068{h}×{w}\u2069."
+    call = language._isolate_fields("ההפעלה: {kind}({result}) = **{value}**, ב-({at})")
+    assert (
+        call
+        == "ההפעלה: \u2068{kind}({result})\u2069 = **\u2068{value}\u2069**, ב-(\u2068{at}\u2069)"
+    )
+    with language.speaking(language.HEBREW):
+        from cnnexplain.texts import conv_lab
+
+        assert "\u2068{Ho}×{Wo}\u2069" in conv_lab.OUTPUT_SHAPE
+
+
 # ---------------------------------------------------------------------------------------------
 # Words the library writes itself: charts, data sets, named kernels
 

@@ -35,6 +35,10 @@ _translated: dict[tuple[str, str], dict[str, Any]] = {}
 _FIELD = re.compile(
     r"(?<![{%])\{[A-Za-z_][A-Za-z0-9_]*(?:\[[^\]]*\])?(?:![rsa])?(?::[^{}]*)?\}(?!\})"
 )
+# Fields joined into one expression: a shape ("{channels}×{size}×{size}"), a call
+# ("{kind}({result})"), a pair ("{c},{r}"). Isolated one by one, each would be a neutral of the
+# Hebrew sentence and the whole would read backwards ("28×28×1"); they share one isolate.
+_JOINED = re.compile(rf"{_FIELD.pattern}(?:[×,(]{_FIELD.pattern}\)?)*")
 _MATH = re.compile(r"\$[^$]*\$")
 
 
@@ -75,15 +79,16 @@ def isolate(value: str) -> str:
 
 
 def _isolate_fields(words: str) -> str:
-    """Each format field outside $...$ math wrapped in isolates, so that whatever fills it
-    (a number, a layer name) keeps its order in a Hebrew sentence. Math stays untouched:
+    """Each format field outside $...$ math wrapped in isolates (fields joined into one
+    expression, in one), so that whatever fills them (a number, a layer name, a shape) keeps
+    its order in a Hebrew sentence. Math stays untouched:
     KaTeX would refuse the isolate characters."""
     pieces, end = [], 0
     for math in _MATH.finditer(words):
-        pieces.append(_FIELD.sub(lambda m: isolate(m.group()), words[end : math.start()]))
+        pieces.append(_JOINED.sub(lambda m: isolate(m.group()), words[end : math.start()]))
         pieces.append(math.group())
         end = math.end()
-    pieces.append(_FIELD.sub(lambda m: isolate(m.group()), words[end:]))
+    pieces.append(_JOINED.sub(lambda m: isolate(m.group()), words[end:]))
     return "".join(pieces)
 
 
