@@ -701,6 +701,8 @@ def test_relative_error_is_judged_on_the_scale_of_the_whole_array():
     assert relative_error([np.nan, 1.0], [np.nan, 1.0]) == 0.0
     assert math.isnan(relative_error([np.nan, 1.0], [0.0, 1.0]))
     assert relative_error([np.inf], [0.0]) == math.inf
+
+
 # --- what a step did
 
 

@@ -469,7 +469,6 @@ def test_optimizer_step_matches_torch_optimizer_on_a_model(kind, options):
                 )
 
 
-
 @pytest.mark.parametrize(
     ("kind", "options"),
     [("sgd", {"weight_decay": 0.01}), ("momentum", {"momentum": 0.5}), ("adam", {})],
@@ -490,6 +489,7 @@ def test_fused_torch_optimizer_follows_the_same_formula(kind, options):
         runs[fused] = {name: tensor.detach().numpy() for name, tensor in tensors.items()}
     for name in params:
         np.testing.assert_allclose(runs[True][name], runs[False][name], rtol=1e-5, atol=1e-6)
+
 
 def test_momentum_kind_defaults_to_0_9_and_sgd_kind_has_none():
     params = named_params()

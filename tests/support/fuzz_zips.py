@@ -262,9 +262,7 @@ def _mutated_archive(rng: random.Random) -> tuple[str, bytes]:
             entry.payload, entry.method = _deflate(entry.payload), zipfile.ZIP_DEFLATED
     data = zip_bytes(entries, comment=rng.choice([b"", b"a comment"]))
     if rng.random() < 0.5:
-        what, data = rng.choice([flip_bytes, overwrite_run, truncate, duplicate_span])(
-            rng, data
-        )
+        what, data = rng.choice([flip_bytes, overwrite_run, truncate, duplicate_span])(rng, data)
         if rng.random() < 0.5:  # flips anywhere, not only near the start
             out = bytearray(data)
             for _ in range(rng.randint(1, 6)):
