@@ -29,7 +29,7 @@ import torch.nn.functional as F
 
 from cnnexplain.core.errors import templates
 from cnnexplain.io.datasets import enlarge_scans
-from cnnexplain.io.images import ImageError, load_rgba
+from cnnexplain.io.images import ImageError, contrasting_ground, load_rgba
 
 BITMAP = 32  # side of the bitmaps the training scans were counted from
 BLOCK = 4  # each scan value counts the ink of one 4x4 block: 0 to 16
@@ -254,15 +254,14 @@ def _on_contrasting_ground(x: torch.Tensor) -> torch.Tensor:
     """(H, W, C) -> (H, W) gray; what is drawn on a transparent ground is laid on a contrasting one.
 
     Light ink on a transparent background (as a drawing canvas hands it back) goes on black,
-    dark ink on white, so that the ink stands out whatever its colour.
+    dark ink on white (`images.contrasting_ground`, the rule MNIST-sized pictures follow too).
     """
     colour = x[..., :3] if x.shape[2] >= 3 else x[..., :1]
     gray = colour @ torch.tensor([0.299, 0.587, 0.114]) if colour.shape[2] == 3 else colour[..., 0]
     if x.shape[2] != 4:
         return gray
     alpha = x[..., 3]
-    drawn = float((gray * alpha).sum() / alpha.sum().clamp(min=1e-6))  # brightness of the ink
-    ground = 0.0 if drawn > 0.5 else 1.0
+    ground = contrasting_ground(gray.numpy(), alpha.numpy())
     return alpha * gray + (1.0 - alpha) * ground
 
 

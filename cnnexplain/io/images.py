@@ -122,7 +122,7 @@ def load_image(
     with _untrusted_file():
         img = _decode(data, draft_mode=draft_mode, work_size=target, keep_alpha=digit_style)
         if digit_style:
-            photo = _fit_within(_on_contrasting_ground(img), target)
+            photo = _fit_within(_gray_photo(img), target)
         else:
             square = _letterbox(img.convert("L" if channels == 1 else "RGB"), size)
     if digit_style:
@@ -443,21 +443,24 @@ def _letterbox(img: Image.Image, size: int) -> Image.Image:
     return square
 
 
-def _on_contrasting_ground(img: Image.Image) -> Image.Image:
-    """The picture in gray ("L"); what is drawn on a transparent ground is laid on black when
-    it is light and on white when it is dark, so that the ink stands out whatever its colour.
+def contrasting_ground(gray: np.ndarray, alpha: np.ndarray) -> float:
+    """The ground to lay a drawing on, from its gray (H, W) and alpha (H, W) in [0, 1]: 0.0
+    (black) under light ink, 1.0 (white) under dark, so that the ink stands out whatever its
+    colour. On white alone, a white or yellow stroke on a transparent canvas would vanish."""
+    drawn = float((gray * alpha).sum() / max(float(alpha.sum()), 1e-6))  # the ink's brightness
+    return 0.0 if drawn > 0.5 else 1.0
 
-    On white alone, a white or yellow stroke on a transparent canvas would vanish. The same
-    rule finds the ink of a drawing for the built-in digits (`digit_prep.ink_map`).
-    """
+
+def _gray_photo(img: Image.Image) -> Image.Image:
+    """The decoded picture in gray ("L"), a transparent one laid on a contrasting ground."""
     if img.mode not in ("LA", "RGBA"):
         return img.convert("L")
     rgba = img.convert("RGBA")
-    gray = np.asarray(rgba.convert("L"), dtype=np.float64)
-    alpha = np.asarray(rgba.getchannel("A"), dtype=np.float64)
-    drawn = float((gray * alpha).sum() / max(float(alpha.sum()), 1e-6))  # the ink's brightness
-    ground = (0, 0, 0, 255) if drawn > 127.5 else (255, 255, 255, 255)
-    return Image.alpha_composite(Image.new("RGBA", rgba.size, ground), rgba).convert("L")
+    gray = np.asarray(rgba.convert("L"), dtype=np.float64) / 255.0
+    alpha = np.asarray(rgba.getchannel("A"), dtype=np.float64) / 255.0
+    level = round(255 * contrasting_ground(gray, alpha))
+    ground = Image.new("RGBA", rgba.size, (level, level, level, 255))
+    return Image.alpha_composite(ground, rgba).convert("L")
 
 
 def _digit_style(gray: np.ndarray, size: int) -> np.ndarray:
