@@ -43,12 +43,14 @@ def decode(values) -> np.ndarray:
 
 def markdown_text(at: AppTest) -> str:
     """All markdown and caption text on the page, joined."""
-    parts = [m.value for m in at.markdown] + [c.value for c in at.caption]
-    return "\n".join(parts)
+    return _joined_text(at)
 
 
 def main_text(at: AppTest) -> str:
     """The markdown and caption text of the page's main area, joined: the sidebar (with its
     glossary, which names every term) left out."""
-    parts = [m.value for m in at.main.markdown] + [c.value for c in at.main.caption]
-    return "\n".join(parts)
+    return _joined_text(at.main)
+
+
+def _joined_text(root) -> str:
+    return "\n".join([m.value for m in root.markdown] + [c.value for c in root.caption])

@@ -224,9 +224,11 @@ def measure_clicks() -> dict[str, Cost]:
             ):
                 for url, proc in ((minimal, mproc), (floor, fproc), (app, aproc)):
                     wait_healthy(url, proc)
-                tasks = {"minimal": (minimal_click, minimal)}
-                tasks["floor_step"] = (minimal_click, floor)
-                tasks["floor_one_chart"] = (minimal_click, f"{floor}/?charts=1")
+                tasks = {
+                    "minimal": (minimal_click, minimal),
+                    "floor_step": (minimal_click, floor),
+                    "floor_one_chart": (minimal_click, f"{floor}/?charts=1"),
+                }
                 tasks.update({name: (fn, app) for name, fn in APP_CLICKS.items()})
                 for name, (fn, url) in tasks.items():
                     context = browser.new_context(viewport={"width": 1400, "height": 1000})

@@ -13,10 +13,12 @@ import streamlit as st
 
 from cnnexplain.figures import backprop as bpfig
 from cnnexplain.texts import backprop as text
+from cnnexplain.training.store import DEFAULT_SPEC
 from cnnexplain.ui.kit.detail import at_level
 
 CLASSES = [str(digit) for digit in range(10)]
-KERNELS = (8, 1, 3, 3)  # the default network's first convolution
+FIRST = DEFAULT_SPEC.conv_blocks[0]
+KERNELS = (FIRST.filters, DEFAULT_SPEC.in_channels, FIRST.kernel_size, FIRST.kernel_size)
 
 st.button("Click", key="click")
 clicks = st.session_state.get("clicks", 0) + 1

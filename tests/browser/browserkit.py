@@ -61,24 +61,24 @@ def choose(page, box_label: str, option: str, tries: int = 5) -> None:
     raise AssertionError(f"{box_label!r} never offered {option!r}")
 
 
-def press_until(page, button, reached, *, tries: int = 5, wait_ms: int = 30_000) -> int:
-    """Click `button` until `reached` (a sign that the click's run has begun) is visible;
-    returns how many clicks it took.
+def press_until(button, reached, *, tries: int = 5, wait_ms: int = 30_000) -> None:
+    """Click `button` until `reached` (a sign that the click's run has begun) is visible.
 
     While a run redraws the page several times a second (live training), a click can land as
     the button is drawn again, or while the connection is briefly lost on a loaded machine,
     and then it reaches nothing: a learner clicks again, and so does this.
     """
+    from playwright.sync_api import TimeoutError as PlaywrightTimeout
+
     for attempt in range(1, tries + 1):
         if button.is_visible():
             button.click(timeout=wait_ms)
         try:
             reached.wait_for(timeout=wait_ms)
-            return attempt
-        except Exception:  # noqa: BLE001 (Playwright's timeout): look again, click again
-            continue
-    reached.wait_for(timeout=wait_ms)
-    return tries
+            return
+        except PlaywrightTimeout:
+            if attempt == tries:
+                raise
 
 
 def skip_predictions(page, skip: str = SKIP) -> None:
